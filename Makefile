@@ -1,0 +1,151 @@
+# IceCap in C: the top-level build.
+#
+#   make run-minimal   boot the kernel with the greeting root task
+#   make test          every test: host unit tests, then the kernel suite on
+#                      QEMU with GICv3 and with GICv2
+#   make bench         microbenchmarks under QEMU -icount shift=0
+#   make tcb-size      lines of C and assembly in the kernel
+#
+# Variables: PLAT (virt), GIC (3 or 2), CROSS (aarch64-linux-gnu-).
+
+PLAT ?= virt
+GIC ?= 3
+CROSS ?= aarch64-linux-gnu-
+BUILD ?= build/$(PLAT)-gic$(GIC)
+GEN := $(BUILD)/gen
+
+CC := $(CROSS)gcc
+OBJCOPY := $(CROSS)objcopy
+HOSTCC ?= gcc
+QEMU ?= qemu-system-aarch64
+
+ifeq ($(GIC),3)
+QEMU_CPU ?= max
+else ifeq ($(GIC),2)
+QEMU_CPU ?= cortex-a57
+else
+$(error GIC must be 2 or 3)
+endif
+QEMU_FLAGS := -M virt,virtualization=on,gic-version=$(GIC) -cpu $(QEMU_CPU) -smp 2 -m 1G \
+              -nographic -no-reboot -monitor none -serial stdio
+
+# Freestanding code for the target, kernel and user alike.
+TARGET_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib \
+                 -fno-stack-protector -fno-pic -fno-pie -mgeneral-regs-only \
+                 -fno-omit-frame-pointer -Iinclude -I$(GEN)
+KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ikernel/include -Ikernel/plat/$(PLAT) -DGIC_VERSION=$(GIC)
+USER_CFLAGS := $(TARGET_CFLAGS) -Iuser/lib/include
+LDFLAGS_TARGET := -nostdlib -static -no-pie -Wl,--build-id=none
+
+.PHONY: all setup run run-minimal test test-host test-kernel bench tcb-size clean docs-check
+.SECONDARY:
+
+all: $(BUILD)/kernel-root-minimal.elf $(BUILD)/kernel-test-root.elf $(BUILD)/kernel-bench-root.elf
+
+# ---------------------------------------------------------------- setup
+# Installs the cross compiler, QEMU and the test tools when they are missing.
+setup:
+	@scripts/setup.sh
+
+# ---------------------------------------------------------------- the ABI
+# abi/invocations.tbl is the one definition of every invocation.
+ABI_GEN := $(GEN)/icecap/invocations.h $(GEN)/icecap/stubs.h $(GEN)/kernel/dispatch.h
+$(GEN)/icecap/invocations.h: abi/invocations.tbl tools/abigen.awk
+	@mkdir -p $(dir $@)
+	awk -v out=labels -f tools/abigen.awk $< > $@
+$(GEN)/icecap/stubs.h: abi/invocations.tbl tools/abigen.awk
+	@mkdir -p $(dir $@)
+	awk -v out=stubs -f tools/abigen.awk $< > $@
+$(GEN)/kernel/dispatch.h: abi/invocations.tbl tools/abigen.awk
+	@mkdir -p $(dir $@)
+	awk -v out=dispatch -f tools/abigen.awk $< > $@
+
+# ---------------------------------------------------------------- kernel
+KERNEL_SRCS := $(wildcard kernel/core/*.c) $(wildcard kernel/arch/aarch64/*.c) \
+               $(wildcard kernel/arch/aarch64/*.S) \
+               kernel/plat/$(PLAT)/uart_pl011.c kernel/plat/$(PLAT)/psci.c \
+               kernel/plat/$(PLAT)/gic_v$(GIC).c
+KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
+
+$(BUILD)/kernel/%.o: kernel/% $(ABI_GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+
+# Each root task is linked into its own bootable kernel image.
+$(BUILD)/rootimg-%.o: tools/rootimage.S $(BUILD)/user/%.elf
+	$(CC) -c -DROOT_ELF='"$(BUILD)/user/$*.elf"' $< -o $@
+
+$(BUILD)/kernel-%.elf: $(KERNEL_OBJS) $(BUILD)/rootimg-%.o kernel/arch/aarch64/kernel.ld
+	$(CC) $(LDFLAGS_TARGET) -T kernel/arch/aarch64/kernel.ld $(KERNEL_OBJS) $(BUILD)/rootimg-$*.o -o $@ -lgcc
+
+# ---------------------------------------------------------------- user
+LIB_SRCS := $(wildcard user/lib/*.c) $(wildcard user/lib/*.S)
+LIB_OBJS := $(patsubst %,$(BUILD)/%.o,$(LIB_SRCS))
+
+$(BUILD)/user/%.o: user/% $(ABI_GEN)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/user/libicecap.a: $(LIB_OBJS)
+	rm -f $@; $(CROSS)ar rcs $@ $^
+
+define user_program
+$(1)_OBJS := $$(patsubst %,$(BUILD)/%.o,$$(wildcard user/$(1)/*.c))
+$(BUILD)/user/$(1).elf: $$($(1)_OBJS) $(BUILD)/user/libicecap.a user/lib/user.ld
+	$(CC) $(LDFLAGS_TARGET) -T user/lib/user.ld $$($(1)_OBJS) $(BUILD)/user/libicecap.a -o $$@ -lgcc
+endef
+$(foreach p,root-minimal test-root bench-root,$(eval $(call user_program,$(p))))
+
+# ---------------------------------------------------------------- run
+run-minimal: setup $(BUILD)/kernel-root-minimal.elf
+	@echo "Booting the minimal root task (QEMU exits when it is done; Ctrl-a x quits)."
+	$(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/kernel-root-minimal.elf
+
+# Until the host VM exists, the main demo is the minimal root task.
+run: run-minimal
+
+# ---------------------------------------------------------------- tests
+HOST_BUILD := build/host
+HOST_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
+               -fno-sanitize-recover=all -DHOST_TEST -Iinclude -I$(GEN) -Ikernel/include \
+               -Ikernel/plat/$(PLAT) -Itests/host
+# The kernel's pure logic, compiled for the build machine.
+HOST_KERNEL_SRCS := kernel/core/cap.c kernel/core/cnode.c kernel/core/sched.c kernel/core/untyped_alloc.c
+HOST_TESTS := $(patsubst tests/host/test_%.c,$(HOST_BUILD)/test_%,$(wildcard tests/host/test_*.c))
+
+$(HOST_BUILD)/test_%: tests/host/test_%.c tests/host/harness.c tests/host/kernel_stubs.c $(HOST_KERNEL_SRCS) $(ABI_GEN) $(wildcard tests/host/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) $< tests/host/harness.c tests/host/kernel_stubs.c $(HOST_KERNEL_SRCS) -o $@
+
+test-host: setup $(HOST_TESTS)
+	@tools/run-host-tests.sh $(HOST_TESTS)
+
+test-kernel: setup $(BUILD)/kernel-test-root.elf
+	@tools/run-suite.sh --timeout 300 --name "kernel suite (GICv$(GIC))" -- \
+		$(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/kernel-test-root.elf
+
+test: setup
+	@$(MAKE) --no-print-directory test-host
+	@$(MAKE) --no-print-directory test-kernel GIC=3
+	@$(MAKE) --no-print-directory test-kernel GIC=2
+	@$(MAKE) --no-print-directory run-minimal-check
+	@$(MAKE) --no-print-directory tcb-size
+
+# The minimal demo must print its greeting and end QEMU by itself.
+run-minimal-check: $(BUILD)/kernel-root-minimal.elf
+	@tools/run-suite.sh --timeout 60 --name "minimal root task" --expect "Hello from the root task" -- \
+		$(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/kernel-root-minimal.elf
+
+# ---------------------------------------------------------------- measurements
+bench: setup $(BUILD)/kernel-bench-root.elf
+	@echo "Microbenchmarks in guest instructions (QEMU -icount shift=0):"
+	@tools/run-suite.sh --timeout 300 --name bench --bench -- \
+		$(QEMU) $(QEMU_FLAGS) -icount shift=0 -kernel $(BUILD)/kernel-bench-root.elf
+
+tcb-size:
+	@tools/tcb-size.sh kernel
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,50 @@
+/* Boot information handed to the root task (address in x0 at entry).
+ * The root task's CNode has 2^IC_ROOT_CNODE_BITS slots; the fixed slots come
+ * first, then the ranges described here. */
+#ifndef ICECAP_BOOTINFO_H
+#define ICECAP_BOOTINFO_H
+
+#include <icecap/types.h>
+
+#define IC_ROOT_CNODE_BITS 12
+
+enum ic_root_slot {
+    IC_SLOT_NULL = 0,
+    IC_SLOT_ROOT_CNODE = 1,
+    IC_SLOT_ROOT_VSPACE = 2,
+    IC_SLOT_ROOT_TCB = 3,
+    IC_SLOT_IRQ_CONTROL = 4,
+    IC_SLOT_IPC_BUFFER = 5,
+    IC_SLOT_BOOTINFO_FRAME = 6,
+    IC_SLOT_FIRST_FREE_FIXED = 7
+};
+
+typedef struct ic_slot_range {
+    ic_word_t start; /* first slot */
+    ic_word_t end;   /* one past the last slot */
+} ic_slot_range_t;
+
+typedef struct ic_untyped_desc {
+    ic_word_t paddr;
+    uint8_t size_bits;
+    uint8_t is_device;  /* device untyped can only be retyped into frames */
+    uint8_t pad[6];
+} ic_untyped_desc_t;
+
+#define IC_BOOTINFO_MAX_UNTYPED 128
+
+typedef struct ic_bootinfo {
+    ic_word_t magic;             /* IC_BOOTINFO_MAGIC */
+    ic_word_t num_cpus;
+    ic_word_t ipc_buffer;        /* address of the root task's IPC buffer */
+    ic_word_t timer_frequency;   /* of the generic timer, in Hz */
+    ic_word_t gic_version;       /* 2 or 3 */
+    ic_slot_range_t empty;       /* free slots of the root CNode */
+    ic_slot_range_t image_frames;/* frames holding the root task image */
+    ic_slot_range_t untyped;     /* untyped capabilities, described below */
+    ic_untyped_desc_t untyped_list[IC_BOOTINFO_MAX_UNTYPED];
+} ic_bootinfo_t;
+
+#define IC_BOOTINFO_MAGIC 0x4963654361704249ull /* "IceCapBI" */
+
+#endif

@@ -1,0 +1,70 @@
+/* Guarded CSpace lookup. Pure logic: also built into the host unit tests. */
+#include "cnode.h"
+#include "object.h"
+#include <icecap/objects.h>
+
+struct cap cnode_cap_make(paddr_t obj, unsigned radix, unsigned guard_bits, word_t guard)
+{
+    struct cap c = cap_null();
+    c.type = CAP_CNODE;
+    c.obj = obj.pa;
+    c.size_bits = (uint8_t)radix;
+    c.guard_bits = (uint8_t)guard_bits;
+    c.a = guard;
+    c.rights = IC_RIGHTS_ALL;
+    return c;
+}
+
+/* Walk at most 'depth' bits of cptr. Stops early, with bits left, at a slot
+ * that does not hold a CNode. */
+ic_err_t cnode_resolve(const struct cap *root, word_t cptr, unsigned depth, struct lookup_result *res)
+{
+    const struct cap *node = root;
+    if (depth < 1 || depth > IC_WORD_BITS)
+        return IC_RANGE_ERROR;
+    for (;;) {
+        if (node->type != CAP_CNODE)
+            return IC_FAILED_LOOKUP;
+        unsigned radix = node->size_bits, guard_bits = node->guard_bits;
+        unsigned level_bits = radix + guard_bits;
+        if (level_bits > depth)
+            return IC_FAILED_LOOKUP;
+        /* radix >= 1, so guard_bits < 64 and every shift below is < 64 */
+        if (guard_bits && ((cptr >> (depth - guard_bits)) & MASK(guard_bits)) != (node->a & MASK(guard_bits)))
+            return IC_FAILED_LOOKUP;
+        word_t index = (cptr >> (depth - level_bits)) & MASK(radix);
+        struct cte *slot = cap_cnode(node) + index;
+        depth -= level_bits;
+        if (depth == 0 || slot->cap.type != CAP_CNODE) {
+            res->slot = slot;
+            res->bits_left = depth;
+            return IC_OK;
+        }
+        node = &slot->cap;
+    }
+}
+
+/* A slot named by exactly 'depth' bits: the form CNode invocations use. */
+ic_err_t cnode_lookup_slot_exact(const struct cap *root, word_t cptr, unsigned depth, struct cte **slot)
+{
+    struct lookup_result r;
+    ic_err_t err = cnode_resolve(root, cptr, depth, &r);
+    if (err)
+        return err;
+    if (r.bits_left)
+        return IC_FAILED_LOOKUP;
+    *slot = r.slot;
+    return IC_OK;
+}
+
+/* The slot a CPtr names for an invocation or message: all 64 bits, or fewer
+ * when the walk reaches a non-CNode capability. */
+ic_err_t cnode_lookup_cap(const struct cap *root, word_t cptr, struct cte **slot)
+{
+    struct lookup_result r;
+    ic_err_t err = cnode_resolve(root, cptr, IC_WORD_BITS, &r);
+    if (err)
+        return err;
+    *slot = r.slot;
+    return IC_OK;
+}

@@ -1,0 +1,61 @@
+/* One big kernel lock, taken at every kernel entry and dropped at exit.
+ *
+ * A CPU that must take a thread off another CPU (to delete, suspend or
+ * rewrite it) asks with smp_stall_thread while holding the lock; the other
+ * CPU answers from its lock-wait loop, after its entry code has saved the
+ * thread's registers, so that the thread's TCB is left alone afterwards. */
+#include "smp.h"
+#include "arch.h"
+#include "plat.h"
+#include "util.h"
+
+static volatile uint32_t lock_next, lock_owner;
+
+static void answer_stall(void)
+{
+    struct cpu *c = this_cpu();
+    if (!c->stall_request)
+        return;
+    if (c->current == c->stall_tcb) {
+        c->current->on_cpu = 0;
+        c->current = NULL;
+    }
+    __atomic_store_n(&c->stall_request, 0, __ATOMIC_RELEASE);
+}
+
+void smp_lock(void)
+{
+    uint32_t ticket = __atomic_fetch_add(&lock_next, 1, __ATOMIC_RELAXED);
+    while (__atomic_load_n(&lock_owner, __ATOMIC_ACQUIRE) != ticket)
+        answer_stall();
+    answer_stall();
+}
+
+void smp_unlock(void)
+{
+    __atomic_store_n(&lock_owner, lock_owner + 1, __ATOMIC_RELEASE);
+    __asm__ volatile("sev");
+}
+
+void smp_stall_thread(struct tcb *t)
+{
+    if (!t->on_cpu || t->on_cpu - 1 == this_cpu()->id)
+        return;
+    struct cpu *other = &cpus[t->on_cpu - 1];
+    other->stall_tcb = t;
+    __atomic_store_n(&other->stall_request, 1, __ATOMIC_RELEASE);
+    plat_irq_send_sgi(other->id, SGI_STALL);
+    while (__atomic_load_n(&other->stall_request, __ATOMIC_ACQUIRE))
+        ;
+}
+
+extern char arch_secondary_entry[];
+
+void smp_start_secondaries(void)
+{
+    for (unsigned i = 1; i < BOARD_NUM_CPUS; i++) {
+        int r = plat_psci_cpu_on(i, (uint64_t)arch_secondary_entry, i);
+        if (r != 0)
+            kprintf("CPU %u did not start (PSCI %d)\n", i, r);
+    }
+}

@@ -1,0 +1,114 @@
+/* Console output for debugging and panics, and the memory helpers the
+ * compiler expects. */
+#include "util.h"
+#include "plat.h"
+#include "arch.h"
+
+void kputc(char c)
+{
+    plat_uart_putc(c);
+}
+
+static void put_unsigned(uint64_t v, unsigned base, int width, char pad)
+{
+    char buf[24];
+    int n = 0;
+    do {
+        unsigned d = v % base;
+        buf[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
+        v /= base;
+    } while (v);
+    while (n < width--)
+        kputc(pad);
+    while (n)
+        kputc(buf[--n]);
+}
+
+/* Supports %s %c %d %u %x %lx %lu %ld %p with an optional zero-padded width. */
+void kvprintf(const char *fmt, va_list ap)
+{
+    for (; *fmt; fmt++) {
+        if (*fmt != '%') {
+            kputc(*fmt);
+            continue;
+        }
+        char pad = ' ';
+        int width = 0, is_long = 0;
+        if (*++fmt == '0')
+            pad = '0', fmt++;
+        while (*fmt >= '0' && *fmt <= '9')
+            width = width * 10 + (*fmt++ - '0');
+        while (*fmt == 'l')
+            is_long = 1, fmt++;
+        switch (*fmt) {
+        case 's': {
+            const char *s = va_arg(ap, const char *);
+            for (s = s ? s : "(null)"; *s; s++)
+                kputc(*s);
+            break;
+        }
+        case 'c': kputc((char)va_arg(ap, int)); break;
+        case 'd': {
+            int64_t v = is_long ? va_arg(ap, int64_t) : va_arg(ap, int);
+            if (v < 0)
+                kputc('-'), v = -v;
+            put_unsigned((uint64_t)v, 10, width, pad);
+            break;
+        }
+        case 'u': put_unsigned(is_long ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, width, pad); break;
+        case 'x': put_unsigned(is_long ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, width, pad); break;
+        case 'p': kputc('0'), kputc('x'), put_unsigned((uint64_t)va_arg(ap, void *), 16, 0, ' '); break;
+        case '%': kputc('%'); break;
+        default: kputc('?'); break;
+        }
+    }
+}
+
+void kprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kvprintf(fmt, ap);
+    va_end(ap);
+}
+
+void kpanic(const char *fmt, ...)
+{
+    va_list ap;
+    kprintf("\nkernel panic: ");
+    va_start(ap, fmt);
+    kvprintf(fmt, ap);
+    va_end(ap);
+    kprintf("\n");
+    plat_psci_system_off();
+}
+
+void *memset(void *d, int c, size_t n)
+{
+    uint8_t *p = d;
+    if (c == 0 && ((uintptr_t)p & 7) == 0) {
+        for (; n >= 8; n -= 8, p += 8)
+            *(volatile uint64_t *)p = 0;
+    }
+    while (n--)
+        *p++ = (uint8_t)c;
+    return d;
+}
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+    uint8_t *dp = d;
+    const uint8_t *sp = s;
+    while (n--)
+        *dp++ = *sp++;
+    return d;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const uint8_t *x = a, *y = b;
+    for (; n; n--, x++, y++)
+        if (*x != *y)
+            return *x - *y;
+    return 0;
+}

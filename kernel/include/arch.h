@@ -1,0 +1,83 @@
+/* The AArch64 layer: per-CPU state, system registers, entry and exit. */
+#ifndef KERNEL_ARCH_H
+#define KERNEL_ARCH_H
+
+#include "types.h"
+#include "object.h"
+#include <board.h>
+
+#define KERNEL_STACK_SIZE 16384
+
+/* Per-CPU state. TPIDR_EL2 points at this CPU's entry; vectors.S reads
+ * kstack_top at offset 0. */
+struct cpu {
+    word_t kstack_top;
+    struct tcb *current;            /* NULL while the CPU idles */
+    unsigned id;
+    word_t vttbr;                   /* stage-2 root installed now */
+    struct thread_queue ready[IC_NUM_PRIORITIES];
+    uint64_t ready_bitmap[IC_NUM_PRIORITIES / 64];
+    volatile uint32_t stall_request; /* another CPU wants 'stall_tcb' off this CPU */
+    struct tcb *volatile stall_tcb;
+    bool reschedule;                /* current's time slice ended or it yielded */
+    bool online;
+};
+
+extern struct cpu cpus[BOARD_NUM_CPUS];
+
+static inline struct cpu *this_cpu(void)
+{
+    struct cpu *c;
+    __asm__ volatile("mrs %0, tpidr_el2" : "=r"(c));
+    return c;
+}
+
+#define SYSREG_READ(name)                                                                          \
+    ({                                                                                             \
+        uint64_t v_;                                                                               \
+        __asm__ volatile("mrs %0, " #name : "=r"(v_));                                             \
+        v_;                                                                                        \
+    })
+#define SYSREG_WRITE(name, v) __asm__ volatile("msr " #name ", %0" ::"r"((uint64_t)(v)))
+
+static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
+static inline void dsb_ish(void) { __asm__ volatile("dsb ish" ::: "memory"); }
+static inline void dsb_ishst(void) { __asm__ volatile("dsb ishst" ::: "memory"); }
+
+/* Entry and exit (vectors.S) */
+NORETURN void arch_return_to_user(struct context *ctx);
+
+/* arch.c */
+void arch_cpu_init(unsigned cpu);
+void arch_switch_to(struct tcb *next);
+void arch_tlb_flush_vmid(unsigned vmid);
+bool arch_irq_pending(void);
+void arch_timer_arm(uint64_t ticks);
+uint64_t arch_timer_frequency(void);
+uint64_t arch_now(void);
+unsigned arch_cpu_index(void);
+NORETURN void arch_idle_loop(void);
+
+/* Exception and fault entry points in C (trap.c) */
+NORETURN void trap_lower_sync(void);
+NORETURN void trap_lower_irq(void);
+NORETURN void trap_lower_serror(void);
+NORETURN void trap_kernel(uint64_t kind);
+
+#define SPSR_EL0T 0x0ull
+#define SPSR_USER_WRITABLE 0xf0000000ull /* NZCV */
+
+/* HCR_EL2 for native threads: EL0 with stage-1 off (DC makes its accesses
+ * normal cacheable memory), stage 2 on, every exception to EL2. */
+#define HCR_VM (1ull << 0)
+#define HCR_SWIO (1ull << 1)
+#define HCR_FMO (1ull << 3)
+#define HCR_IMO (1ull << 4)
+#define HCR_AMO (1ull << 5)
+#define HCR_DC (1ull << 12)
+#define HCR_TSC (1ull << 19)
+#define HCR_TGE (1ull << 27)
+#define HCR_RW (1ull << 31)
+#define HCR_NATIVE (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_DC | HCR_TSC | HCR_TGE | HCR_RW)
+
+#endif

@@ -1,0 +1,18 @@
+/* CSpace lookup (seL4 semantics): a CPtr is resolved most significant bit
+ * first; each CNode consumes its guard and then radix bits as the index. */
+#ifndef KERNEL_CNODE_H
+#define KERNEL_CNODE_H
+
+#include "cap.h"
+
+struct lookup_result {
+    struct cte *slot;
+    unsigned bits_left;
+};
+
+ic_err_t cnode_resolve(const struct cap *root, word_t cptr, unsigned depth, struct lookup_result *res);
+ic_err_t cnode_lookup_slot_exact(const struct cap *root, word_t cptr, unsigned depth, struct cte **slot);
+ic_err_t cnode_lookup_cap(const struct cap *root, word_t cptr, struct cte **slot);
+struct cap cnode_cap_make(paddr_t obj, unsigned radix, unsigned guard_bits, word_t guard);
+
+#endif

@@ -1,0 +1,34 @@
+/* The platform layer: console UART, interrupt controller and power control.
+ * One implementation per board under kernel/plat/<board>/; the interrupt
+ * controller is GICv3 or GICv2, chosen at build time (GIC_VERSION). */
+#ifndef KERNEL_PLAT_H
+#define KERNEL_PLAT_H
+
+#include "types.h"
+
+/* Board memory map (kernel/plat/<board>/board.h) */
+#include <board.h>
+
+/* Debug console */
+void plat_uart_init(void);
+void plat_uart_putc(char c);
+int plat_uart_getc(void); /* -1 when no character is waiting */
+
+/* Interrupt controller. INTIDs follow the GIC: 0..15 SGIs, 16..31 PPIs,
+ * 32.. SPIs. */
+#define PLAT_IRQ_NONE 1023u
+void plat_irq_init_boot(void);         /* distributor; once, on the boot CPU */
+void plat_irq_init_cpu(unsigned cpu);  /* this CPU's interface (and redistributor) */
+unsigned plat_irq_ack(void);           /* highest pending INTID, or PLAT_IRQ_NONE */
+void plat_irq_eoi(unsigned irq);       /* end of interrupt: priority drop and deactivate */
+void plat_irq_enable(unsigned irq);    /* unmask (SPIs route to the boot CPU) */
+void plat_irq_disable(unsigned irq);   /* mask */
+void plat_irq_send_sgi(unsigned cpu, unsigned sgi);
+unsigned plat_irq_lines(void);         /* number of INTIDs the distributor implements */
+
+/* PSCI, through SMC (QEMU virt with virtualization=on and no EL3 firmware
+ * answers PSCI itself). */
+int plat_psci_cpu_on(uint64_t target_mpidr, uint64_t entry, uint64_t context);
+NORETURN void plat_psci_system_off(void);
+
+#endif

@@ -1,0 +1,25 @@
+/* Scheduling: fixed priorities, round robin within a priority, one ready
+ * queue per CPU. The running thread is not in any queue. */
+#ifndef KERNEL_SCHED_H
+#define KERNEL_SCHED_H
+
+#include "object.h"
+
+struct cpu;
+
+#define TIMESLICE_TICKS 5      /* timer ticks per time slice */
+#define TICK_HZ 1000           /* timer interrupts per second */
+
+void sched_ready_insert(struct cpu *c, struct tcb *t, bool at_head);
+void sched_ready_remove(struct cpu *c, struct tcb *t);
+struct tcb *sched_ready_highest(struct cpu *c);
+int sched_highest_priority(struct cpu *c);
+
+void sched_make_runnable(struct tcb *t);
+void sched_block(struct tcb *t, enum thread_state state);
+void sched_stop(struct tcb *t);
+void sched_tick(void);
+void sched_yield(void);
+NORETURN void sched_exit_to_user(void);
+
+#endif

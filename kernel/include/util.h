@@ -1,0 +1,24 @@
+/* Kernel console output, assertions and memory helpers. */
+#ifndef KERNEL_UTIL_H
+#define KERNEL_UTIL_H
+
+#include "types.h"
+#include <stdarg.h>
+
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void kvprintf(const char *fmt, va_list ap);
+void kputc(char c);
+NORETURN void kpanic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Assertions are for kernel invariants only, never for user input. */
+#define kassert(cond)                                                                              \
+    do {                                                                                           \
+        if (unlikely(!(cond)))                                                                     \
+            kpanic("assertion failed: %s at %s:%d", #cond, __FILE__, __LINE__);                   \
+    } while (0)
+
+void *memset(void *d, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+#endif

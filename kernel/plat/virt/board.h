@@ -1,0 +1,27 @@
+/* QEMU 'virt' machine: the memory map the kernel depends on, as data. */
+#ifndef BOARD_H
+#define BOARD_H
+
+#define BOARD_NAME "virt"
+#define BOARD_RAM_BASE 0x40000000ull
+#define BOARD_RAM_SIZE 0x40000000ull  /* 1 GiB; QEMU runs with -m 1G */
+#define BOARD_NUM_CPUS 2
+
+#define BOARD_UART_BASE 0x09000000ull
+#define BOARD_GICD_BASE 0x08000000ull
+#define BOARD_GICC_BASE 0x08010000ull   /* GICv2 CPU interface */
+#define BOARD_GICH_BASE 0x08030000ull   /* GICv2 virtual interface control */
+#define BOARD_GICV_BASE 0x08040000ull   /* GICv2 virtual CPU interface */
+#define BOARD_GICR_BASE 0x080a0000ull   /* GICv3 redistributors, 128 KiB each */
+#define BOARD_GICR_STRIDE 0x20000ull
+
+/* Device regions the kernel keeps for itself; the rest of the first GiB is
+ * handed to the root task as device untyped memory. */
+#define BOARD_DEVICE_BASE 0x00000000ull
+#define BOARD_DEVICE_END 0x40000000ull
+
+#define BOARD_TIMER_PPI 26u     /* EL2 physical timer */
+#define BOARD_VTIMER_PPI 27u    /* virtual timer, owned by guests */
+#define BOARD_NUM_IRQS 288u     /* INTIDs the kernel manages */
+
+#endif

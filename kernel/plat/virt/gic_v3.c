@@ -1,0 +1,196 @@
+/* GICv3 with system-register CPU interface, driven from EL2 (E2H=0).
+ *
+ * QEMU virt without EL3 has a GIC with a single Security state
+ * (GICD_CTLR.DS=1, affinity routing always on). Every interrupt is
+ * Group 1, so it is signalled as IRQ and acknowledged through ICC_IAR1_EL1. */
+#include "plat.h"
+#include "util.h"
+#include "mmio.h"
+
+#define GICD_CTLR (BOARD_GICD_BASE + 0x0000)
+#define GICD_TYPER (BOARD_GICD_BASE + 0x0004)
+#define GICD_IGROUPR(n) (BOARD_GICD_BASE + 0x0080 + 4 * (n))
+#define GICD_ISENABLER(n) (BOARD_GICD_BASE + 0x0100 + 4 * (n))
+#define GICD_ICENABLER(n) (BOARD_GICD_BASE + 0x0180 + 4 * (n))
+#define GICD_IPRIORITYR(n) (BOARD_GICD_BASE + 0x0400 + 4 * (n))
+#define GICD_ICFGR(n) (BOARD_GICD_BASE + 0x0c00 + 4 * (n))
+#define GICD_IROUTER(irq) (BOARD_GICD_BASE + 0x6000 + 8 * (uint64_t)(irq))
+
+#define GICD_CTLR_ENABLE_GRP1 BIT(1) /* EnableGrp1 (DS=1); EnableGrp1A (DS=0, Non-secure) */
+#define GICD_CTLR_ARE BIT(4)
+#define GICD_CTLR_RWP BIT(31)
+
+/* Redistributor: RD_base frame, then SGI_base frame 64 KiB above it. */
+#define GICR_CTLR 0x0000
+#define GICR_TYPER 0x0008
+#define GICR_WAKER 0x0014
+#define GICR_SGI 0x10000
+#define GICR_IGROUPR0 (GICR_SGI + 0x0080)
+#define GICR_ISENABLER0 (GICR_SGI + 0x0100)
+#define GICR_ICENABLER0 (GICR_SGI + 0x0180)
+#define GICR_IPRIORITYR(n) (GICR_SGI + 0x0400 + 4 * (n))
+
+#define GICR_CTLR_RWP BIT(3)
+#define GICR_WAKER_PROCESSOR_SLEEP BIT(1)
+#define GICR_WAKER_CHILDREN_ASLEEP BIT(2)
+
+#define ICC_SRE_SRE BIT(0)
+#define ICC_SRE_ENABLE BIT(3)
+#define ICC_CTLR_EOIMODE BIT(1)
+
+#define GICV3_PRIO 0xa0a0a0a0u
+#define GICV3_MAX_LINES 1020u
+
+#define gicv3_sysreg_read(r)                                                                       \
+    ({                                                                                             \
+        uint64_t v_;                                                                               \
+        __asm__ volatile("mrs %0, " #r : "=r"(v_));                                                \
+        v_;                                                                                        \
+    })
+#define gicv3_sysreg_write(r, v) __asm__ volatile("msr " #r ", %x0" : : "rZ"((uint64_t)(v)))
+
+static inline void gicv3_isb(void) { __asm__ volatile("isb" ::: "memory"); }
+
+static unsigned gicv3_this_cpu(void)
+{
+    return (unsigned)(gicv3_sysreg_read(mpidr_el1) & 0xff);
+}
+
+/* The redistributor of a CPU, by the fixed layout of the board. */
+static uint64_t gicv3_rd(unsigned cpu)
+{
+    return BOARD_GICR_BASE + (uint64_t)cpu * BOARD_GICR_STRIDE;
+}
+
+/* Enable-register writes take effect asynchronously; only after RWP clears
+ * is a disabled interrupt guaranteed not to be signalled any more. */
+static void gicv3_dist_wait(void)
+{
+    while (mmio_read32(GICD_CTLR) & GICD_CTLR_RWP)
+        ;
+}
+
+static void gicv3_rd_wait(uint64_t rd)
+{
+    while (mmio_read32(rd + GICR_CTLR) & GICR_CTLR_RWP)
+        ;
+}
+
+void plat_irq_init_boot(void)
+{
+    unsigned lines = plat_irq_lines();
+    uint64_t mpidr = gicv3_sysreg_read(mpidr_el1);
+    /* IROUTER holds Aff3 in bits 39:32 like MPIDR; IRM=0 (one target). */
+    uint64_t boot_aff = mpidr & 0xff00ffffffull;
+
+    /* Groups off while reconfiguring; ARE stays set (changing it while
+     * enabled is unpredictable, and QEMU has it fixed at 1 anyway). */
+    mmio_write32(GICD_CTLR, GICD_CTLR_ARE);
+    gicv3_dist_wait();
+
+    /* With ARE=1 the first 32 INTIDs live in the redistributors. */
+    for (unsigned i = 32; i < lines; i += 32) {
+        mmio_write32(GICD_ICENABLER(i / 32), ~0u);
+        mmio_write32(GICD_IGROUPR(i / 32), ~0u);
+    }
+    gicv3_dist_wait();
+    for (unsigned i = 32; i < lines; i += 16)
+        mmio_write32(GICD_ICFGR(i / 16), 0); /* level-sensitive */
+    for (unsigned i = 32; i < lines; i += 4)
+        mmio_write32(GICD_IPRIORITYR(i / 4), GICV3_PRIO);
+    for (unsigned i = 32; i < lines; i++)
+        mmio_write64(GICD_IROUTER(i), boot_aff);
+
+    mmio_write32(GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_ENABLE_GRP1);
+    gicv3_dist_wait();
+}
+
+void plat_irq_init_cpu(unsigned cpu)
+{
+    uint64_t mpidr = gicv3_sysreg_read(mpidr_el1);
+    uint64_t aff = ((mpidr >> 8) & 0xff000000ull) | (mpidr & 0xffffffull);
+    uint64_t rd = gicv3_rd(cpu);
+
+    /* Everything else indexes CPUs by Aff0, and the stride layout must
+     * match the hardware's own idea of which frame is ours. */
+    kassert(cpu < BOARD_NUM_CPUS && cpu == gicv3_this_cpu());
+    kassert((mmio_read64(rd + GICR_TYPER) >> 32) == aff);
+
+    mmio_write32(rd + GICR_WAKER,
+                 mmio_read32(rd + GICR_WAKER) & ~(uint32_t)GICR_WAKER_PROCESSOR_SLEEP);
+    while (mmio_read32(rd + GICR_WAKER) & GICR_WAKER_CHILDREN_ASLEEP)
+        ;
+
+    mmio_write32(rd + GICR_ICENABLER0, 0xffff0000u); /* PPIs on demand */
+    gicv3_rd_wait(rd);
+    mmio_write32(rd + GICR_IGROUPR0, ~0u);
+    for (unsigned i = 0; i < 32; i += 4)
+        mmio_write32(rd + GICR_IPRIORITYR(i / 4), GICV3_PRIO);
+    mmio_write32(rd + GICR_ISENABLER0, 0x0000ffffu);
+
+    /* Enable also lets EL1 use its own ICC_SRE_EL1, for guests later. */
+    gicv3_sysreg_write(icc_sre_el2,
+                       gicv3_sysreg_read(icc_sre_el2) | ICC_SRE_SRE | ICC_SRE_ENABLE);
+    gicv3_isb(); /* SRE must be visible before any other ICC_ access */
+    gicv3_sysreg_write(icc_pmr_el1, 0xff);
+    gicv3_sysreg_write(icc_bpr1_el1, 0);
+    gicv3_sysreg_write(icc_ctlr_el1,
+                       gicv3_sysreg_read(icc_ctlr_el1) & ~ICC_CTLR_EOIMODE);
+    gicv3_sysreg_write(icc_igrpen1_el1, 1);
+    gicv3_isb();
+}
+
+unsigned plat_irq_ack(void)
+{
+    unsigned irq = (unsigned)(gicv3_sysreg_read(icc_iar1_el1) & 0xffffff);
+    /* Make the acknowledge (pending -> active) visible to the redistributor
+     * before anything that follows. */
+    __asm__ volatile("dsb sy" ::: "memory");
+    /* 1020-1023 are special (spurious) and must not be EOIed. */
+    return irq >= 1020 ? PLAT_IRQ_NONE : irq;
+}
+
+void plat_irq_eoi(unsigned irq)
+{
+    gicv3_sysreg_write(icc_eoir1_el1, irq);
+    gicv3_isb();
+}
+
+void plat_irq_enable(unsigned irq)
+{
+    if (irq < 32)
+        mmio_write32(gicv3_rd(gicv3_this_cpu()) + GICR_ISENABLER0, (uint32_t)BIT(irq));
+    else if (irq < plat_irq_lines())
+        mmio_write32(GICD_ISENABLER(irq / 32), (uint32_t)BIT(irq % 32));
+}
+
+void plat_irq_disable(unsigned irq)
+{
+    if (irq < 32) {
+        uint64_t rd = gicv3_rd(gicv3_this_cpu());
+        mmio_write32(rd + GICR_ICENABLER0, (uint32_t)BIT(irq));
+        gicv3_rd_wait(rd);
+    } else if (irq < plat_irq_lines()) {
+        mmio_write32(GICD_ICENABLER(irq / 32), (uint32_t)BIT(irq % 32));
+        gicv3_dist_wait();
+    }
+}
+
+void plat_irq_send_sgi(unsigned cpu, unsigned sgi)
+{
+    if (cpu >= BOARD_NUM_CPUS || sgi >= 16)
+        return;
+    /* A system-register write is not ordered after earlier stores by
+     * itself; the target must see our data once it takes the SGI. */
+    __asm__ volatile("dsb ishst" ::: "memory");
+    /* Target Aff3.Aff2.Aff1 = 0.0.0, TargetList bit = Aff0. */
+    gicv3_sysreg_write(icc_sgi1r_el1,
+                       ((uint64_t)sgi << 24) | BIT(cpu));
+    gicv3_isb();
+}
+
+unsigned plat_irq_lines(void)
+{
+    unsigned n = 32 * ((mmio_read32(GICD_TYPER) & 0x1f) + 1);
+    return n > GICV3_MAX_LINES ? GICV3_MAX_LINES : n;
+}

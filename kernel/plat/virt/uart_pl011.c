@@ -1,0 +1,50 @@
+/* ARM PL011 UART: polled debug console. */
+#include "plat.h"
+#include "mmio.h"
+
+#define PL011_DR (BOARD_UART_BASE + 0x00)
+#define PL011_FR (BOARD_UART_BASE + 0x18)
+#define PL011_LCR_H (BOARD_UART_BASE + 0x2c)
+#define PL011_CR (BOARD_UART_BASE + 0x30)
+#define PL011_IMSC (BOARD_UART_BASE + 0x38)
+
+#define PL011_FR_RXFE BIT(4)
+#define PL011_FR_TXFF BIT(5)
+#define PL011_LCR_H_FEN BIT(4)
+#define PL011_LCR_H_WLEN8 (3u << 5)
+#define PL011_CR_UARTEN BIT(0)
+#define PL011_CR_TXE BIT(8)
+#define PL011_CR_RXE BIT(9)
+
+void plat_uart_init(void)
+{
+    /* The line control register must only change while the UART is off.
+     * QEMU ignores the baud rate, so IBRD/FBRD are left alone. */
+    mmio_write32(PL011_CR, 0);
+    /* The FIFO keeps input typed faster than it is polled. */
+    mmio_write32(PL011_LCR_H, PL011_LCR_H_FEN | PL011_LCR_H_WLEN8);
+    mmio_write32(PL011_IMSC, 0); /* the console is polled */
+    mmio_write32(PL011_CR, PL011_CR_UARTEN | PL011_CR_TXE | PL011_CR_RXE);
+}
+
+static void pl011_tx(char c)
+{
+    while (mmio_read32(PL011_FR) & PL011_FR_TXFF)
+        ;
+    mmio_write32(PL011_DR, (uint8_t)c);
+}
+
+void plat_uart_putc(char c)
+{
+    if (c == '\n')
+        pl011_tx('\r');
+    pl011_tx(c);
+}
+
+int plat_uart_getc(void)
+{
+    if (mmio_read32(PL011_FR) & PL011_FR_RXFE)
+        return -1;
+    /* Bits 11:8 are receive error flags, not data. */
+    return (int)(mmio_read32(PL011_DR) & 0xff);
+}

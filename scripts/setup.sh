@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the build and the tests need (cross
+# compiler, QEMU, dtc, expect, host gcc with ASan/UBSan) when any is missing.
+# Silent and fast when everything is already installed.
+set -euo pipefail
+
+packages=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm
+          device-tree-compiler expect make gcc libc6-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [[ $status == "install ok installed" ]] || missing+=("$p")
+done
+(( ${#missing[@]} == 0 )) && exit 0
+
+echo "setup: installing: ${missing[*]}"
+if (( EUID == 0 )); then
+    sudo=()
+elif command -v sudo >/dev/null; then
+    sudo=(sudo)
+else
+    echo "setup: error: not root and sudo is not available; install as root: ${missing[*]}" >&2
+    exit 1
+fi
+if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q ||
+   ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+    echo "setup: error: apt-get failed to install: ${missing[*]}" >&2
+    exit 1
+fi
