@@ -31,7 +31,7 @@ QEMU_FLAGS := -M virt,virtualization=on,gic-version=$(GIC) -cpu $(QEMU_CPU) -smp
 
 # Freestanding code for the target, kernel and user alike.
 TARGET_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib \
-                 -fno-stack-protector -fno-pic -fno-pie -mgeneral-regs-only \
+                 -fno-stack-protector -fno-pic -fno-pie -mgeneral-regs-only -mno-outline-atomics \
                  -fno-omit-frame-pointer -Iinclude -I$(GEN)
 KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ikernel/include -Ikernel/plat/$(PLAT) -DGIC_VERSION=$(GIC)
 USER_CFLAGS := $(TARGET_CFLAGS) -Iuser/lib/include

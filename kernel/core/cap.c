@@ -131,9 +131,8 @@ ic_err_t cap_derive(const struct cte *src, struct cap *out)
         c.vmid = 0; c.a = 0; c.b = 0;
         break;
     case CAP_PAGE_TABLE:
-        if (c.vmid != 0) /* a mapped page table must not gain a second mapping */
-            return IC_ILLEGAL_OPERATION;
-        break;
+        /* one capability per page table, so it has at most one mapping */
+        return IC_ILLEGAL_OPERATION;
     default:
         break;
     }

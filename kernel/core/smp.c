@@ -7,6 +7,7 @@
 #include "smp.h"
 #include "arch.h"
 #include "plat.h"
+#include "sched.h"
 #include "util.h"
 
 static volatile uint32_t lock_next, lock_owner;
@@ -16,9 +17,12 @@ static void answer_stall(void)
     struct cpu *c = this_cpu();
     if (!c->stall_request)
         return;
-    if (c->current == c->stall_tcb) {
-        c->current->on_cpu = 0;
+    struct tcb *t = c->current;
+    if (t && t == c->stall_tcb) {
+        t->on_cpu = 0;
         c->current = NULL;
+        if (t->state == THREAD_RUNNABLE)
+            sched_ready_insert(c, t, true);
     }
     __atomic_store_n(&c->stall_request, 0, __ATOMIC_RELEASE);
 }
@@ -39,7 +43,7 @@ void smp_unlock(void)
 
 void smp_stall_thread(struct tcb *t)
 {
-    if (!t->on_cpu || t->on_cpu - 1 == this_cpu()->id)
+    if (!t->on_cpu || (unsigned)(t->on_cpu - 1) == this_cpu()->id)
         return;
     struct cpu *other = &cpus[t->on_cpu - 1];
     other->stall_tcb = t;

@@ -43,11 +43,13 @@ void thread_restart_syscall(struct tcb *t);
 
 /* vspace.c (arch) */
 void vspace_activate(struct tcb *t);
-ic_err_t vspace_alloc_vmids(unsigned count);
+ic_err_t vspace_check_vmids(unsigned count);
 void vspace_init_object(struct cap *c);
 void vspace_finalise(struct cap *c);
 void frame_unmap_cap(struct cap *c);
 void page_table_finalise(struct cap *c);
+ic_err_t vspace_map_table(struct cap *pt, const struct cap *vs, word_t va);
+ic_err_t vspace_map_frame(struct cap *f, const struct cap *vs, word_t va, word_t rights, word_t attrs);
 
 /* irq.c */
 void irq_handle_pending(void);
@@ -61,5 +63,6 @@ void syscall_handle(struct tcb *t);
 
 /* boot.c */
 void boot_create_root_task(void);
+extern struct tcb *boot_root_tcb;
 
 #endif

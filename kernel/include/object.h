@@ -63,7 +63,7 @@ struct tcb {
     struct tcb *caller;                 /* whom this thread must reply to */
     struct tcb *callee;                 /* who holds our reply (BLOCKED_REPLY) */
     struct notification *bound_ntfn;
-    word_t fault_msg[6];                /* fault message while blocked sending it */
+    word_t fault_msg[12];                /* fault message while blocked sending it */
     uint8_t fault_len;
 };
 _Static_assert(sizeof(struct tcb) <= (1u << IC_TCB_SIZE_BITS), "TCB fits its object");

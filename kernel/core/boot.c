@@ -1,0 +1,208 @@
+/* Building the root task at boot: its CNode, VSpace, TCB, image frames,
+ * boot information and the untyped capabilities for all remaining memory.
+ * Memory comes from a boot-time bump allocator over the RAM after the
+ * kernel; whatever is left becomes untyped memory. */
+#include "kernel.h"
+#include "arch.h"
+#include "cnode.h"
+#include "plat.h"
+#include "sched.h"
+#include "util.h"
+#include <icecap/bootinfo.h>
+
+extern char root_image_start[], root_image_end[], __kernel_end[];
+struct tcb *boot_root_tcb;
+
+static word_t boot_free;                 /* bump pointer */
+static struct cte *root_cnode;
+static word_t next_slot = IC_SLOT_FIRST_FREE_FIXED;
+
+static word_t boot_alloc(unsigned size_bits)
+{
+    word_t p = ALIGN_UP(boot_free, BIT(size_bits));
+    boot_free = p + BIT(size_bits);
+    if (boot_free > BOARD_RAM_BASE + BOARD_RAM_SIZE)
+        kpanic("boot: out of memory");
+    memset((void *)(uintptr_t)p, 0, BIT(size_bits));
+    return p;
+}
+
+static struct cte *slot_at(word_t i)
+{
+    if (i >= BIT(IC_ROOT_CNODE_BITS))
+        kpanic("boot: root CNode full");
+    return &root_cnode[i];
+}
+
+static struct cte *provide(word_t i, struct cap c)
+{
+    struct cte *s = slot_at(i);
+    cap_insert_new(s, c, NULL);
+    return s;
+}
+
+static struct cap make_cap(unsigned type, word_t obj, unsigned size_bits)
+{
+    struct cap c = cap_null();
+    c.type = (uint8_t)type;
+    c.obj = obj;
+    c.size_bits = (uint8_t)size_bits;
+    c.rights = IC_RIGHTS_ALL;
+    return c;
+}
+
+/* A minimal ELF64 reader: enough for the statically linked root task. */
+struct elf64_ehdr {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct elf64_phdr {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+#define PT_LOAD 1
+
+/* Map a new zeroed 4 KiB frame at va in the root VSpace, making page tables
+ * as needed; returns the frame's kernel address. */
+static void *map_new_page(struct cte *vspace, word_t va, word_t *slot_counter)
+{
+    for (unsigned tries = 0; tries < 3; tries++) {
+        struct cap f = make_cap(CAP_FRAME, boot_alloc(IC_PAGE_BITS), IC_PAGE_BITS);
+        ic_err_t err = vspace_map_frame(&f, &vspace->cap, va, IC_RIGHTS_ALL, IC_ATTR_CACHED);
+        if (err == IC_OK) {
+            provide((*slot_counter)++, f);
+            return (void *)(uintptr_t)f.obj;
+        }
+        boot_free -= BIT(IC_PAGE_BITS); /* give the frame back */
+        if (err == IC_DELETE_FIRST)
+            kpanic("boot: page %lx mapped twice", va);
+        struct cap pt = make_cap(CAP_PAGE_TABLE, boot_alloc(IC_PAGE_TABLE_SIZE_BITS), IC_PAGE_TABLE_SIZE_BITS);
+        if (vspace_map_table(&pt, &vspace->cap, va))
+            kpanic("boot: cannot map a page table at %lx", va);
+        provide((*slot_counter)++, pt);
+    }
+    kpanic("boot: cannot map %lx", va);
+}
+
+static void *root_page(struct cte *vspace, word_t va, word_t *slots)
+{
+    return map_new_page(vspace, va, slots);
+}
+
+/* Cover [start, end) with naturally aligned power-of-two untyped blocks. */
+static void add_untyped(ic_bootinfo_t *bi, word_t start, word_t end, bool device)
+{
+    while (start < end) {
+        unsigned bits = start ? (unsigned)__builtin_ctzll(start) : IC_MAX_UNTYPED_BITS;
+        if (bits > IC_MAX_UNTYPED_BITS)
+            bits = IC_MAX_UNTYPED_BITS;
+        while (bits > 0 && start + BIT(bits) > end)
+            bits--;
+        if (bits < IC_MIN_UNTYPED_BITS)
+            break;
+        word_t n = bi->untyped.end - bi->untyped.start;
+        if (n >= IC_BOOTINFO_MAX_UNTYPED)
+            break;
+        struct cap c = make_cap(CAP_UNTYPED, start, bits);
+        c.flags = device ? CAPF_DEVICE : 0;
+        provide(next_slot++, c);
+        bi->untyped.end++;
+        bi->untyped_list[n] = (ic_untyped_desc_t){ .paddr = start, .size_bits = (uint8_t)bits, .is_device = device };
+        start += BIT(bits);
+    }
+}
+
+void boot_create_root_task(void)
+{
+    const struct elf64_ehdr *eh = (const void *)root_image_start;
+    if (memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != 2 || eh->machine != 183)
+        kpanic("boot: the root task image is not an AArch64 ELF64 file");
+    boot_free = ALIGN_UP((word_t)(uintptr_t)__kernel_end, BIT(IC_PAGE_BITS));
+
+    /* the root CNode: guard of 52 zero bits, so a slot index is a CPtr */
+    word_t cnode_pa = boot_alloc(IC_ROOT_CNODE_BITS + IC_SLOT_SIZE_BITS);
+    root_cnode = (struct cte *)(uintptr_t)cnode_pa;
+    struct cap cnode = cnode_cap_make(pa(cnode_pa), IC_ROOT_CNODE_BITS, IC_WORD_BITS - IC_ROOT_CNODE_BITS, 0);
+    struct cte *cnode_slot = provide(IC_SLOT_ROOT_CNODE, cnode);
+
+    struct cap vs = make_cap(CAP_VSPACE, boot_alloc(IC_VSPACE_SIZE_BITS), 0);
+    vspace_init_object(&vs);
+    struct cte *vspace = provide(IC_SLOT_ROOT_VSPACE, vs);
+
+    word_t tcb_pa = boot_alloc(IC_TCB_SIZE_BITS);
+    struct tcb *t = (struct tcb *)(uintptr_t)tcb_pa;
+    tcb_init(t);
+    struct cte *tcb_cap = provide(IC_SLOT_ROOT_TCB, make_cap(CAP_TCB, tcb_pa, 0));
+    (void)tcb_cap;
+    provide(IC_SLOT_IRQ_CONTROL, make_cap(CAP_IRQ_CONTROL, 0, 0));
+
+    /* The image: every PT_LOAD segment, page by page. */
+    word_t slots = 64; /* image frames and page tables start here, after room for fixed extras */
+    next_slot = slots;
+    word_t image_end = 0;
+    word_t frames_start = next_slot;
+    const struct elf64_phdr *ph = (const void *)(root_image_start + eh->phoff);
+    for (unsigned i = 0; i < eh->phnum; i++) {
+        if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
+            continue;
+        word_t seg_start = ph[i].vaddr & ~MASK(IC_PAGE_BITS);
+        word_t seg_end = ALIGN_UP(ph[i].vaddr + ph[i].memsz, BIT(IC_PAGE_BITS));
+        for (word_t va = seg_start; va < seg_end; va += BIT(IC_PAGE_BITS)) {
+            uint8_t *page = root_page(vspace, va, &next_slot);
+            for (word_t off = 0; off < BIT(IC_PAGE_BITS); off++) {
+                word_t a = va + off;
+                if (a >= ph[i].vaddr && a < ph[i].vaddr + ph[i].filesz)
+                    page[off] = (uint8_t)root_image_start[ph[i].offset + (a - ph[i].vaddr)];
+            }
+        }
+        if (seg_end > image_end)
+            image_end = seg_end;
+    }
+    word_t frames_end = next_slot;
+
+    /* boot information and IPC buffer, in the two pages after the image */
+    word_t bi_va = image_end, ipc_va = image_end + BIT(IC_PAGE_BITS);
+    ic_bootinfo_t *bi = map_new_page(vspace, bi_va, &next_slot);
+    struct cte *bi_frame = &root_cnode[next_slot - 1];
+    cap_move(slot_at(IC_SLOT_BOOTINFO_FRAME), bi_frame, bi_frame->cap);
+    map_new_page(vspace, ipc_va, &next_slot);
+    struct cte *ipc_frame = &root_cnode[next_slot - 1];
+    cap_move(slot_at(IC_SLOT_IPC_BUFFER), ipc_frame, ipc_frame->cap);
+
+    /* the thread */
+    struct cap c;
+    cap_derive(cnode_slot, &c);
+    cap_insert(&t->slots[TCB_SLOT_CSPACE], c, cnode_slot);
+    cap_derive(vspace, &c);
+    cap_insert(&t->slots[TCB_SLOT_VSPACE], c, vspace);
+    cap_derive(slot_at(IC_SLOT_IPC_BUFFER), &c);
+    cap_insert(&t->slots[TCB_SLOT_IPC_FRAME], c, slot_at(IC_SLOT_IPC_BUFFER));
+    t->ipc_buffer = ipc_va;
+    t->priority = t->max_priority = IC_NUM_PRIORITIES - 1;
+    t->ctx.pc = eh->entry;
+    t->ctx.x[0] = bi_va;
+    boot_root_tcb = t;
+
+    /* what is left: untyped memory */
+    bi->magic = IC_BOOTINFO_MAGIC;
+    bi->num_cpus = BOARD_NUM_CPUS;
+    bi->ipc_buffer = ipc_va;
+    bi->timer_frequency = arch_timer_frequency();
+    bi->gic_version = GIC_VERSION;
+    bi->image_frames = (ic_slot_range_t){ frames_start, frames_end };
+    bi->untyped.start = bi->untyped.end = next_slot;
+    add_untyped(bi, boot_free, BOARD_RAM_BASE + BOARD_RAM_SIZE, false);
+    /* devices, except the interrupt controller and the UART, which the
+     * kernel keeps */
+    add_untyped(bi, BOARD_DEVICE_BASE, BOARD_GICD_BASE, true);
+    add_untyped(bi, BOARD_UART_BASE + 0x1000, BOARD_DEVICE_END, true);
+    bi->empty = (ic_slot_range_t){ next_slot, BIT(IC_ROOT_CNODE_BITS) };
+
+    kprintf("root task: %lu image frames, %lu untyped regions, slots %lu..%lu free\n", frames_end - frames_start,
+            bi->untyped.end - bi->untyped.start, bi->empty.start, bi->empty.end - 1);
+    sched_make_runnable(t);
+}

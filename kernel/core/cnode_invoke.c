@@ -1,0 +1,104 @@
+/* CNode invocations: copy, mint, move, mutate, delete, revoke. */
+#include "kernel.h"
+#include "cnode.h"
+#include "invocation.h"
+#include "util.h"
+
+/* Both slots of a two-slot operation: destination in the invoked CNode,
+ * source in the CNode given as the extra capability. */
+static ic_err_t lookup_pair(struct invocation *inv, struct cte **dest, struct cte **src)
+{
+    ic_err_t err = cnode_lookup_slot_exact(&inv->slot->cap, inv->args[0], (unsigned)inv->args[1], dest);
+    if (err)
+        return err;
+    if (inv->caps[0]->cap.type != CAP_CNODE)
+        return IC_INVALID_CAPABILITY;
+    err = cnode_lookup_slot_exact(&inv->caps[0]->cap, inv->args[2], (unsigned)inv->args[3], src);
+    if (err)
+        return err;
+    if (!cte_is_empty(*dest))
+        return IC_DELETE_FIRST;
+    if (cte_is_empty(*src))
+        return IC_FAILED_LOOKUP;
+    return IC_OK;
+}
+
+static ic_err_t copy_with(struct invocation *inv, word_t rights, bool set_badge, word_t badge)
+{
+    struct cte *dest, *src;
+    struct cap c;
+    ic_err_t err = lookup_pair(inv, &dest, &src);
+    if (err)
+        return err;
+    if (cap_derive(src, &c))
+        return IC_ILLEGAL_OPERATION;
+    if (set_badge) {
+        if (c.type != CAP_ENDPOINT && c.type != CAP_NOTIFICATION)
+            return IC_ILLEGAL_OPERATION;
+        /* a badged capability cannot be re-badged */
+        if (c.a != 0 || badge == 0)
+            return IC_ILLEGAL_OPERATION;
+        c.a = badge;
+    }
+    c.rights &= (uint8_t)(rights & IC_RIGHTS_ALL);
+    cap_insert(dest, c, src);
+    return IC_OK;
+}
+
+ic_err_t cnode_invoke_copy(struct invocation *inv)
+{
+    return copy_with(inv, inv->args[4], false, 0);
+}
+
+ic_err_t cnode_invoke_mint(struct invocation *inv)
+{
+    return copy_with(inv, inv->args[4], true, inv->args[5]);
+}
+
+ic_err_t cnode_invoke_move(struct invocation *inv)
+{
+    struct cte *dest, *src;
+    ic_err_t err = lookup_pair(inv, &dest, &src);
+    if (err)
+        return err;
+    if (src->cap.type == CAP_ZOMBIE)
+        return IC_ILLEGAL_OPERATION;
+    cap_move(dest, src, src->cap);
+    return IC_OK;
+}
+
+/* Move and set a badge in one step; the original disappears, so the CDT
+ * stays as it was. */
+ic_err_t cnode_invoke_mutate(struct invocation *inv)
+{
+    struct cte *dest, *src;
+    ic_err_t err = lookup_pair(inv, &dest, &src);
+    if (err)
+        return err;
+    struct cap c = src->cap;
+    if (c.type != CAP_ENDPOINT && c.type != CAP_NOTIFICATION)
+        return IC_ILLEGAL_OPERATION;
+    if (c.a != 0 || src->revocable)
+        return IC_ILLEGAL_OPERATION; /* only unbadged copies may take a badge */
+    c.a = inv->args[4];
+    cap_move(dest, src, c);
+    return IC_OK;
+}
+
+ic_err_t cnode_invoke_delete(struct invocation *inv)
+{
+    struct cte *slot;
+    ic_err_t err = cnode_lookup_slot_exact(&inv->slot->cap, inv->args[0], (unsigned)inv->args[1], &slot);
+    if (err)
+        return err;
+    return cte_delete(slot);
+}
+
+ic_err_t cnode_invoke_revoke(struct invocation *inv)
+{
+    struct cte *slot;
+    ic_err_t err = cnode_lookup_slot_exact(&inv->slot->cap, inv->args[0], (unsigned)inv->args[1], &slot);
+    if (err)
+        return err;
+    return cte_revoke(slot);
+}

@@ -1,0 +1,269 @@
+/* Thread control blocks: configuration, priorities, registers, suspend and
+ * resume, notification binding and CPU affinity. */
+#include "kernel.h"
+#include "arch.h"
+#include "cnode.h"
+#include "invocation.h"
+#include "plat.h"
+#include "sched.h"
+#include "smp.h"
+#include "util.h"
+#include <icecap/context.h>
+
+struct cte *tcb_slot(struct tcb *t, unsigned i)
+{
+    return &t->slots[i];
+}
+
+void tcb_init(struct tcb *t)
+{
+    t->ctx.spsr = SPSR_EL0T;
+    t->timeslice = TIMESLICE_TICKS;
+    t->affinity = 0;
+}
+
+/* Re-execute the system call the thread made (it returns after svc). */
+void thread_restart_syscall(struct tcb *t)
+{
+    t->ctx.pc -= 4;
+}
+
+static void unbind(struct tcb *t)
+{
+    if (t->bound_ntfn)
+        notification_unbind(t->bound_ntfn);
+}
+
+/* Stop a thread for good, before its slots are emptied. */
+void tcb_finalise(struct tcb *t)
+{
+    sched_stop(t);
+    ipc_cancel(t);
+    if (t->caller) {
+        t->caller->callee = NULL;
+        t->caller = NULL;
+    }
+    unbind(t);
+    t->state = THREAD_INACTIVE;
+}
+
+static void suspend(struct tcb *t)
+{
+    sched_stop(t);
+    ipc_cancel(t);
+    if (t->state == THREAD_BLOCKED_SEND || t->state == THREAD_BLOCKED_RECV || t->state == THREAD_BLOCKED_NTFN)
+        thread_restart_syscall(t);
+    t->state = THREAD_INACTIVE;
+}
+
+static void resume(struct tcb *t)
+{
+    if (t->state == THREAD_INACTIVE)
+        sched_make_runnable(t);
+}
+
+/* Replace the capability in one of the TCB's own slots. */
+static ic_err_t set_slot(struct tcb *t, unsigned i, struct cte *src, struct cap c)
+{
+    struct cte *s = tcb_slot(t, i);
+    ic_err_t err = cte_delete(s);
+    if (err)
+        return err;
+    if (c.type != CAP_NULL)
+        cap_insert(s, c, src);
+    return IC_OK;
+}
+
+/* A capability for a TCB slot: it must be of 'type' (or empty, if allowed). */
+static ic_err_t slot_cap(struct cte *src, unsigned type, bool may_be_empty, struct cap *out)
+{
+    if (cte_is_empty(src)) {
+        if (!may_be_empty)
+            return IC_INVALID_CAPABILITY;
+        *out = cap_null();
+        return IC_OK;
+    }
+    if (src->cap.type != type)
+        return IC_INVALID_CAPABILITY;
+    return cap_derive(src, out) == IC_OK ? IC_OK : IC_INVALID_CAPABILITY;
+}
+
+ic_err_t tcb_invoke_configure(struct invocation *inv)
+{
+    struct tcb *t = cap_tcb(&inv->slot->cap);
+    word_t guard_arg = inv->args[0], buffer = inv->args[1];
+    struct cap fault_ep, cspace, vspace, frame;
+    if (slot_cap(inv->caps[0], CAP_ENDPOINT, true, &fault_ep) || slot_cap(inv->caps[1], CAP_CNODE, false, &cspace) ||
+        slot_cap(inv->caps[2], CAP_VSPACE, false, &vspace) || slot_cap(inv->caps[3], CAP_FRAME, true, &frame))
+        return IC_INVALID_CAPABILITY;
+    if (fault_ep.type && !(fault_ep.rights & IC_RIGHT_WRITE))
+        return IC_INVALID_CAPABILITY;
+    /* cspace_guard: guard size in bits 0..5, guard value above */
+    unsigned guard_bits = guard_arg & 0x3f;
+    word_t guard = guard_arg >> 6;
+    if (guard_bits + cspace.size_bits > IC_WORD_BITS || (guard_bits < 58 && (guard >> guard_bits)))
+        return IC_RANGE_ERROR;
+    if (frame.type) {
+        if (!IS_ALIGNED(buffer, IC_IPC_BUFFER_ALIGN_BITS))
+            return IC_ALIGNMENT_ERROR;
+        if (!(frame.rights & IC_RIGHT_WRITE) || (frame.flags & CAPF_DEVICE))
+            return IC_INVALID_CAPABILITY;
+    }
+    cspace.guard_bits = (uint8_t)guard_bits;
+    cspace.a = guard;
+    /* A TCB's own slots hold copies; deleting the old ones can only be
+     * long if they were the last capabilities to a CNode or TCB. */
+    struct cte *srcs[TCB_SLOT_COUNT] = { inv->caps[1], inv->caps[2], inv->caps[3], inv->caps[0] };
+    struct cap caps[TCB_SLOT_COUNT] = { cspace, vspace, frame, fault_ep };
+    for (unsigned i = 0; i < TCB_SLOT_COUNT; i++) {
+        ic_err_t err = set_slot(t, i, srcs[i], caps[i]);
+        if (err)
+            return err;
+    }
+    t->ipc_buffer = buffer;
+    return IC_OK;
+}
+
+static ic_err_t check_authority(struct invocation *inv, word_t prio)
+{
+    struct cte *auth = inv->caps[0];
+    if (auth->cap.type != CAP_TCB)
+        return IC_INVALID_CAPABILITY;
+    if (prio >= IC_NUM_PRIORITIES || prio > cap_tcb(&auth->cap)->max_priority)
+        return IC_RANGE_ERROR;
+    return IC_OK;
+}
+
+ic_err_t tcb_invoke_set_priority(struct invocation *inv)
+{
+    struct tcb *t = cap_tcb(&inv->slot->cap);
+    word_t prio = inv->args[0];
+    ic_err_t err = check_authority(inv, prio);
+    if (err)
+        return err;
+    if (t->in_ready_queue) {
+        sched_ready_remove(&cpus[t->affinity], t);
+        t->priority = (uint8_t)prio;
+        sched_ready_insert(&cpus[t->affinity], t, false);
+    } else {
+        t->priority = (uint8_t)prio;
+    }
+    if (t->on_cpu && (unsigned)(t->on_cpu - 1) != this_cpu()->id)
+        plat_irq_send_sgi(t->on_cpu - 1, SGI_RESCHEDULE);
+    return IC_OK;
+}
+
+ic_err_t tcb_invoke_set_max_priority(struct invocation *inv)
+{
+    word_t prio = inv->args[0];
+    ic_err_t err = check_authority(inv, prio);
+    if (err)
+        return err;
+    cap_tcb(&inv->slot->cap)->max_priority = (uint8_t)prio;
+    return IC_OK;
+}
+
+ic_err_t tcb_invoke_set_affinity(struct invocation *inv)
+{
+    struct tcb *t = cap_tcb(&inv->slot->cap);
+    word_t cpu = inv->args[0];
+    if (cpu >= BOARD_NUM_CPUS || !cpus[cpu].online)
+        return IC_RANGE_ERROR;
+    smp_stall_thread(t);
+    if (t->in_ready_queue)
+        sched_ready_remove(&cpus[t->affinity], t);
+    t->affinity = (uint8_t)cpu;
+    /* a thread running here moves when it leaves the kernel */
+    if (t->state == THREAD_RUNNABLE)
+        sched_make_runnable(t);
+    return IC_OK;
+}
+
+static word_t *context_reg(struct tcb *t, unsigned i)
+{
+    switch (i) {
+    case IC_REG_PC: return &t->ctx.pc;
+    case IC_REG_SP: return &t->ctx.sp;
+    case IC_REG_SPSR: return &t->ctx.spsr;
+    case IC_REG_TPIDR: return &t->ctx.tpidr;
+    default: return &t->ctx.x[i - IC_REG_X0];
+    }
+}
+
+ic_err_t tcb_invoke_read_registers(struct invocation *inv)
+{
+    struct tcb *t = cap_tcb(&inv->slot->cap);
+    if (inv->length < 2)
+        return IC_TRUNCATED_MESSAGE;
+    word_t do_suspend = inv->args[0], count = inv->args[1];
+    if (count > IC_REG_COUNT)
+        return IC_RANGE_ERROR;
+    if (t == inv->thread)
+        return IC_ILLEGAL_OPERATION;
+    if (do_suspend)
+        suspend(t);
+    else
+        smp_stall_thread(t);
+    for (unsigned i = 0; i < count; i++)
+        invocation_result(inv, *context_reg(t, i));
+    return IC_OK;
+}
+
+ic_err_t tcb_invoke_write_registers(struct invocation *inv)
+{
+    struct tcb *t = cap_tcb(&inv->slot->cap);
+    if (inv->length < 2)
+        return IC_TRUNCATED_MESSAGE;
+    word_t do_resume = inv->args[0], count = inv->args[1];
+    if (count > IC_REG_COUNT)
+        return IC_RANGE_ERROR;
+    if (inv->length < 2 + count)
+        return IC_TRUNCATED_MESSAGE;
+    if (t == inv->thread)
+        return IC_ILLEGAL_OPERATION;
+    smp_stall_thread(t);
+    for (unsigned i = 0; i < count; i++) {
+        word_t v = invocation_arg(inv, 2 + i);
+        if (i == IC_REG_SPSR)
+            v = (t->ctx.spsr & ~SPSR_USER_WRITABLE) | (v & SPSR_USER_WRITABLE);
+        *context_reg(t, i) = v;
+    }
+    if (do_resume)
+        resume(t);
+    return IC_OK;
+}
+
+ic_err_t tcb_invoke_suspend(struct invocation *inv)
+{
+    suspend(cap_tcb(&inv->slot->cap));
+    return IC_OK;
+}
+
+ic_err_t tcb_invoke_resume(struct invocation *inv)
+{
+    resume(cap_tcb(&inv->slot->cap));
+    return IC_OK;
+}
+
+ic_err_t tcb_invoke_bind_notification(struct invocation *inv)
+{
+    struct tcb *t = cap_tcb(&inv->slot->cap);
+    struct cte *n = inv->caps[0];
+    if (n->cap.type != CAP_NOTIFICATION || !(n->cap.rights & IC_RIGHT_READ))
+        return IC_INVALID_CAPABILITY;
+    struct notification *ntfn = cap_ntfn(&n->cap);
+    if (t->bound_ntfn || ntfn->bound || ntfn->queue.head)
+        return IC_ILLEGAL_OPERATION;
+    ntfn->bound = t;
+    t->bound_ntfn = ntfn;
+    return IC_OK;
+}
+
+ic_err_t tcb_invoke_unbind_notification(struct invocation *inv)
+{
+    struct tcb *t = cap_tcb(&inv->slot->cap);
+    if (!t->bound_ntfn)
+        return IC_ILLEGAL_OPERATION;
+    unbind(t);
+    return IC_OK;
+}

@@ -1,0 +1,124 @@
+/* Kernel entry from user threads and the kernel's start on each CPU. */
+#include "kernel.h"
+#include "arch.h"
+#include "plat.h"
+#include "sched.h"
+#include "smp.h"
+#include "util.h"
+#include <icecap/faults.h>
+
+#define ESR_EC(esr) ((esr) >> 26)
+#define EC_SVC64 0x15
+#define EC_IABT_LOWER 0x20
+#define EC_DABT_LOWER 0x24
+
+static void timer_rearm(void)
+{
+    arch_timer_arm(arch_timer_frequency() / TICK_HZ);
+}
+
+/* Handle every pending interrupt of this CPU. */
+void irq_handle_pending(void);
+
+static void handle_sync(struct tcb *t)
+{
+    uint64_t esr = SYSREG_READ(esr_el2);
+    switch (ESR_EC(esr)) {
+    case EC_SVC64:
+        syscall_handle(t);
+        return;
+    case EC_IABT_LOWER:
+    case EC_DABT_LOWER: {
+        /* stage 1 is off, so the faulting address is the guest-physical one */
+        word_t msg[IC_VM_FAULT_LENGTH] = { t->ctx.pc, SYSREG_READ(far_el2), ESR_EC(esr) == EC_IABT_LOWER, esr };
+        fault_raise(t, IC_FAULT_VM, msg, IC_VM_FAULT_LENGTH);
+        return;
+    }
+    default: {
+        word_t msg[IC_USER_EXCEPTION_LENGTH] = { t->ctx.pc, t->ctx.sp, esr };
+        fault_raise(t, IC_FAULT_USER_EXCEPTION, msg, IC_USER_EXCEPTION_LENGTH);
+        return;
+    }
+    }
+}
+
+void trap_lower_sync(void)
+{
+    smp_lock();
+    struct tcb *t = this_cpu()->current;
+    /* no current thread: another CPU took it away while we waited */
+    if (t)
+        handle_sync(t);
+    sched_exit_to_user();
+}
+
+void trap_lower_irq(void)
+{
+    smp_lock();
+    irq_handle_pending();
+    sched_exit_to_user();
+}
+
+void trap_lower_serror(void)
+{
+    smp_lock();
+    struct tcb *t = this_cpu()->current;
+    if (t) {
+        word_t msg[IC_USER_EXCEPTION_LENGTH] = { t->ctx.pc, t->ctx.sp, SYSREG_READ(esr_el2) };
+        fault_raise(t, IC_FAULT_USER_EXCEPTION, msg, IC_USER_EXCEPTION_LENGTH);
+    }
+    sched_exit_to_user();
+}
+
+void trap_kernel(uint64_t kind)
+{
+    kpanic("exception %lu in the kernel: esr %lx elr %lx far %lx", kind, SYSREG_READ(esr_el2),
+           SYSREG_READ(elr_el2), SYSREG_READ(far_el2));
+}
+
+/* Wait for an interrupt with nothing to run. */
+void kernel_idle(void)
+{
+    struct cpu *c = this_cpu();
+    c->current = NULL;
+    for (;;) {
+        smp_unlock();
+        __asm__ volatile("wfi");
+        smp_lock();
+        irq_handle_pending();
+        if (sched_ready_highest(c))
+            sched_exit_to_user();
+    }
+}
+
+/* called from irq.c for the kernel's own interrupts */
+void trap_timer_tick(void)
+{
+    timer_rearm();
+    sched_tick();
+}
+
+void kernel_boot(void)
+{
+    arch_cpu_init(0);
+    plat_uart_init();
+    kprintf("\nIceCap kernel: EL2, " BOARD_NAME ", GICv%d, %d CPUs\n", GIC_VERSION, BOARD_NUM_CPUS);
+    smp_lock();
+    plat_irq_init_boot();
+    plat_irq_init_cpu(0);
+    plat_irq_enable(BOARD_TIMER_PPI);
+    timer_rearm();
+    boot_create_root_task();
+    smp_start_secondaries();
+    sched_exit_to_user();
+}
+
+void kernel_secondary(unsigned cpu)
+{
+    smp_lock();
+    arch_cpu_init(cpu);
+    plat_irq_init_cpu(cpu);
+    plat_irq_enable(BOARD_TIMER_PPI);
+    timer_rearm();
+    sched_exit_to_user();
+}

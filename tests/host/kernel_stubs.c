@@ -1,0 +1,37 @@
+/* Host versions of the kernel symbols that the pure kernel sources use but
+ * that live in kernel files not built for the host (kernel/core/util.c).
+ * memset, memcpy and memcmp come from libc: util.h declares them with libc's
+ * signatures. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util.h"
+#include "harness.h"
+
+void kvprintf(const char *fmt, va_list ap) { vprintf(fmt, ap); }
+
+void kprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kvprintf(fmt, ap);
+    va_end(ap);
+}
+
+void kputc(char c) { putchar(c); }
+
+/* A test that expects a panic (CHECK_PANICS) gets control back; any other
+ * panic ends the program, which the test runner reports. */
+void kpanic(const char *fmt, ...)
+{
+    if (harness_panic_catch)
+        longjmp(*harness_panic_catch, 1);
+    va_list ap;
+    va_start(ap, fmt);
+    printf("kpanic: ");
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    fflush(stdout);
+    abort();
+}
