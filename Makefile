@@ -69,7 +69,8 @@ KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 
 $(BUILD)/kernel/%.o: kernel/% $(ABI_GEN)
 	@mkdir -p $(dir $@)
-	$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
 # Each root task is linked into its own bootable kernel image.
 $(BUILD)/rootimg-%.o: tools/rootimage.S $(BUILD)/user/%.elf
@@ -84,7 +85,8 @@ LIB_OBJS := $(patsubst %,$(BUILD)/%.o,$(LIB_SRCS))
 
 $(BUILD)/user/%.o: user/% $(ABI_GEN)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/user/libicecap.a: $(LIB_OBJS)
 	rm -f $@; $(CROSS)ar rcs $@ $^

@@ -1,9 +1,9 @@
 /* System call numbers (passed in x7 with `svc #0`) and register conventions.
  *
- *   x0  destination capability (in) / badge or error (out)
+ *   x0  destination capability, or for ReplyRecv the endpoint to receive on
+ *       (in); badge of the sender or error code (out)
  *   x1  message info word (in and out), see msginfo.h
  *   x2..x5  message registers 0..3; the rest live in the IPC buffer
- *   x6  reply-recv: the endpoint to receive on
  *   x7  system call number
  */
 #ifndef ICECAP_SYSCALLS_H

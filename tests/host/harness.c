@@ -22,7 +22,10 @@ _Noreturn void harness_fail(const char *file, int line, const char *expr, unsign
                             int show)
 {
     harness_panic_catch = NULL;
-    printf("FAIL: %s: %s:%d: %s", tests[current].name, file, line, expr);
+    printf("FAIL: %s: ", tests[current].name);
+    if (file) /* NULL for a kpanic() that no CHECK_PANICS expected */
+        printf("%s:%d: ", file, line);
+    printf("%s", expr);
     if (show)
         printf(" (%#llx != %#llx)", a, b);
     printf("\n");

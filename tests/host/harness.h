@@ -1,6 +1,7 @@
 /* A tiny host unit test harness. TEST(name) { CHECK(x); CHECK_EQ(a, b); }
  * A failed check ends its test and prints "FAIL: name: file:line: expr".
- * CHECK_PANICS(stmt) passes if stmt calls kpanic() (e.g. a failed kassert). */
+ * CHECK_PANICS(stmt) passes if stmt calls kpanic() (e.g. a failed kassert);
+ * any other kpanic() fails the running test. */
 #ifndef HOST_HARNESS_H
 #define HOST_HARNESS_H
 #include <setjmp.h>

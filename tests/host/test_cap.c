@@ -230,6 +230,28 @@ TEST(remove_keeps_badge_subtrees_apart)
     CHECK(cap_is_parent_of(&s[1], &s[3])); /* the original still covers it */
 }
 
+/* CNode Mutate may give an unbadged copy a badge by cap_move. In place, the
+ * copy then follows an earlier mint with the same badge, and unless it is
+ * marked first_badged it is taken for that mint's child: revoking the mint
+ * would delete it. (A new badge also makes it revocable, as cap_insert would.) */
+TEST(badge_set_in_place_needs_first_badged)
+{
+    struct cte s[5] = { 0 };
+    root_and_endpoint(s);
+    copy(&s[2], &s[1]);    /* C: unbadged copy */
+    mint(&s[3], &s[1], 5); /* B: badge 5 */
+    CHECK(IN_ORDER(&s[0], &s[1], &s[3], &s[2]));
+    struct cap c = s[2].cap;
+    c.a = 5;
+    cap_move(&s[4], &s[2], c); /* what cnode_invoke_mutate does */
+    CHECK(IN_ORDER(&s[0], &s[1], &s[3], &s[4]));
+    CHECK(cap_is_parent_of(&s[3], &s[4])); /* the hazard */
+    s[4].revocable = s[4].first_badged = cap_is_revocable(&c, &s[1].cap);
+    CHECK(!cap_is_parent_of(&s[3], &s[4]));
+    CHECK(!cap_has_children(&s[3]));
+    CHECK(cap_is_parent_of(&s[1], &s[4]));
+}
+
 TEST(remove_relinks_neighbours)
 {
     struct cte s[5] = { 0 };

@@ -1,0 +1,85 @@
+/* The kernel test suite: a root task that runs every test against the real
+ * kernel and prints one line per test and a summary.
+ *
+ * Each test gets a fresh environment: its own untyped region (a child of a
+ * large RAM untyped) and a range of free slots. After the test, the region
+ * is revoked, which destroys everything the test made from it, and every
+ * slot the test used is deleted; so tests cannot leak into each other, and
+ * revoke itself is exercised after every test. */
+#ifndef TEST_H
+#define TEST_H
+
+#include <icecap/icecap.h>
+
+struct test {
+    const char *name;
+    void (*fn)(void);
+};
+
+#define TEST(name)                                                                                 \
+    static void test_##name(void);                                                                 \
+    static const struct test test_desc_##name __attribute__((section("ic_tests"), used)) = {       \
+        #name, test_##name };                                                                      \
+    static void test_##name(void)
+
+/* Fail the test with a message and leave it. */
+void test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+extern bool test_failed;
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            test_fail(__FILE__, __LINE__, "%s", #cond);                                            \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_EQ(a, b)                                                                             \
+    do {                                                                                           \
+        unsigned long long a_ = (unsigned long long)(a), b_ = (unsigned long long)(b);             \
+        if (a_ != b_) {                                                                            \
+            test_fail(__FILE__, __LINE__, "%s == %s (%llu != %llu)", #a, #b, a_, b_);              \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+
+#define CHECK_OK(expr) CHECK_EQ((expr), IC_OK)
+
+/* ------------------------------------------------------------ environment */
+extern ic_bootinfo_t *bootinfo;
+extern ic_cptr_t test_untyped;        /* this test's untyped region */
+extern unsigned test_untyped_bits;
+
+#define ROOT_CNODE IC_SLOT_ROOT_CNODE
+#define ROOT_VSPACE IC_SLOT_ROOT_VSPACE
+#define ROOT_TCB IC_SLOT_ROOT_TCB
+#define ROOT_DEPTH 64
+
+ic_cptr_t alloc_slot(void);
+/* Retype one object from the test untyped into a new slot; 0 on failure. */
+ic_cptr_t alloc_object(ic_word_t type, ic_word_t size_bits);
+/* A free, page-aligned range of the root VSpace for this test. */
+ic_word_t alloc_vaddr(ic_word_t bytes, ic_word_t align);
+/* A new 4 KiB frame mapped read-write in the root VSpace; returns its
+ * address, or 0. Page tables are made as needed. */
+void *alloc_page(ic_cptr_t *frame_out);
+/* Map a frame in a VSpace, making page tables from the test untyped. */
+ic_err_t map_frame(ic_cptr_t vspace, ic_cptr_t frame, ic_word_t vaddr, ic_word_t rights, ic_word_t attrs);
+
+/* Threads in the root task's address space and CSpace. */
+struct thread {
+    ic_cptr_t tcb;
+    ic_cptr_t ipc_frame;
+    ic_ipc_buffer_t *ipc;
+    void *stack_top;
+};
+typedef void (*thread_fn)(ic_word_t arg0, ic_word_t arg1);
+/* Create, configure and start a thread at 'prio' running fn(arg0, arg1).
+ * fault_ep may be 0 (no fault handler). Returns false on failure. */
+bool thread_start(struct thread *t, thread_fn fn, ic_word_t arg0, ic_word_t arg1, unsigned prio,
+                  ic_cptr_t fault_ep);
+/* Create and configure without starting (registers set, not resumed). */
+bool thread_create(struct thread *t, thread_fn fn, ic_word_t arg0, ic_word_t arg1, unsigned prio,
+                   ic_cptr_t fault_ep);
+
+#endif
