@@ -177,9 +177,9 @@ void cap_insert_new(struct cte *dest, struct cap cap, struct cte *parent)
  * keeps its place in the CDT. */
 void cap_move(struct cte *dest, struct cte *src, struct cap cap)
 {
-    kassert(cte_is_empty(dest));
     if (dest == src)
         return;
+    kassert(cte_is_empty(dest));
     dest->cap = cap;
     dest->revocable = src->revocable;
     dest->first_badged = src->first_badged;

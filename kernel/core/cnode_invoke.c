@@ -82,6 +82,8 @@ ic_err_t cnode_invoke_mutate(struct invocation *inv)
         return IC_ILLEGAL_OPERATION; /* only unbadged copies may take a badge */
     c.a = inv->args[4];
     cap_move(dest, src, c);
+    if (c.a) /* like a mint: the first of its badge, parent of its copies */
+        dest->revocable = dest->first_badged = true;
     return IC_OK;
 }
 
