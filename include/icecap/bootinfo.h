@@ -39,6 +39,7 @@ typedef struct ic_bootinfo {
     ic_word_t ipc_buffer;        /* address of the root task's IPC buffer */
     ic_word_t timer_frequency;   /* of the generic timer, in Hz */
     ic_word_t gic_version;       /* 2 or 3 */
+    ic_word_t image_vaddr;       /* where the image frames are mapped, in slot order */
     ic_slot_range_t empty;       /* free slots of the root CNode */
     ic_slot_range_t image_frames;/* frames holding the root task image */
     ic_slot_range_t untyped;     /* untyped capabilities, described below */

@@ -66,31 +66,29 @@ struct elf64_phdr {
 };
 #define PT_LOAD 1
 
-/* Map a new zeroed 4 KiB frame at va in the root VSpace, making page tables
- * as needed; returns the frame's kernel address. */
-static void *map_new_page(struct cte *vspace, word_t va, word_t *slot_counter)
+/* Page tables for [start, end) of the root VSpace, before any frame. */
+static void make_tables(struct cte *vspace, word_t start, word_t end)
 {
-    for (unsigned tries = 0; tries < 3; tries++) {
-        struct cap f = make_cap(CAP_FRAME, boot_alloc(IC_PAGE_BITS), IC_PAGE_BITS);
-        ic_err_t err = vspace_map_frame(&f, &vspace->cap, va, IC_RIGHTS_ALL, IC_ATTR_CACHED);
-        if (err == IC_OK) {
-            provide((*slot_counter)++, f);
-            return (void *)(uintptr_t)f.obj;
+    for (word_t va = start & ~MASK(IC_LARGE_PAGE_BITS); va < end; va += BIT(IC_LARGE_PAGE_BITS)) {
+        for (;;) {
+            struct cap pt = make_cap(CAP_PAGE_TABLE, boot_alloc(IC_PAGE_TABLE_SIZE_BITS), IC_PAGE_TABLE_SIZE_BITS);
+            if (vspace_map_table(&pt, &vspace->cap, va) != IC_OK) {
+                boot_free -= BIT(IC_PAGE_TABLE_SIZE_BITS); /* both levels exist */
+                break;
+            }
+            provide(next_slot++, pt);
         }
-        boot_free -= BIT(IC_PAGE_BITS); /* give the frame back */
-        if (err == IC_DELETE_FIRST)
-            kpanic("boot: page %lx mapped twice", va);
-        struct cap pt = make_cap(CAP_PAGE_TABLE, boot_alloc(IC_PAGE_TABLE_SIZE_BITS), IC_PAGE_TABLE_SIZE_BITS);
-        if (vspace_map_table(&pt, &vspace->cap, va))
-            kpanic("boot: cannot map a page table at %lx", va);
-        provide((*slot_counter)++, pt);
     }
-    kpanic("boot: cannot map %lx", va);
 }
 
-static void *root_page(struct cte *vspace, word_t va, word_t *slots)
+/* Map a new zeroed 4 KiB frame at va; returns its kernel address. */
+static void *map_new_page(struct cte *vspace, word_t va)
 {
-    return map_new_page(vspace, va, slots);
+    struct cap f = make_cap(CAP_FRAME, boot_alloc(IC_PAGE_BITS), IC_PAGE_BITS);
+    if (vspace_map_frame(&f, &vspace->cap, va, IC_RIGHTS_ALL, IC_ATTR_CACHED))
+        kpanic("boot: cannot map %lx", va);
+    provide(next_slot++, f);
+    return (void *)(uintptr_t)f.obj;
 }
 
 /* Cover [start, end) with naturally aligned power-of-two untyped blocks. */
@@ -140,36 +138,45 @@ void boot_create_root_task(void)
     (void)tcb_cap;
     provide(IC_SLOT_IRQ_CONTROL, make_cap(CAP_IRQ_CONTROL, 0, 0));
 
-    /* The image: every PT_LOAD segment, page by page. */
-    word_t slots = 64; /* image frames and page tables start here, after room for fixed extras */
-    next_slot = slots;
-    word_t image_end = 0;
-    word_t frames_start = next_slot;
+    /* The image: every PT_LOAD segment, page by page, then the boot
+     * information and IPC buffer pages. */
     const struct elf64_phdr *ph = (const void *)(root_image_start + eh->phoff);
+    word_t image_start = ~0ull, image_end = 0;
+    for (unsigned i = 0; i < eh->phnum; i++) {
+        if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
+            continue;
+        if (ph[i].vaddr < image_start)
+            image_start = ph[i].vaddr & ~MASK(IC_PAGE_BITS);
+        if (ph[i].vaddr + ph[i].memsz > image_end)
+            image_end = ALIGN_UP(ph[i].vaddr + ph[i].memsz, BIT(IC_PAGE_BITS));
+    }
+    if (image_start >= image_end || image_end + 2 * BIT(IC_PAGE_BITS) > BIT(IC_VSPACE_BITS))
+        kpanic("boot: the root task image has no loadable segment in range");
+    next_slot = 64; /* the fixed slots and room for more come first */
+    make_tables(vspace, image_start, image_end + 2 * BIT(IC_PAGE_BITS));
+    word_t frames_start = next_slot;
     for (unsigned i = 0; i < eh->phnum; i++) {
         if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
             continue;
         word_t seg_start = ph[i].vaddr & ~MASK(IC_PAGE_BITS);
         word_t seg_end = ALIGN_UP(ph[i].vaddr + ph[i].memsz, BIT(IC_PAGE_BITS));
         for (word_t va = seg_start; va < seg_end; va += BIT(IC_PAGE_BITS)) {
-            uint8_t *page = root_page(vspace, va, &next_slot);
+            uint8_t *page = map_new_page(vspace, va);
             for (word_t off = 0; off < BIT(IC_PAGE_BITS); off++) {
                 word_t a = va + off;
                 if (a >= ph[i].vaddr && a < ph[i].vaddr + ph[i].filesz)
                     page[off] = (uint8_t)root_image_start[ph[i].offset + (a - ph[i].vaddr)];
             }
         }
-        if (seg_end > image_end)
-            image_end = seg_end;
     }
     word_t frames_end = next_slot;
 
     /* boot information and IPC buffer, in the two pages after the image */
     word_t bi_va = image_end, ipc_va = image_end + BIT(IC_PAGE_BITS);
-    ic_bootinfo_t *bi = map_new_page(vspace, bi_va, &next_slot);
+    ic_bootinfo_t *bi = map_new_page(vspace, bi_va);
     struct cte *bi_frame = &root_cnode[next_slot - 1];
     cap_move(slot_at(IC_SLOT_BOOTINFO_FRAME), bi_frame, bi_frame->cap);
-    map_new_page(vspace, ipc_va, &next_slot);
+    map_new_page(vspace, ipc_va);
     struct cte *ipc_frame = &root_cnode[next_slot - 1];
     cap_move(slot_at(IC_SLOT_IPC_BUFFER), ipc_frame, ipc_frame->cap);
 
@@ -193,6 +200,7 @@ void boot_create_root_task(void)
     bi->ipc_buffer = ipc_va;
     bi->timer_frequency = arch_timer_frequency();
     bi->gic_version = GIC_VERSION;
+    bi->image_vaddr = image_start;
     bi->image_frames = (ic_slot_range_t){ frames_start, frames_end };
     bi->untyped.start = bi->untyped.end = next_slot;
     add_untyped(bi, boot_free, BOARD_RAM_BASE + BOARD_RAM_SIZE, false);

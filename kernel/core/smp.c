@@ -30,8 +30,12 @@ static void answer_stall(void)
 void smp_lock(void)
 {
     uint32_t ticket = __atomic_fetch_add(&lock_next, 1, __ATOMIC_RELAXED);
-    while (__atomic_load_n(&lock_owner, __ATOMIC_ACQUIRE) != ticket)
+    /* wfe lets an emulator run the other CPUs; smp_unlock and stall
+     * requests send an event */
+    while (__atomic_load_n(&lock_owner, __ATOMIC_ACQUIRE) != ticket) {
         answer_stall();
+        __asm__ volatile("wfe");
+    }
     answer_stall();
 }
 
@@ -49,6 +53,7 @@ void smp_stall_thread(struct tcb *t)
     other->stall_tcb = t;
     __atomic_store_n(&other->stall_request, 1, __ATOMIC_RELEASE);
     plat_irq_send_sgi(other->id, SGI_STALL);
+    __asm__ volatile("dsb ish; sev" ::: "memory");
     while (__atomic_load_n(&other->stall_request, __ATOMIC_ACQUIRE))
         ;
 }

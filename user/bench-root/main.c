@@ -1,7 +1,237 @@
+/* Microbenchmarks, run under QEMU -icount shift=0 so that the cycle
+ * counter counts guest instructions (kernel and user alike). Each figure is
+ * the mean over many iterations after a warm-up. Prints `name: value unit`
+ * lines and `bench done`. */
 #include <icecap/icecap.h>
-int main(ic_bootinfo_t *bi)
+
+#define ROOT_CNODE IC_SLOT_ROOT_CNODE
+#define ROOT_VSPACE IC_SLOT_ROOT_VSPACE
+#define ROOT_TCB IC_SLOT_ROOT_TCB
+#define ITERATIONS 1000
+#define WARMUP 20
+
+static ic_bootinfo_t *bi;
+static ic_cptr_t pool, next_slot;
+static ic_word_t next_vaddr = 0x40000000;
+
+static void die(const char *what, ic_err_t err)
 {
-    (void)bi;
+    ic_printf("bench: %s failed (error %d)\n", what, (int)err);
+    ic_exit(1);
+}
+
+static ic_cptr_t make(ic_word_t type, ic_word_t size_bits)
+{
+    ic_cptr_t s = next_slot++;
+    ic_err_t err = ic_untyped_retype(pool, type, size_bits, ROOT_CNODE, 64, s, 1, ROOT_CNODE);
+    if (err)
+        die("retype", err);
+    return s;
+}
+
+static void map(ic_cptr_t vspace, ic_cptr_t frame, ic_word_t va)
+{
+    for (int i = 0; i < 3; i++) {
+        ic_err_t err = ic_frame_map(frame, va, IC_RIGHTS_ALL, IC_ATTR_CACHED, vspace);
+        if (err == IC_OK)
+            return;
+        if (err != IC_FAILED_LOOKUP)
+            die("frame map", err);
+        if ((err = ic_page_table_map(make(IC_OBJ_PAGE_TABLE, 0), va, vspace)))
+            die("page table map", err);
+    }
+    die("map", IC_FAILED_LOOKUP);
+}
+
+/* A page mapped in the root VSpace, and also in 'other' at the same address
+ * if other != 0. */
+static void *shared_page(ic_cptr_t other)
+{
+    ic_cptr_t f = make(IC_OBJ_FRAME_4K, 0);
+    ic_word_t va = next_vaddr;
+    next_vaddr += 4096;
+    map(ROOT_VSPACE, f, va);
+    if (other) {
+        ic_cptr_t copy = next_slot++;
+        ic_err_t err = ic_cnode_copy(ROOT_CNODE, copy, 64, f, 64, IC_RIGHTS_ALL, ROOT_CNODE);
+        if (err)
+            die("copy", err);
+        map(other, copy, va);
+    }
+    return (void *)va;
+}
+
+/* A VSpace with the root task's image mapped (copies of its frames). */
+static ic_cptr_t new_vspace(void)
+{
+    ic_cptr_t vs = make(IC_OBJ_VSPACE, 0);
+    ic_word_t va = bi->image_vaddr;
+    for (ic_word_t s = bi->image_frames.start; s < bi->image_frames.end; s++) {
+        ic_cptr_t copy = next_slot++;
+        ic_err_t err = ic_cnode_copy(ROOT_CNODE, copy, 64, s, 64, IC_RIGHTS_ALL, ROOT_CNODE);
+        if (err)
+            die("copy image frame", err);
+        map(vs, copy, va);
+        va += 4096;
+    }
+    return vs;
+}
+
+typedef void (*entry_fn)(ic_word_t);
+
+static ic_cptr_t spawn(ic_cptr_t vspace, entry_fn fn, ic_word_t arg, unsigned prio, unsigned cpu, ic_cptr_t fault_ep)
+{
+    ic_cptr_t tcb = make(IC_OBJ_TCB, 0);
+    ic_cptr_t ipc_frame = make(IC_OBJ_FRAME_4K, 0);
+    ic_word_t ipc_va = next_vaddr, stack_va = next_vaddr + 4096;
+    next_vaddr += 4 * 4096;
+    map(vspace, ipc_frame, ipc_va);
+    for (int i = 0; i < 2; i++)
+        map(vspace, make(IC_OBJ_FRAME_4K, 0), stack_va + i * 4096);
+    ic_err_t err = ic_tcb_configure(tcb, 64 - IC_ROOT_CNODE_BITS, ipc_va, fault_ep, ROOT_CNODE, vspace, ipc_frame);
+    if (!err)
+        err = ic_tcb_set_priority(tcb, prio, ROOT_TCB);
+    if (!err && cpu)
+        err = ic_tcb_set_affinity(tcb, cpu);
+    if (err)
+        die("thread setup", err);
+    ic_user_context_t regs = { 0 };
+    regs.regs[IC_REG_PC] = (ic_word_t)fn;
+    regs.regs[IC_REG_SP] = stack_va + 2 * 4096;
+    regs.regs[IC_REG_TPIDR] = ipc_va;
+    regs.regs[IC_REG_X0] = arg;
+    if ((err = ic_tcb_write_registers(tcb, true, IC_REG_COUNT, &regs)))
+        die("start thread", err);
+    return tcb;
+}
+
+static void report(const char *name, uint64_t total, unsigned n)
+{
+    ic_printf("%s: %llu instructions\n", name, (unsigned long long)(total / n));
+}
+
+/* ---------------------------------------------------------------- IPC */
+static ic_cptr_t ipc_ep;
+
+static void ipc_server(ic_word_t unused)
+{
+    (void)unused;
+    ic_word_t badge;
+    ic_recv(ipc_ep, &badge);
+    for (;;)
+        ic_reply_recv(ipc_ep, ic_msginfo_new(0, 0, 0, 0), &badge);
+}
+
+static void bench_ipc(void)
+{
+    ipc_ep = make(IC_OBJ_ENDPOINT, 0);
+    spawn(new_vspace(), ipc_server, 0, 255, 0, 0);
+    uint64_t total = 0;
+    for (int i = 0; i < ITERATIONS + WARMUP; i++) {
+        uint64_t t0 = ic_cycles();
+        ic_call(ipc_ep, ic_msginfo_new(0, 0, 0, 0), 0);
+        uint64_t t1 = ic_cycles();
+        if (i >= WARMUP)
+            total += t1 - t0;
+    }
+    report("ipc call+replyrecv round trip (two address spaces)", total, ITERATIONS);
+}
+
+/* ---------------------------------------------------------------- null syscall */
+static void bench_null_syscall(void)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < ITERATIONS + WARMUP; i++) {
+        uint64_t t0 = ic_cycles();
+        ic_yield();
+        uint64_t t1 = ic_cycles();
+        if (i >= WARMUP)
+            total += t1 - t0;
+    }
+    report("null syscall (yield, nothing else to run)", total, ITERATIONS);
+}
+
+/* ---------------------------------------------------------------- faults */
+static volatile uint64_t *fault_result;
+
+static void faulter(ic_word_t unused)
+{
+    (void)unused;
+    uint64_t total = 0;
+    for (int i = 0; i < ITERATIONS + WARMUP; i++) {
+        uint64_t t0 = ic_cycles();
+        register ic_word_t x7 __asm__("x7") = 99; /* an unknown system call */
+        __asm__ volatile("svc #0" : "+r"(x7) : : "x0", "x1", "x2", "x3", "x4", "x5", "memory");
+        uint64_t t1 = ic_cycles();
+        if (i >= WARMUP)
+            total += t1 - t0;
+    }
+    *fault_result = total;
+    /* one more fault tells the handler the result is ready */
+    register ic_word_t x7 __asm__("x7") = 99;
+    __asm__ volatile("svc #0" : "+r"(x7) : : "x0", "x1", "x2", "x3", "x4", "x5", "memory");
+}
+
+static void bench_fault(void)
+{
+    ic_cptr_t fault_ep = make(IC_OBJ_ENDPOINT, 0);
+    fault_result = shared_page(0);
+    *fault_result = ~0ull;
+    spawn(ROOT_VSPACE, faulter, 0, 254, 0, fault_ep);
+    ic_word_t badge;
+    ic_recv(fault_ep, &badge);
+    for (int i = 0; i < ITERATIONS + WARMUP; i++)
+        ic_reply_recv(fault_ep, ic_msginfo_new(0, 0, 0, 0), &badge);
+    report("fault round trip (unknown syscall to handler and back)", *fault_result, ITERATIONS);
+}
+
+/* ---------------------------------------------------------------- notifications */
+static volatile uint64_t *wake_times;
+static ic_cptr_t bench_ntfn;
+
+static void waiter(ic_word_t unused)
+{
+    (void)unused;
+    ic_word_t badge;
+    for (int i = 0;; i++) {
+        ic_wait(bench_ntfn, &badge);
+        wake_times[i % 256] = ic_cycles();
+    }
+}
+
+static void bench_signal(void)
+{
+    bench_ntfn = make(IC_OBJ_NOTIFICATION, 0);
+    wake_times = shared_page(0);
+    spawn(ROOT_VSPACE, waiter, 0, 255, 0, 0);
+    /* the waiter runs first and blocks once the root yields to it */
+    ic_yield();
+    ic_err_t err = ic_tcb_set_priority(ROOT_TCB, 200, ROOT_TCB);
+    if (err)
+        die("lower priority", err);
+    uint64_t total = 0;
+    for (int i = 0; i < ITERATIONS + WARMUP; i++) {
+        uint64_t t0 = ic_cycles();
+        ic_signal(bench_ntfn);
+        if (i >= WARMUP)
+            total += wake_times[i % 256] - t0;
+    }
+    ic_tcb_set_priority(ROOT_TCB, 255, ROOT_TCB);
+    report("notification signal to waiting thread", total, ITERATIONS);
+}
+
+int main(ic_bootinfo_t *bootinfo)
+{
+    bi = bootinfo;
+    unsigned best = 0;
+    for (ic_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++)
+        if (!bi->untyped_list[i].is_device && bi->untyped_list[i].size_bits > best)
+            best = bi->untyped_list[i].size_bits, pool = bi->untyped.start + i;
+    next_slot = bi->empty.start;
+    bench_null_syscall();
+    bench_ipc();
+    bench_fault();
+    bench_signal();
     ic_printf("bench done\n");
     return 0;
 }

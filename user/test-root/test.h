@@ -82,4 +82,18 @@ bool thread_start(struct thread *t, thread_fn fn, ic_word_t arg0, ic_word_t arg1
 bool thread_create(struct thread *t, thread_fn fn, ic_word_t arg0, ic_word_t arg1, unsigned prio,
                    ic_cptr_t fault_ep);
 
+/* env_threads.c: helpers for tests with several threads. */
+/* Let every thread of CPU 0 above priority 1 run until it blocks or ends:
+ * the root waits until a new priority-1 thread signals it. */
+bool let_threads_run(void);
+/* thread_create, then set the affinity to 'cpu', then resume. */
+bool thread_start_on(struct thread *t, thread_fn fn, ic_word_t arg0, ic_word_t arg1, unsigned prio,
+                     ic_cptr_t fault_ep, unsigned cpu);
+/* Nanoseconds (the cycle counter; QEMU counts it at 1 GHz). */
+uint64_t now_ns(void);
+/* Spin until *p != old (true) or 'ms' milliseconds have passed (false). */
+bool spin_until_changed(volatile ic_word_t *p, ic_word_t old, unsigned ms);
+/* Spin until *p == want (true) or 'ms' milliseconds have passed (false). */
+bool spin_until_equal(volatile ic_word_t *p, ic_word_t want, unsigned ms);
+
 #endif
