@@ -52,6 +52,7 @@ void sched_ready_insert(struct cpu *c, struct tcb *t, bool at_head)
         q->tail = t;
     }
     c->ready_bitmap[t->priority / 64] |= BIT(t->priority % 64);
+    c->ready_summary |= BIT(t->priority / 64);
     t->in_ready_queue = 1;
 }
 
@@ -68,17 +69,12 @@ void sched_ready_remove(struct cpu *c, struct tcb *t)
     else
         q->tail = t->sched_prev;
     t->sched_next = t->sched_prev = NULL;
-    if (!q->head)
+    if (!q->head) {
         c->ready_bitmap[t->priority / 64] &= ~BIT(t->priority % 64);
+        if (!c->ready_bitmap[t->priority / 64])
+            c->ready_summary &= ~BIT(t->priority / 64);
+    }
     t->in_ready_queue = 0;
-}
-
-int sched_highest_priority(struct cpu *c)
-{
-    for (int i = IC_NUM_PRIORITIES / 64 - 1; i >= 0; i--)
-        if (c->ready_bitmap[i])
-            return i * 64 + 63 - __builtin_clzll(c->ready_bitmap[i]);
-    return -1;
 }
 
 struct tcb *sched_ready_highest(struct cpu *c)

@@ -10,7 +10,7 @@
 #include "sched.h"
 #include "util.h"
 
-static volatile uint32_t lock_next, lock_owner;
+volatile uint32_t smp_lock_next, smp_lock_owner;
 
 static void answer_stall(void)
 {
@@ -27,22 +27,15 @@ static void answer_stall(void)
     __atomic_store_n(&c->stall_request, 0, __ATOMIC_RELEASE);
 }
 
-void smp_lock(void)
+void smp_lock_wait(uint32_t ticket)
 {
-    uint32_t ticket = __atomic_fetch_add(&lock_next, 1, __ATOMIC_RELAXED);
     /* wfe lets an emulator run the other CPUs; smp_unlock and stall
      * requests send an event */
-    while (__atomic_load_n(&lock_owner, __ATOMIC_ACQUIRE) != ticket) {
+    while (__atomic_load_n(&smp_lock_owner, __ATOMIC_ACQUIRE) != ticket) {
         answer_stall();
         __asm__ volatile("wfe");
     }
     answer_stall();
-}
-
-void smp_unlock(void)
-{
-    __atomic_store_n(&lock_owner, lock_owner + 1, __ATOMIC_RELEASE);
-    __asm__ volatile("sev");
 }
 
 void smp_stall_thread(struct tcb *t)

@@ -79,7 +79,7 @@ void syscall_handle(struct tcb *t)
     case IC_SYS_RECV:
     case IC_SYS_NB_RECV:
     case IC_SYS_REPLY_RECV:
-        err = cnode_lookup_cap(&t->slots[TCB_SLOT_CSPACE].cap, t->ctx.x[0], &slot);
+        err = cnode_lookup_cap_fast(&t->slots[TCB_SLOT_CSPACE].cap, t->ctx.x[0], &slot);
         break;
     default:
         break;

@@ -17,6 +17,7 @@ struct cpu {
     word_t vttbr;                   /* stage-2 root installed now */
     struct thread_queue ready[IC_NUM_PRIORITIES];
     uint64_t ready_bitmap[IC_NUM_PRIORITIES / 64];
+    uint64_t ready_summary;         /* bit i: ready_bitmap[i] != 0 */
     volatile uint32_t stall_request; /* another CPU wants 'stall_tcb' off this CPU */
     struct tcb *volatile stall_tcb;
     bool reschedule;                /* current's time slice ended or it yielded */

@@ -15,4 +15,17 @@ ic_err_t cnode_lookup_slot_exact(const struct cap *root, word_t cptr, unsigned d
 ic_err_t cnode_lookup_cap(const struct cap *root, word_t cptr, struct cte **slot);
 struct cap cnode_cap_make(paddr_t obj, unsigned radix, unsigned guard_bits, word_t guard);
 
+/* cnode_lookup_cap, with the common one-level CSpace (guard and radix use
+ * all 64 bits) resolved inline. */
+static inline ic_err_t cnode_lookup_cap_fast(const struct cap *root, word_t cptr, struct cte **slot)
+{
+    if (root->type == CAP_CNODE && root->guard_bits + root->size_bits == IC_WORD_BITS) {
+        if ((cptr >> root->size_bits) != root->a)
+            return IC_FAILED_LOOKUP;
+        *slot = (struct cte *)(uintptr_t)root->obj + (cptr & MASK(root->size_bits));
+        return IC_OK;
+    }
+    return cnode_lookup_cap(root, cptr, slot);
+}
+
 #endif
