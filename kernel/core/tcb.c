@@ -69,7 +69,9 @@ static ic_err_t set_slot(struct tcb *t, unsigned i, struct cte *src, struct cap 
     ic_err_t err = cte_delete(s);
     if (err)
         return err;
-    if (c.type != CAP_NULL)
+    /* deleting the old capability may have destroyed the CNode that held
+     * the source: copy only what is still there */
+    if (c.type != CAP_NULL && cap_same_object(&src->cap, &c))
         cap_insert(s, c, src);
     return IC_OK;
 }
