@@ -5,7 +5,8 @@
  * a preemption point between them, moving b forward, so a large retype can
  * be interrupted and picks up where it stopped when the call is restarted.
  * Once all children of an untyped are gone (after revoke), its memory is
- * free again and dirty: a = b = 0. */
+ * free again and dirty: a = b = 0. Untyped children are not zeroed when
+ * they are carved out; their own objects are, when they are made. */
 #include "kernel.h"
 #include "cnode.h"
 #include "invocation.h"
@@ -37,7 +38,7 @@ static struct cap object_cap(word_t type, word_t size_bits, word_t addr, bool de
         c.type = CAP_UNTYPED;
         c.size_bits = (uint8_t)size_bits;
         c.flags = device ? CAPF_DEVICE : 0;
-        c.b = device ? 0 : BIT(size_bits); /* carved from zeroed memory */
+        c.b = 0; /* zeroed only when objects are made from it */
         break;
     case IC_OBJ_TCB: c.type = CAP_TCB; break;
     case IC_OBJ_ENDPOINT: c.type = CAP_ENDPOINT; break;
@@ -113,7 +114,7 @@ ic_err_t untyped_invoke_retype(struct invocation *inv)
     ut->a = free_offset;
     ut->b = zeroed;
     word_t end = first + (count << obj_bits);
-    if (!device) {
+    if (!device && type != IC_OBJ_UNTYPED) {
         if (ut->b < ut->a)
             ut->b = ut->a;
         if ((err = zero_until(ut, end)))
