@@ -205,7 +205,9 @@ void ipc_cancel(struct tcb *t)
         t->blocked_on = NULL;
         break;
     case THREAD_BLOCKED_REPLY:
-        if (t->callee)
+        /* the callee may have received a later Call since: then its reply
+         * belongs to that caller */
+        if (t->callee && t->callee->caller == t)
             t->callee->caller = NULL;
         t->callee = NULL;
         break;

@@ -53,11 +53,21 @@ void smp_stall_thread(struct tcb *t)
 
 extern char arch_secondary_entry[];
 
+/* Called with the lock held; returns with it held, once every CPU that
+ * started is online, so that the root task can use all of them at once
+ * (tcb_set_affinity refuses a CPU that is not online yet). */
 void smp_start_secondaries(void)
 {
     for (unsigned i = 1; i < BOARD_NUM_CPUS; i++) {
         int r = plat_psci_cpu_on(i, (uint64_t)arch_secondary_entry, i);
-        if (r != 0)
+        if (r != 0) {
             kprintf("CPU %u did not start (PSCI %d)\n", i, r);
+            continue;
+        }
+        /* it initialises itself holding the lock */
+        smp_unlock();
+        while (!__atomic_load_n(&cpus[i].online, __ATOMIC_ACQUIRE))
+            ;
+        smp_lock();
     }
 }

@@ -50,8 +50,13 @@ void tcb_finalise(struct tcb *t)
 static void suspend(struct tcb *t)
 {
     sched_stop(t);
+    /* a thread in a system call redoes it when resumed (a Call is sent
+     * again); one that waits to deliver a fault message, or for the reply to
+     * it, made no system call: it stays at the faulting instruction */
+    bool in_syscall = ((t->state == THREAD_BLOCKED_SEND || t->state == THREAD_BLOCKED_REPLY) && !t->pending_fault) ||
+                      t->state == THREAD_BLOCKED_RECV || t->state == THREAD_BLOCKED_NTFN;
     ipc_cancel(t);
-    if (t->state == THREAD_BLOCKED_SEND || t->state == THREAD_BLOCKED_RECV || t->state == THREAD_BLOCKED_NTFN)
+    if (in_syscall)
         thread_restart_syscall(t);
     t->state = THREAD_INACTIVE;
 }

@@ -255,6 +255,36 @@ TEST(ipc_reply_recv_server_loop)
     }
 }
 
+/* Calls ep (arg0) with label = id (arg1); records the reply label at
+ * r[20 + id]. */
+static void call_record(ic_word_t ep, ic_word_t id)
+{
+    ic_msginfo_t info = ic_call(ep, ic_msginfo_new(id, 0, 0, 0), NULL);
+    r[20 + id] = ic_msginfo_label(info);
+}
+
+TEST(ipc_reply_goes_to_last_caller)
+{
+    reset_shared();
+    ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
+    CHECK(ep);
+    struct thread a, b;
+    CHECK(thread_start(&a, call_record, ep, 1, 100, 0));
+    CHECK(thread_start(&b, call_record, ep, 2, 90, 0));
+    CHECK(let_threads_run()); /* both wait in their Call */
+    CHECK_EQ(ic_msginfo_label(ic_recv(ep, NULL)), 1);
+    /* a second receive without replying: the reply now belongs to b, and
+     * a is left waiting for a reply that never comes */
+    CHECK_EQ(ic_msginfo_label(ic_recv(ep, NULL)), 2);
+    /* whatever happens to a does not take b's reply away */
+    CHECK_OK(ic_tcb_suspend(a.tcb));
+    CHECK_OK(ic_cnode_delete(ROOT_CNODE, a.tcb, ROOT_DEPTH));
+    ic_reply(ic_msginfo_new(0x22, 0, 0, 0));
+    CHECK(let_threads_run());
+    CHECK_EQ(r[22], 0x22);
+    CHECK_EQ(r[21], 0);
+}
+
 /* Calls the endpoint in r[40] with label 7 and MR0 = 21; records the reply
  * and signals 'done'. */
 static void call_then_signal(ic_word_t done, ic_word_t unused)

@@ -369,6 +369,43 @@ TEST(ntfn_deleting_bound_notification_unbinds)
     CHECK_OK(ic_tcb_bind_notification(tcb, n2));
 }
 
+TEST(ntfn_deleting_bound_tcb_unbinds)
+{
+    ic_cptr_t t1 = alloc_object(IC_OBJ_TCB, 0);
+    ic_cptr_t t2 = alloc_object(IC_OBJ_TCB, 0);
+    ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
+    CHECK(t1 && t2 && n);
+    CHECK_OK(ic_tcb_bind_notification(t1, n));
+    CHECK_EQ(ic_tcb_bind_notification(t2, n), IC_ILLEGAL_OPERATION);
+    CHECK_OK(ic_cnode_delete(ROOT_CNODE, t1, ROOT_DEPTH));
+    /* the notification is free again: bind it elsewhere, or wait on it */
+    ic_word_t bits = 0xdead;
+    ic_poll(n, &bits);
+    CHECK_EQ(bits, 0);
+    CHECK_OK(ic_tcb_bind_notification(t2, n));
+}
+
+TEST(ntfn_bind_refused_while_others_wait)
+{
+    reset_shared();
+    ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
+    ic_cptr_t tcb = alloc_object(IC_OBJ_TCB, 0);
+    CHECK(n && tcb);
+    struct thread w;
+    CHECK(thread_start(&w, wait_and_log, n, 1, 50, 0));
+    CHECK(let_threads_run()); /* w waits on n */
+    CHECK_EQ(ic_tcb_bind_notification(tcb, n), IC_ILLEGAL_OPERATION);
+    /* the waiter is untouched: a signal still reaches it */
+    ic_cptr_t b = mint(n, IC_RIGHTS_ALL, 0x4);
+    CHECK(b);
+    ic_signal(b);
+    CHECK(let_threads_run());
+    CHECK_EQ(n_count, 1);
+    CHECK_EQ(n_log[0], (ic_word_t)1 << 32 | 0x4);
+    /* nobody waits now */
+    CHECK_OK(ic_tcb_bind_notification(tcb, n));
+}
+
 /* ------------------------------------------------------------ deletion */
 
 /* Waits on arg0; logs x0 and the message info, then counts. */
