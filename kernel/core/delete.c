@@ -98,6 +98,7 @@ ic_err_t cte_delete(struct cte *top)
         make_zombie(cur, NULL);
     }
     cur->cap.b = 0;
+    bool progress = false;
     for (;;) {
         struct cap *z = &cur->cap;
         if (z->a == 0) {
@@ -122,6 +123,11 @@ ic_err_t cte_delete(struct cte *top)
             cur = child;
             continue;
         }
+        /* stop only while work is left (and after some progress): the
+         * restarted call may not find its capabilities again if this
+         * deletion has destroyed them */
+        if (progress && preemption_point())
+            return ERR_PREEMPTED;
         bool final = cap_is_final(child);
         if (final && is_container(&child->cap)) {
             make_zombie(child, cur);
@@ -132,8 +138,7 @@ ic_err_t cte_delete(struct cte *top)
         cap_remove(child);
         finalise_leaf(&c, final);
         z->a--;
-        if (preemption_point())
-            return ERR_PREEMPTED;
+        progress = true;
     }
 }
 
@@ -144,7 +149,7 @@ ic_err_t cte_revoke(struct cte *slot)
         ic_err_t err = cte_delete(slot->next);
         if (err)
             return err;
-        if (preemption_point())
+        if (cap_has_children(slot) && preemption_point())
             return ERR_PREEMPTED;
     }
     return IC_OK;

@@ -32,3 +32,14 @@ TEST(thread_runs_and_signals)
     ic_wait(ntfn, &badge);
     CHECK_EQ(badge, 0);
 }
+
+TEST(generic_counter_readable_and_monotonic)
+{
+    uint64_t a, b;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(a));
+    for (volatile int i = 0; i < 1000; i++)
+        ;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(b));
+    CHECK(b > a);
+    CHECK(bootinfo->timer_frequency > 0);
+}

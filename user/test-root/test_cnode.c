@@ -632,10 +632,11 @@ TEST(cnode_revoke_untyped_kept_inside_its_own_child_cnode)
     ic_cptr_t cn = alloc_slot(), ep = alloc_slot();
     CHECK_OK(ic_untyped_retype(ut, IC_OBJ_CNODE, 2, ROOT_CNODE, ROOT_DEPTH, cn, 1, ROOT_CNODE));
     CHECK_OK(ic_untyped_retype(ut, IC_OBJ_ENDPOINT, 0, ROOT_CNODE, ROOT_DEPTH, ep, 1, ROOT_CNODE));
-    CHECK_OK(ic_cnode_move(cn, 0, 2, ut, ROOT_DEPTH, ROOT_CNODE));
+    /* slot 2: the CNode's slots 1 and 0 are still to be emptied after it */
+    CHECK_OK(ic_cnode_move(cn, 2, 2, ut, ROOT_DEPTH, ROOT_CNODE));
     CHECK(slot_is_empty(ut));
-    CHECK(!slot_is_empty_in(cn, 0, 2));
-    CHECK_OK(ic_cnode_revoke(cn, 0, 2));
+    CHECK(!slot_is_empty_in(cn, 2, 2));
+    CHECK_OK(ic_cnode_revoke(cn, 2, 2));
     CHECK(slot_is_empty(cn));
     CHECK(slot_is_empty(ep));
     /* the rest of the test's region is unharmed */

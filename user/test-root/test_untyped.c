@@ -117,6 +117,7 @@ TEST(untyped_retype_every_object_type)
     CHECK_OK(ic_page_table_map(pt, 0x200000, vs));
     CHECK_EQ(ic_page_table_map(pt, 0x200000, vs), IC_ILLEGAL_OPERATION);
     CHECK_EQ(ic_frame_map(f2, 0x200000, IC_RIGHTS_ALL, IC_ATTR_CACHED, pt), IC_INVALID_CAPABILITY);
+    CHECK_OK(ic_frame_map(f2, 0x200000, IC_RIGHTS_ALL, IC_ATTR_CACHED, vs));
 }
 
 TEST(untyped_retype_fills_consecutive_slots)
@@ -305,22 +306,24 @@ TEST(untyped_retyped_memory_is_zeroed)
 TEST(untyped_objects_from_recarved_child_are_zeroed)
 {
     /* a child untyped carved over dirty memory is not zeroed itself, but
-     * every object made from it is */
-    ic_cptr_t ut = child_untyped(13), f = alloc_slot();
-    CHECK(ut);
+     * every object made from it is. 'parent' has no other children (the
+     * page tables for the mappings come from the test's region). */
+    ic_cptr_t parent = child_untyped(16), ut = alloc_slot(), f = alloc_slot();
+    CHECK(parent);
+    CHECK_OK(retype(parent, IC_OBJ_UNTYPED, 13, ut, 1));
     CHECK_OK(retype(ut, IC_OBJ_FRAME_4K, 0, f, 1));
     ic_word_t pa = frame_addr(f);
     ic_word_t va = alloc_vaddr(4096, 4096);
     CHECK_OK(map_frame(ROOT_VSPACE, f, va, IC_RIGHTS_ALL, IC_ATTR_CACHED));
     for (unsigned i = 0; i < 512; i++)
         ((volatile uint64_t *)va)[i] = ~0ull - i;
-    /* drop everything: the test's region has no children left */
+    /* drop everything made from 'parent' */
     CHECK_OK(ic_cnode_delete(ROOT_CNODE, f, ROOT_DEPTH));
     CHECK_OK(ic_cnode_delete(ROOT_CNODE, ut, ROOT_DEPTH));
     /* carve the same memory again, through two levels of untyped */
-    ic_cptr_t ut2 = child_untyped(13), ut3 = alloc_slot();
-    CHECK(ut2);
-    CHECK_OK(retype(ut2, IC_OBJ_UNTYPED, 12, ut3, 1));
+    ic_cptr_t ut3 = alloc_slot();
+    CHECK_OK(retype(parent, IC_OBJ_UNTYPED, 13, ut, 1));
+    CHECK_OK(retype(ut, IC_OBJ_UNTYPED, 12, ut3, 1));
     CHECK_OK(retype(ut3, IC_OBJ_FRAME_4K, 0, f, 1));
     CHECK_EQ(frame_addr(f), pa);
     ic_word_t va2 = alloc_vaddr(4096, 4096);

@@ -272,7 +272,7 @@ TEST(vspace_large_frame_mapping)
         p[page * 512 + page % 512] = 0xb16f000000000000ull | page;
     for (unsigned page = 0; page < 512; page++)
         CHECK_EQ(p[page * 512 + page % 512], 0xb16f000000000000ull | page);
-    /* seen through a 4 KiB view? no: a 4 KiB frame cannot go inside it */
+    /* a 4 KiB frame cannot go inside the 2 MiB block */
     ic_cptr_t f = alloc_object(IC_OBJ_FRAME_4K, 0);
     CHECK(f);
     CHECK_EQ(ic_frame_map(f, va + 0x3000, IC_RIGHTS_ALL, IC_ATTR_CACHED, ROOT_VSPACE), IC_FAILED_LOOKUP);
