@@ -37,7 +37,7 @@ KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ikernel/include -Ikernel/plat/$(PLAT) -DGIC_V
 USER_CFLAGS := $(TARGET_CFLAGS) -Iuser/lib/include
 LDFLAGS_TARGET := -nostdlib -static -no-pie -Wl,--build-id=none
 
-.PHONY: all setup run run-minimal test test-host test-kernel bench tcb-size clean docs-check
+.PHONY: all setup run run-minimal run-minimal-check test test-host test-kernel bench tcb-size clean
 .SECONDARY:
 
 all: $(BUILD)/kernel-root-minimal.elf $(BUILD)/kernel-test-root.elf $(BUILD)/kernel-bench-root.elf
@@ -126,12 +126,18 @@ test-kernel: setup $(BUILD)/kernel-test-root.elf
 	@tools/run-suite.sh --timeout 300 --name "kernel suite (GICv$(GIC))" -- \
 		$(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/kernel-test-root.elf
 
+# Every stage adds its counts to $(TEST_RESULTS); the last line is the total.
+TEST_RESULTS := $(abspath build/logs/results.txt)
 test: setup
-	@$(MAKE) --no-print-directory test-host
-	@$(MAKE) --no-print-directory test-kernel GIC=3
-	@$(MAKE) --no-print-directory test-kernel GIC=2
-	@$(MAKE) --no-print-directory run-minimal-check
+	@mkdir -p build/logs && rm -f $(TEST_RESULTS)
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel GIC=3
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel GIC=2
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory run-minimal-check
 	@$(MAKE) --no-print-directory tcb-size
+	@echo "all tests:"
+	@awk '{ p += $$1; f += $$2; n = $$0; sub(/^[0-9]+ [0-9]+ /, "", n); print "  " n ": " $$1 " passed, " $$2 " failed" } \
+	     END { print p " passed, " f " failed"; exit f > 0 }' $(TEST_RESULTS)
 
 # The minimal demo must print its greeting and end QEMU by itself.
 run-minimal-check: $(BUILD)/kernel-root-minimal.elf

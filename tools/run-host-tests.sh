@@ -37,6 +37,7 @@ done
 
 echo "host unit tests:"
 echo "$total_pass passed, $total_fail failed"
+[[ -z ${TEST_RESULTS:-} ]] || echo "$total_pass $total_fail host unit tests" >>"$TEST_RESULTS"
 (( ${#problems[@]} == 0 )) && exit 0
 printf 'host unit tests FAILED: %s\n' "${problems[@]}" >&2
 exit 1

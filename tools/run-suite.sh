@@ -62,6 +62,8 @@ timed_out=
 (( (status == 124 || status == 137) && SECONDS - start >= secs )) && timed_out=1
 
 fail() { echo "$name: FAILED: $* (log: $log)" >&2; exit 1; }
+# With TEST_RESULTS set, add this run's counts to that file (make test totals them).
+record() { [[ -z ${TEST_RESULTS:-} ]] || echo "$1 $2 $name" >>"$TEST_RESULTS"; }
 # The command must have exited by itself with status 0; $1 is the reason to
 # give if it timed out, $2 a note for a non-zero status.
 exited() {
@@ -75,6 +77,7 @@ if [[ -n $expect ]]; then
         fail "\"$expect\" was never printed"; }
     exited "\"$expect\" printed, but no power-off within $secs s" "after printing \"$expect\""
     echo "$name: ok (printed \"$expect\" and exited)"
+    record 1 0
 elif [[ -n $bench ]]; then
     grep -qx 'bench done' "$log" || {
         exited "no \"bench done\" after $secs s" "no \"bench done\""
@@ -94,4 +97,5 @@ else
     (( passed == npass )) || fail "summary says $passed passed but there are $npass PASS lines"
     (( passed > 0 )) || fail "no test passed"
     echo "$name: $summary"
+    record "$passed" "$failed"
 fi
