@@ -6,30 +6,6 @@
 #include "arch.h"
 #include "util.h"
 
-void queue_append(struct thread_queue *q, struct tcb *t)
-{
-    t->ep_next = NULL;
-    t->ep_prev = q->tail;
-    if (q->tail)
-        q->tail->ep_next = t;
-    else
-        q->head = t;
-    q->tail = t;
-}
-
-void queue_remove(struct thread_queue *q, struct tcb *t)
-{
-    if (t->ep_prev)
-        t->ep_prev->ep_next = t->ep_next;
-    else
-        q->head = t->ep_next;
-    if (t->ep_next)
-        t->ep_next->ep_prev = t->ep_prev;
-    else
-        q->tail = t->ep_prev;
-    t->ep_next = t->ep_prev = NULL;
-}
-
 void sched_ready_insert(struct cpu *c, struct tcb *t, bool at_head)
 {
     kassert(!t->in_ready_queue);
@@ -133,8 +109,6 @@ void sched_yield(void)
     t->timeslice = TIMESLICE_TICKS;
     this_cpu()->reschedule = true;
 }
-
-void vspace_activate(struct tcb *t);
 
 /* Decide what runs next on this CPU and leave the kernel. */
 void sched_exit_to_user(void)

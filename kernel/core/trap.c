@@ -107,6 +107,7 @@ void kernel_boot(void)
 {
     arch_cpu_init(0);
     plat_uart_init();
+    vspace_init();
     kprintf("\nIceCap kernel: EL2, " BOARD_NAME ", GICv%d, %d CPUs\n", GIC_VERSION, BOARD_NUM_CPUS);
     smp_lock();
     plat_irq_init_boot();

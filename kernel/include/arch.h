@@ -59,6 +59,21 @@ uint64_t arch_now(void);
 unsigned arch_cpu_index(void);
 NORETURN void arch_idle_loop(void);
 
+/* Install a thread's stage-2 address space (vspace.c keeps the empty one). */
+extern uint64_t vspace_empty_vttbr;
+void vspace_init(void);
+static inline void vspace_activate(struct tcb *t)
+{
+    struct cpu *c = this_cpu();
+    struct cap *v = &t->slots[TCB_SLOT_VSPACE].cap;
+    uint64_t vttbr = v->type == CAP_VSPACE ? ((uint64_t)v->vmid << 48) | v->obj : vspace_empty_vttbr;
+    if (c->vttbr != vttbr) {
+        SYSREG_WRITE(vttbr_el2, vttbr);
+        isb();
+        c->vttbr = vttbr;
+    }
+}
+
 /* Exception and fault entry points in C (trap.c) */
 NORETURN void trap_lower_sync(void);
 NORETURN void trap_lower_irq(void);

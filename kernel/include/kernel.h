@@ -42,7 +42,6 @@ struct cte *tcb_slot(struct tcb *t, unsigned i);
 void thread_restart_syscall(struct tcb *t);
 
 /* vspace.c (arch) */
-void vspace_activate(struct tcb *t);
 ic_err_t vspace_check_vmids(unsigned count);
 void vspace_init_object(struct cap *c);
 void vspace_finalise(struct cap *c);

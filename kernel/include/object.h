@@ -89,8 +89,29 @@ static inline struct endpoint *cap_endpoint(const struct cap *c) { return (struc
 static inline struct notification *cap_ntfn(const struct cap *c) { return (struct notification *)(uintptr_t)c->obj; }
 static inline struct cte *cap_cnode(const struct cap *c) { return (struct cte *)(uintptr_t)c->obj; }
 
-/* thread queues (kernel/core/sched.c) */
-void queue_append(struct thread_queue *q, struct tcb *t);
-void queue_remove(struct thread_queue *q, struct tcb *t);
+/* FIFO queues of threads waiting on an endpoint or notification */
+static inline void queue_append(struct thread_queue *q, struct tcb *t)
+{
+    t->ep_next = NULL;
+    t->ep_prev = q->tail;
+    if (q->tail)
+        q->tail->ep_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+}
+
+static inline void queue_remove(struct thread_queue *q, struct tcb *t)
+{
+    if (t->ep_prev)
+        t->ep_prev->ep_next = t->ep_next;
+    else
+        q->head = t->ep_next;
+    if (t->ep_next)
+        t->ep_next->ep_prev = t->ep_prev;
+    else
+        q->tail = t->ep_prev;
+    t->ep_next = t->ep_prev = NULL;
+}
 
 #endif

@@ -70,16 +70,6 @@ void arch_switch_to(struct tcb *next)
     this_cpu()->current = next;
 }
 
-void arch_set_vspace(uint64_t vttbr)
-{
-    struct cpu *c = this_cpu();
-    if (c->vttbr != vttbr) {
-        SYSREG_WRITE(vttbr_el2, vttbr);
-        isb();
-        c->vttbr = vttbr;
-    }
-}
-
 /* Invalidate every stage-1 and stage-2 TLB entry of a VMID, on all CPUs. */
 void arch_tlb_flush_vmid(unsigned vmid)
 {

@@ -59,15 +59,12 @@ void vspace_finalise(struct cap *c)
     vmid_root[c->vmid] = 0;
 }
 
-void arch_set_vspace(uint64_t vttbr);
+/* What a thread without a VSpace runs on: an empty table, VMID 0. */
+uint64_t vspace_empty_vttbr;
 
-void vspace_activate(struct tcb *t)
+void vspace_init(void)
 {
-    struct cap *v = &t->slots[TCB_SLOT_VSPACE].cap;
-    if (v->type == CAP_VSPACE)
-        arch_set_vspace(((uint64_t)v->vmid << 48) | v->obj);
-    else
-        arch_set_vspace((uint64_t)(uintptr_t)empty_root);
+    vspace_empty_vttbr = (uint64_t)(uintptr_t)empty_root;
 }
 
 /* The entry for 'va' at 'level' (1..3) in the tables below 'root', or NULL
