@@ -35,7 +35,7 @@ TARGET_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdli
                  -fno-omit-frame-pointer -Iinclude -I$(GEN)
 KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ikernel/include -Ikernel/plat/$(PLAT) -DGIC_VERSION=$(GIC)
 USER_CFLAGS := $(TARGET_CFLAGS) -Iuser/lib/include
-LDFLAGS_TARGET := -nostdlib -static -no-pie -Wl,--build-id=none
+LDFLAGS_TARGET := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
 .PHONY: all setup run run-minimal run-minimal-check test test-host test-kernel bench tcb-size clean
 .SECONDARY:
@@ -74,10 +74,11 @@ $(BUILD)/kernel/%.o: kernel/% $(ABI_GEN)
 
 # Each root task is linked into its own bootable kernel image.
 $(BUILD)/rootimg-%.o: tools/rootimage.S $(BUILD)/user/%.elf
-	$(CC) -c -DROOT_ELF='"$(BUILD)/user/$*.elf"' $< -o $@
+	@$(CC) -c -DROOT_ELF='"$(BUILD)/user/$*.elf"' $< -o $@
 
 $(BUILD)/kernel-%.elf: $(KERNEL_OBJS) $(BUILD)/rootimg-%.o kernel/arch/aarch64/kernel.ld
-	$(CC) $(LDFLAGS_TARGET) -T kernel/arch/aarch64/kernel.ld $(KERNEL_OBJS) $(BUILD)/rootimg-$*.o -o $@ -lgcc
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_TARGET) -T kernel/arch/aarch64/kernel.ld $(KERNEL_OBJS) $(BUILD)/rootimg-$*.o -o $@ -lgcc
 
 # ---------------------------------------------------------------- user
 LIB_SRCS := $(wildcard user/lib/*.c) $(wildcard user/lib/*.S)
@@ -89,12 +90,13 @@ $(BUILD)/user/%.o: user/% $(ABI_GEN)
 	@$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/user/libicecap.a: $(LIB_OBJS)
-	rm -f $@; $(CROSS)ar rcs $@ $^
+	@rm -f $@; $(CROSS)ar rcs $@ $^
 
 define user_program
 $(1)_OBJS := $$(patsubst %,$(BUILD)/%.o,$$(wildcard user/$(1)/*.c))
 $(BUILD)/user/$(1).elf: $$($(1)_OBJS) $(BUILD)/user/libicecap.a user/lib/user.ld
-	$(CC) $(LDFLAGS_TARGET) -T user/lib/user.ld $$($(1)_OBJS) $(BUILD)/user/libicecap.a -o $$@ -lgcc
+	@echo "  LD      $$@"
+	@$(CC) $(LDFLAGS_TARGET) -T user/lib/user.ld $$($(1)_OBJS) $(BUILD)/user/libicecap.a -o $$@ -lgcc
 endef
 $(foreach p,root-minimal test-root bench-root,$(eval $(call user_program,$(p))))
 

@@ -38,7 +38,7 @@ log=build/logs/$(printf '%s' "$name" | sed 's/[^A-Za-z0-9._-]\{1,\}/-/g; s/-$//'
 tmp=$(mktemp -d) && fifo=$tmp/output && mkfifo "$fifo" || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-bench_re='^[A-Za-z_][A-Za-z0-9_ ./()-]*: +[0-9]+( +[A-Za-z/%_-]+)?$'
+bench_re='^[A-Za-z_][A-Za-z0-9_ ./(),+-]*: +[0-9]+( +[A-Za-z/%_-]+)?$'
 # The reader: strip \r, save everything, show everything (or the bench lines).
 if [[ -n $bench ]]; then
     sed -u 's/\r//g' <"$fifo" | tee "$log" | grep --line-buffered -E "$bench_re" &

@@ -67,7 +67,7 @@ void smp_start_secondaries(void)
         /* it initialises itself holding the lock */
         smp_unlock();
         while (!__atomic_load_n(&cpus[i].online, __ATOMIC_ACQUIRE))
-            ;
+            __asm__ volatile("wfe"); /* its smp_unlock sends an event */
         smp_lock();
     }
 }

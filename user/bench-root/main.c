@@ -134,7 +134,7 @@ static void bench_ipc(void)
         if (i >= WARMUP)
             total += t1 - t0;
     }
-    report("ipc call+replyrecv round trip (two address spaces)", total, ITERATIONS);
+    report("ipc_round_trip (Call + ReplyRecv, two address spaces)", total, ITERATIONS);
 }
 
 /* ---------------------------------------------------------------- null syscall */
@@ -148,7 +148,7 @@ static void bench_null_syscall(void)
         if (i >= WARMUP)
             total += t1 - t0;
     }
-    report("null syscall (yield, nothing else to run)", total, ITERATIONS);
+    report("null_syscall (Yield, nothing else to run)", total, ITERATIONS);
 }
 
 /* ---------------------------------------------------------------- faults */
@@ -182,7 +182,7 @@ static void bench_fault(void)
     ic_recv(fault_ep, &badge);
     for (int i = 0; i < ITERATIONS + WARMUP; i++)
         ic_reply_recv(fault_ep, ic_msginfo_new(0, 0, 0, 0), &badge);
-    report("fault round trip (unknown syscall to handler and back)", *fault_result, ITERATIONS);
+    report("fault_round_trip (unknown syscall to a handler and back)", *fault_result, ITERATIONS);
 }
 
 /* ---------------------------------------------------------------- notifications */
@@ -217,7 +217,7 @@ static void bench_signal(void)
             total += wake_times[i % 256] - t0;
     }
     ic_tcb_set_priority(ROOT_TCB, 255, ROOT_TCB);
-    report("notification signal to waiting thread", total, ITERATIONS);
+    report("signal_to_waiting_thread (higher priority, same CPU)", total, ITERATIONS);
 }
 
 int main(ic_bootinfo_t *bootinfo)
