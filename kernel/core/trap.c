@@ -42,19 +42,19 @@ static void handle_sync(struct tcb *t)
     }
 }
 
-bool fastpath_syscall(struct cpu *c, struct tcb *t);
+void trap_sync_locked(void)
+{
+    struct tcb *t = this_cpu()->current;
+    /* no current thread: another CPU took it away while we waited */
+    if (t)
+        handle_sync(t);
+    sched_exit_to_user();
+}
 
 void trap_lower_sync(void)
 {
     smp_lock();
-    struct cpu *c = this_cpu();
-    struct tcb *t = c->current;
-    /* no current thread: another CPU took it away while we waited */
-    if (t) {
-        if (ESR_EC(SYSREG_READ(esr_el2)) != EC_SVC64 || !fastpath_syscall(c, t))
-            handle_sync(t);
-    }
-    sched_exit_to_user();
+    trap_sync_locked();
 }
 
 void trap_lower_irq(void)

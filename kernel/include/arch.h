@@ -8,20 +8,20 @@
 
 #define KERNEL_STACK_SIZE 16384
 
-/* Per-CPU state. TPIDR_EL2 points at this CPU's entry; vectors.S reads
- * kstack_top at offset 0. */
+/* Per-CPU state. TPIDR_EL2 points at this CPU's entry; the assembly reads
+ * the first fields (asm_offsets.h). */
 struct cpu {
     word_t kstack_top;
     struct tcb *current;            /* NULL while the CPU idles */
     unsigned id;
     word_t vttbr;                   /* stage-2 root installed now */
-    struct thread_queue ready[IC_NUM_PRIORITIES];
-    uint64_t ready_bitmap[IC_NUM_PRIORITIES / 64];
     uint64_t ready_summary;         /* bit i: ready_bitmap[i] != 0 */
-    volatile uint32_t stall_request; /* another CPU wants 'stall_tcb' off this CPU */
-    struct tcb *volatile stall_tcb;
     bool reschedule;                /* current's time slice ended or it yielded */
     bool online;
+    volatile uint32_t stall_request; /* another CPU wants 'stall_tcb' off this CPU */
+    struct tcb *volatile stall_tcb;
+    uint64_t ready_bitmap[IC_NUM_PRIORITIES / 64];
+    struct thread_queue ready[IC_NUM_PRIORITIES];
 };
 
 extern struct cpu cpus[BOARD_NUM_CPUS];
@@ -76,6 +76,7 @@ static inline void vspace_activate(struct tcb *t)
 
 /* Exception and fault entry points in C (trap.c) */
 NORETURN void trap_lower_sync(void);
+NORETURN void trap_sync_locked(void);
 NORETURN void trap_lower_irq(void);
 NORETURN void trap_lower_serror(void);
 NORETURN void trap_kernel(uint64_t kind);

@@ -105,3 +105,44 @@ void arch_timer_arm(uint64_t ticks)
     SYSREG_WRITE(cnthp_ctl_el2, 1);
     isb();
 }
+
+/* The assembly fast path's view of the structures must match C's. */
+#include "asm_offsets.h"
+#define OFFSET_IS(type, field, value) _Static_assert(offsetof(type, field) == (value), #field)
+OFFSET_IS(struct cpu, kstack_top, CPU_KSTACK_TOP);
+OFFSET_IS(struct cpu, current, CPU_CURRENT);
+OFFSET_IS(struct cpu, id, CPU_ID);
+OFFSET_IS(struct cpu, vttbr, CPU_VTTBR);
+OFFSET_IS(struct cpu, ready_summary, CPU_READY_SUMMARY);
+OFFSET_IS(struct cpu, reschedule, CPU_RESCHEDULE);
+OFFSET_IS(struct tcb, ctx.x[0], TCB_CTX_X0);
+OFFSET_IS(struct tcb, ctx.x[2], TCB_CTX_X2);
+OFFSET_IS(struct tcb, ctx.x[4], TCB_CTX_X4);
+OFFSET_IS(struct tcb, slots[TCB_SLOT_CSPACE].cap, TCB_SLOT_CSPACE_CAP);
+OFFSET_IS(struct tcb, slots[TCB_SLOT_VSPACE].cap, TCB_SLOT_VSPACE_CAP);
+OFFSET_IS(struct tcb, state, TCB_STATE);
+OFFSET_IS(struct tcb, affinity, TCB_AFFINITY);
+OFFSET_IS(struct tcb, pending_fault, TCB_PENDING_FAULT);
+OFFSET_IS(struct tcb, on_cpu, TCB_ON_CPU);
+OFFSET_IS(struct tcb, ep_next, TCB_EP_NEXT);
+OFFSET_IS(struct tcb, ep_prev, TCB_EP_PREV);
+OFFSET_IS(struct tcb, blocked_on, TCB_BLOCKED_ON);
+OFFSET_IS(struct tcb, caller, TCB_CALLER);
+OFFSET_IS(struct tcb, callee, TCB_CALLEE);
+OFFSET_IS(struct tcb, bound_ntfn, TCB_BOUND_NTFN);
+OFFSET_IS(struct cap, type, CAP_TYPE);
+OFFSET_IS(struct cap, rights, CAP_RIGHTS);
+OFFSET_IS(struct cap, size_bits, CAP_SIZE_BITS);
+OFFSET_IS(struct cap, guard_bits, CAP_GUARD_BITS);
+OFFSET_IS(struct cap, vmid, CAP_VMID);
+OFFSET_IS(struct cap, obj, CAP_OBJ);
+OFFSET_IS(struct cap, a, CAP_A);
+OFFSET_IS(struct endpoint, queue.head, EP_HEAD);
+OFFSET_IS(struct endpoint, queue.tail, EP_TAIL);
+OFFSET_IS(struct notification, word, NTFN_WORD);
+_Static_assert(CAP_ENDPOINT == ASM_CAP_ENDPOINT && CAP_CNODE == ASM_CAP_CNODE && CAP_VSPACE == ASM_CAP_VSPACE,
+               "capability types");
+_Static_assert(THREAD_RUNNABLE == ASM_THREAD_RUNNABLE && THREAD_BLOCKED_SEND == ASM_THREAD_BLOCKED_SEND &&
+                   THREAD_BLOCKED_RECV == ASM_THREAD_BLOCKED_RECV && THREAD_BLOCKED_REPLY == ASM_THREAD_BLOCKED_REPLY,
+               "thread states");
+_Static_assert(sizeof(((struct tcb *)0)->state) == 1 && sizeof(((struct cpu *)0)->reschedule) == 1, "byte fields");

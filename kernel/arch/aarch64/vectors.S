@@ -8,7 +8,9 @@
 
 #define CTX_SIZE (36 * 8) /* sizeof(struct context) */
 
-.macro save_user_and_call handler
+/* Store the thread's registers into its TCB, then switch to this CPU's
+ * kernel stack; leaves x9 = this CPU's struct cpu. */
+.macro save_user
     sub sp, sp, #CTX_SIZE
     stp x0, x1, [sp, #16 * 0]
     stp x2, x3, [sp, #16 * 1]
@@ -32,10 +34,14 @@
     stp x0, x1, [sp, #16 * 16]
     mrs x0, tpidr_el0
     str x0, [sp, #16 * 17]
-    mrs x0, tpidr_el2
-    ldr x0, [x0]
+    mrs x9, tpidr_el2
+    ldr x0, [x9]
     mov sp, x0
     mov x29, #0
+.endm
+
+.macro save_user_and_call handler
+    save_user
     bl \handler
     b .
 .endm
@@ -69,7 +75,7 @@ arch_vectors:
     kernel_trap 7
     /* lower EL, AArch64 */
     .balign 0x80
-    save_user_and_call trap_lower_sync
+    b el0_sync
     .balign 0x80
     save_user_and_call trap_lower_irq
     .balign 0x80
@@ -87,6 +93,21 @@ arch_vectors:
     save_user_and_call trap_lower_serror
 
     .text
+/* Synchronous exceptions from EL0: Call and ReplyRecv try the fast path
+ * (fastpath.S) first, with the syscall number still in x7. */
+el0_sync:
+    save_user
+    mrs x10, esr_el2
+    lsr x10, x10, #26
+    cmp x10, #0x15
+    b.ne 1f
+    cmp x7, #1
+    b.eq fastpath_call
+    cmp x7, #2
+    b.eq fastpath_reply_recv
+1:  bl trap_lower_sync
+    b .
+
 /* void arch_return_to_user(struct context *ctx) */
     .global arch_idle_loop
 /* Idle on a fresh kernel stack: whatever called us is abandoned. */
