@@ -76,6 +76,28 @@
     cbnz x11, fast_slow
 .endm
 
+/* Copy the message's MR0..MR(length-1) from x20 to x24; nothing beyond the
+ * length travels, as on the full path. */
+.macro fast_copy_mrs
+    and x10, x21, #0x7f
+    cbz x10, 9f
+    ldr x13, [x20, #TCB_CTX_X2]
+    str x13, [x24, #TCB_CTX_X2]
+    cmp x10, #1
+    b.eq 9f
+    ldr x13, [x20, #TCB_CTX_X2 + 8]
+    str x13, [x24, #TCB_CTX_X2 + 8]
+    cmp x10, #2
+    b.eq 9f
+    ldr x13, [x20, #TCB_CTX_X4]
+    str x13, [x24, #TCB_CTX_X4]
+    cmp x10, #3
+    b.eq 9f
+    ldr x13, [x20, #TCB_CTX_X4 + 8]
+    str x13, [x24, #TCB_CTX_X4 + 8]
+9:
+.endm
+
     .text
     .global fastpath_call
 fastpath_call:
@@ -102,10 +124,7 @@ fastpath_call:
     ldr x11, [x22, #CAP_A]
     and x12, x21, #~INFO_CAP_FIELDS
     stp x11, x12, [x24, #TCB_CTX_X0]
-    ldp x13, x14, [x20, #TCB_CTX_X2]
-    stp x13, x14, [x24, #TCB_CTX_X2]
-    ldp x13, x14, [x20, #TCB_CTX_X4]
-    stp x13, x14, [x24, #TCB_CTX_X4]
+    fast_copy_mrs
     /* the caller waits for the reply */
     mov w11, #ASM_THREAD_BLOCKED_REPLY
     strb w11, [x20, #TCB_STATE]
@@ -143,10 +162,7 @@ fastpath_reply_recv:
     b 5f
 4:  and x12, x21, #~INFO_CAP_FIELDS
     stp xzr, x12, [x24, #TCB_CTX_X0]
-    ldp x13, x14, [x20, #TCB_CTX_X2]
-    stp x13, x14, [x24, #TCB_CTX_X2]
-    ldp x13, x14, [x20, #TCB_CTX_X4]
-    stp x13, x14, [x24, #TCB_CTX_X4]
+    fast_copy_mrs
 5:  /* wait on the endpoint, at the tail of its queue */
     mov w11, #ASM_THREAD_BLOCKED_RECV
     strb w11, [x20, #TCB_STATE]
