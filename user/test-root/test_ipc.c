@@ -839,31 +839,37 @@ static void short_server(ic_word_t ep, ic_word_t unused)
 {
     (void)unused;
     ic_word_t badge;
-    ic_recv(ep, &badge);
+    ic_msginfo_t info = ic_recv(ep, &badge);
     for (;;) {
         r[0] = ic_get_mr(0);
         r[1] = ic_get_mr(1);
+        r[2] = badge;
+        r[3] = ic_msginfo_label(info);
         ic_set_mr(0, 0x600d);
         ic_set_mr(1, 0xbeef);
-        ic_reply_recv(ep, ic_msginfo_new(0, 0, 0, 1), &badge);
+        info = ic_reply_recv(ep, ic_msginfo_new(r[3] + 1, 0, 0, 1), &badge);
     }
 }
 
 TEST(ipc_fast_path_copies_only_length_words)
 {
-    /* a waiting receiver on this CPU and nothing else ready: the Call and
-     * the ReplyRecv both take the fast path */
+    /* after the first round trip the server waits on this CPU and nothing
+     * else is ready: Call and ReplyRecv both take the fast path */
     reset_shared();
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     CHECK(ep);
     struct thread t;
+    ic_cptr_t badged = mint(ep, IC_RIGHTS_ALL, 0xb0b);
+    CHECK(badged);
     CHECK(thread_start(&t, short_server, ep, 0, 100, 0));
-    CHECK(let_threads_run());
-    for (int i = 0; i < 3; i++) {
+    for (ic_word_t i = 0; i < 3; i++) {
         ic_set_mr(0, 0x1234);
         ic_set_mr(1, 0xfeed);
-        ic_msginfo_t info = ic_call(ep, ic_msginfo_new(0, 0, 0, 1), NULL);
+        ic_msginfo_t info = ic_call(badged, ic_msginfo_new(10 + i, 0, 0, 1), NULL);
         CHECK_EQ(ic_msginfo_length(info), 1);
+        CHECK_EQ(ic_msginfo_label(info), 11 + i);
+        CHECK_EQ(r[2], 0xb0b);
+        CHECK_EQ(r[3], 10 + i);
         CHECK_EQ(ic_get_mr(0), 0x600d);
         CHECK(ic_get_mr(1) != 0xbeef);
         CHECK_EQ(r[0], 0x1234);
