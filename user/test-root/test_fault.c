@@ -489,3 +489,49 @@ TEST(fault_suspend_while_handler_holds_fault)
     CHECK(let_threads_run());
     CHECK_EQ(f_log[2], 1);
 }
+
+/* Makes unknown system calls in a loop with x0..x5 set; after each resume
+ * the registers must be as they were (a fault reply carries no message). */
+static void repeated_bad_syscalls(ic_word_t rounds, ic_word_t unused)
+{
+    (void)unused;
+    for (ic_word_t i = 0; i < rounds; i++) {
+        register ic_word_t x0 __asm__("x0") = 0x10 + i, x1 __asm__("x1") = 0x11, x2 __asm__("x2") = 0x12;
+        register ic_word_t x3 __asm__("x3") = 0x13, x4 __asm__("x4") = 0x14, x5 __asm__("x5") = 0x15;
+        register ic_word_t x7 __asm__("x7") = 99;
+        __asm__ volatile("svc #0" : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x7) : : "memory");
+        if (x0 != 0x10 + i || x1 != 0x11 || x2 != 0x12 || x3 != 0x13 || x4 != 0x14 || x5 != 0x15 || x7 != 99)
+            f_log[1]++;
+        f_log[0]++;
+    }
+}
+
+TEST(fault_reply_recv_resumes_without_touching_registers)
+{
+    /* the handler answers each fault with ReplyRecv: with nothing else
+     * ready on this CPU that is the fast path */
+    reset_shared();
+    ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
+    CHECK(ep);
+    struct thread t;
+    CHECK(thread_start(&t, repeated_bad_syscalls, 5, 0, 100, ep));
+    ic_word_t badge;
+    ic_msginfo_t info = ic_recv(ep, &badge);
+    for (int i = 0; i < 5; i++) {
+        CHECK_EQ(ic_msginfo_label(info), IC_FAULT_UNKNOWN_SYSCALL);
+        CHECK_EQ(ic_get_mr(IC_UNKNOWN_SYSCALL_NUMBER), 99);
+        CHECK_EQ(f_log[0], (ic_word_t)i);
+        ic_set_mr(0, 0xbad);
+        ic_set_mr(1, 0xbad);
+        /* the last round: the thread finishes and suspends itself, so
+         * nobody sends again */
+        if (i == 4) {
+            ic_reply(ic_msginfo_new(0, 0, 0, 2));
+            break;
+        }
+        info = ic_reply_recv(ep, ic_msginfo_new(0, 0, 0, 2), &badge);
+    }
+    CHECK(let_threads_run());
+    CHECK_EQ(f_log[0], 5);
+    CHECK_EQ(f_log[1], 0);
+}
