@@ -3,15 +3,21 @@
 #include "object.h"
 #include <icecap/objects.h>
 
+void cnode_cap_set_guard(struct cap *c, unsigned guard_bits, word_t guard)
+{
+    c->guard_bits = (uint8_t)guard_bits;
+    c->a = guard;
+    c->flags = (guard == 0 && guard_bits + c->size_bits == IC_WORD_BITS) ? CAPF_FLAT_CSPACE : 0;
+}
+
 struct cap cnode_cap_make(paddr_t obj, unsigned radix, unsigned guard_bits, word_t guard)
 {
     struct cap c = cap_null();
     c.type = CAP_CNODE;
     c.obj = obj.pa;
     c.size_bits = (uint8_t)radix;
-    c.guard_bits = (uint8_t)guard_bits;
-    c.a = guard;
     c.rights = IC_RIGHTS_ALL;
+    cnode_cap_set_guard(&c, guard_bits, guard);
     return c;
 }
 

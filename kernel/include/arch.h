@@ -66,7 +66,7 @@ static inline void vspace_activate(struct tcb *t)
 {
     struct cpu *c = this_cpu();
     struct cap *v = &t->slots[TCB_SLOT_VSPACE].cap;
-    uint64_t vttbr = v->type == CAP_VSPACE ? ((uint64_t)v->vmid << 48) | v->obj : vspace_empty_vttbr;
+    uint64_t vttbr = v->type == CAP_VSPACE ? v->a : vspace_empty_vttbr;
     if (c->vttbr != vttbr) {
         SYSREG_WRITE(vttbr_el2, vttbr);
         isb();

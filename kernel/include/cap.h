@@ -35,10 +35,10 @@ enum cap_type {
 /* Field use by type:
  *   UNTYPED:      obj=base, size_bits, flags=CAPF_DEVICE, a=free offset, b=zeroed-up-to offset
  *   TCB, ENDPOINT, NOTIFICATION: obj; a=badge (endpoint, notification)
- *   CNODE:        obj, size_bits=radix, guard_bits, a=guard
+ *   CNODE:        obj, size_bits=radix, guard_bits, a=guard, flags=CAPF_FLAT_CSPACE
  *   FRAME:        obj=paddr, size_bits=12|21, flags=CAPF_DEVICE, vmid+a=mapped vspace root, b=mapped address
  *   PAGE_TABLE:   obj, level=mapped level, vmid+a=mapped vspace root, b=mapped address
- *   VSPACE:       obj=root table, vmid
+ *   VSPACE:       obj=root table, vmid, a=VTTBR value (root | vmid << 48)
  *   IRQ_HANDLER:  irq
  *   ZOMBIE:       obj, zombie_type (CAP_TCB or CAP_CNODE), a=slots left, b=parent zombie slot */
 struct cap {
@@ -56,6 +56,9 @@ struct cap {
 };
 
 #define CAPF_DEVICE 1u
+/* a CNode whose guard is zero and, with its radix, uses all 64 bits: a CPtr
+ * below 2^radix is the slot index (what the IPC fast path can look up) */
+#define CAPF_FLAT_CSPACE 2u
 
 struct cte {
     struct cap cap;

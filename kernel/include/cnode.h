@@ -14,15 +14,13 @@ ic_err_t cnode_resolve(const struct cap *root, word_t cptr, unsigned depth, stru
 ic_err_t cnode_lookup_slot_exact(const struct cap *root, word_t cptr, unsigned depth, struct cte **slot);
 ic_err_t cnode_lookup_cap(const struct cap *root, word_t cptr, struct cte **slot);
 struct cap cnode_cap_make(paddr_t obj, unsigned radix, unsigned guard_bits, word_t guard);
+void cnode_cap_set_guard(struct cap *c, unsigned guard_bits, word_t guard);
 
-/* cnode_lookup_cap, with the common one-level CSpace (guard and radix use
- * all 64 bits) resolved inline. */
+/* cnode_lookup_cap, with the common flat CSpace resolved inline. */
 static inline ic_err_t cnode_lookup_cap_fast(const struct cap *root, word_t cptr, struct cte **slot)
 {
-    if (root->type == CAP_CNODE && root->guard_bits + root->size_bits == IC_WORD_BITS) {
-        if ((cptr >> root->size_bits) != root->a)
-            return IC_FAILED_LOOKUP;
-        *slot = (struct cte *)(uintptr_t)root->obj + (cptr & MASK(root->size_bits));
+    if (root->type == CAP_CNODE && (root->flags & CAPF_FLAT_CSPACE) && (cptr >> root->size_bits) == 0) {
+        *slot = (struct cte *)(uintptr_t)root->obj + cptr;
         return IC_OK;
     }
     return cnode_lookup_cap(root, cptr, slot);

@@ -145,4 +145,7 @@ _Static_assert(CAP_ENDPOINT == ASM_CAP_ENDPOINT && CAP_CNODE == ASM_CAP_CNODE &&
 _Static_assert(THREAD_RUNNABLE == ASM_THREAD_RUNNABLE && THREAD_BLOCKED_SEND == ASM_THREAD_BLOCKED_SEND &&
                    THREAD_BLOCKED_RECV == ASM_THREAD_BLOCKED_RECV && THREAD_BLOCKED_REPLY == ASM_THREAD_BLOCKED_REPLY,
                "thread states");
+_Static_assert(CAPF_FLAT_CSPACE == 1u << ASM_CAPF_FLAT_CSPACE_BIT && offsetof(struct cap, flags) == 3 &&
+                   offsetof(struct cap, size_bits) == 2 && offsetof(struct cap, rights) == 1,
+               "the capability's first word");
 _Static_assert(sizeof(((struct tcb *)0)->state) == 1 && sizeof(((struct cpu *)0)->reschedule) == 1, "byte fields");

@@ -40,30 +40,25 @@
     b.hi fast_slow
 .endm
 
-/* x22 = the slot the thread's x0 names, in a one-level CSpace. */
+/* x22 = the slot the thread's x0 names, in a flat CSpace; w11 = the rights
+ * of the endpoint capability there. */
 .macro fast_lookup
     ldr x0, [x20, #TCB_CTX_X0]
-    add x10, x20, #TCB_SLOT_CSPACE_CAP
-    ldrb w11, [x10, #CAP_TYPE]
-    cmp w11, #ASM_CAP_CNODE
+    ldr w11, [x20, #TCB_SLOT_CSPACE_CAP]    /* type, rights, radix, flags */
+    and w12, w11, #0xff
+    cmp w12, #ASM_CAP_CNODE
     b.ne fast_slow
-    ldrb w12, [x10, #CAP_SIZE_BITS]
-    ldrb w13, [x10, #CAP_GUARD_BITS]
-    add w13, w13, w12
-    cmp w13, #64
-    b.ne fast_slow
+    tbz w11, #(24 + ASM_CAPF_FLAT_CSPACE_BIT), fast_slow
+    ubfx w12, w11, #16, #8
     lsr x14, x0, x12
-    ldr x15, [x10, #CAP_A]
-    cmp x14, x15
+    cbnz x14, fast_slow
+    ldr x15, [x20, #TCB_SLOT_CSPACE_CAP + CAP_OBJ]
+    add x22, x15, x0, lsl #6
+    ldrh w11, [x22, #CAP_TYPE]              /* type, rights */
+    and w12, w11, #0xff
+    cmp w12, #ASM_CAP_ENDPOINT
     b.ne fast_slow
-    lsl x14, x14, x12
-    sub x14, x0, x14
-    ldr x15, [x10, #CAP_OBJ]
-    add x22, x15, x14, lsl #6
-    ldrb w11, [x22, #CAP_TYPE]
-    cmp w11, #ASM_CAP_ENDPOINT
-    b.ne fast_slow
-    ldrb w11, [x22, #CAP_RIGHTS]
+    lsr w11, w11, #8
 .endm
 
 /* The other thread (x24) must run on this CPU with nothing else ready. */
@@ -192,9 +187,7 @@ fast_switch:
     ldrb w11, [x10, #CAP_TYPE]
     cmp w11, #ASM_CAP_VSPACE
     b.ne 1f
-    ldrb w11, [x10, #CAP_VMID]
-    ldr x12, [x10, #CAP_OBJ]
-    orr x12, x12, x11, lsl #48
+    ldr x12, [x10, #CAP_A]                  /* its VTTBR value */
     b 2f
 1:  adrp x12, vspace_empty_vttbr
     ldr x12, [x12, :lo12:vspace_empty_vttbr]

@@ -37,7 +37,6 @@
     mrs x9, tpidr_el2
     ldr x0, [x9]
     mov sp, x0
-    mov x29, #0
 .endm
 
 .macro save_user_and_call handler

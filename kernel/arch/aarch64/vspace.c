@@ -47,6 +47,7 @@ void vspace_init_object(struct cap *c)
         if (!vmid_root[v]) {
             vmid_root[v] = c->obj;
             c->vmid = (uint8_t)v;
+            c->a = ((uint64_t)v << 48) | c->obj;
             return;
         }
     }
