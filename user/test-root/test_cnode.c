@@ -799,3 +799,53 @@ TEST(cnode_guarded_cspace_two_level_lookup)
     yield_n(3);
     CHECK_EQ(g_state, 1);
 }
+
+TEST(revoke_of_thousands_of_objects_completes)
+{
+    /* long enough that timer interrupts arrive during the revoke, which
+     * then stops at a preemption point and is resumed by the restarted call */
+    ic_cptr_t cn = alloc_object(IC_OBJ_CNODE, 12);
+    ic_cptr_t ut = alloc_slot();
+    CHECK(cn && ut);
+    CHECK_OK(ic_untyped_retype(test_untyped, IC_OBJ_UNTYPED, 20, ROOT_CNODE, ROOT_DEPTH, ut, 1, ROOT_CNODE));
+    for (ic_word_t i = 0; i < 16; i++)
+        CHECK_OK(ic_untyped_retype(ut, IC_OBJ_NOTIFICATION, 0, cn, ROOT_DEPTH, i * 256, 256, ROOT_CNODE));
+    ic_cptr_t probe = alloc_slot();
+    CHECK(probe);
+    CHECK_OK(ic_cnode_copy(ROOT_CNODE, probe, ROOT_DEPTH, 0, 12, IC_RIGHTS_ALL, cn));
+    CHECK_OK(ic_cnode_delete(ROOT_CNODE, probe, ROOT_DEPTH));
+    CHECK_OK(ic_cnode_revoke(ROOT_CNODE, ut, ROOT_DEPTH));
+    for (ic_word_t i = 0; i < 4096; i += 273)
+        CHECK_EQ(ic_cnode_copy(ROOT_CNODE, probe, ROOT_DEPTH, i, 12, IC_RIGHTS_ALL, cn), IC_FAILED_LOOKUP);
+    /* the memory is free again: the same retypes succeed */
+    for (ic_word_t i = 0; i < 16; i++)
+        CHECK_OK(ic_untyped_retype(ut, IC_OBJ_NOTIFICATION, 0, cn, ROOT_DEPTH, i * 256, 256, ROOT_CNODE));
+}
+
+TEST(delete_of_a_long_cnode_chain_needs_no_recursion)
+{
+    /* CNode k holds the only capability to CNode k+1; deleting the first
+     * destroys all of them, each Zombie waiting on the next one */
+    enum { DEPTH = 200 };
+    ic_cptr_t first = alloc_object(IC_OBJ_CNODE, 1);
+    CHECK(first);
+    ic_cptr_t parent = first, copies[DEPTH];
+    for (int k = 0; k < DEPTH; k++) {
+        ic_cptr_t next = alloc_object(IC_OBJ_CNODE, 1);
+        copies[k] = alloc_slot();
+        CHECK(next && copies[k]);
+        CHECK_OK(ic_cnode_move(parent, 0, 1, next, ROOT_DEPTH, ROOT_CNODE));
+        /* a copy to reach the new node with; deleted below */
+        CHECK_OK(ic_cnode_copy(ROOT_CNODE, copies[k], ROOT_DEPTH, 0, 1, IC_RIGHTS_ALL, parent));
+        parent = copies[k];
+    }
+    for (int k = 0; k < DEPTH; k++)
+        CHECK_OK(ic_cnode_delete(ROOT_CNODE, copies[k], ROOT_DEPTH));
+    CHECK_OK(ic_cnode_delete(ROOT_CNODE, first, ROOT_DEPTH));
+    /* every CNode is gone, so the test's region has no children and the
+     * whole of it can be retyped in one piece */
+    ic_cptr_t whole = alloc_slot();
+    CHECK(whole);
+    CHECK_OK(ic_untyped_retype(test_untyped, IC_OBJ_UNTYPED, test_untyped_bits, ROOT_CNODE, ROOT_DEPTH, whole, 1,
+                               ROOT_CNODE));
+}
