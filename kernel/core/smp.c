@@ -10,7 +10,7 @@
 #include "sched.h"
 #include "util.h"
 
-volatile uint32_t smp_lock_next, smp_lock_owner;
+struct ticket_lock smp_big_lock;
 
 static void answer_stall(void)
 {
@@ -31,7 +31,7 @@ void smp_lock_wait(uint32_t ticket)
 {
     /* wfe lets an emulator run the other CPUs; smp_unlock and stall
      * requests send an event */
-    while (__atomic_load_n(&smp_lock_owner, __ATOMIC_ACQUIRE) != ticket) {
+    while (__atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) != ticket) {
         answer_stall();
         __asm__ volatile("wfe");
     }

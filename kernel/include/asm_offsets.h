@@ -34,6 +34,8 @@
 #define CAP_OBJ 8
 #define CAP_A 16
 
+#define LOCK_OWNER 4
+
 #define EP_HEAD 0
 #define EP_TAIL 8
 #define NTFN_WORD 0

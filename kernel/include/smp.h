@@ -7,21 +7,25 @@
 #define SGI_RESCHEDULE 0u
 #define SGI_STALL 1u
 
-extern volatile uint32_t smp_lock_next, smp_lock_owner;
+/* next: the next ticket to hand out; owner: the ticket being served */
+struct ticket_lock {
+    volatile uint32_t next, owner;
+};
+extern struct ticket_lock smp_big_lock;
 void smp_lock_wait(uint32_t ticket);
 
 /* Take the lock. Without contention no other CPU holds it, so no stall
  * request can be pending for us: only a lock holder makes one. */
 static inline __attribute__((always_inline)) void smp_lock(void)
 {
-    uint32_t ticket = __atomic_fetch_add(&smp_lock_next, 1, __ATOMIC_RELAXED);
-    if (__atomic_load_n(&smp_lock_owner, __ATOMIC_ACQUIRE) != ticket)
+    uint32_t ticket = __atomic_fetch_add(&smp_big_lock.next, 1, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) != ticket)
         smp_lock_wait(ticket);
 }
 
 static inline __attribute__((always_inline)) void smp_unlock(void)
 {
-    __atomic_store_n(&smp_lock_owner, smp_lock_owner + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&smp_big_lock.owner, smp_big_lock.owner + 1, __ATOMIC_RELEASE);
     __asm__ volatile("sev");
 }
 void smp_stall_thread(struct tcb *t);

@@ -2,6 +2,7 @@
  * native threads, timers, TLB maintenance and thread switch. */
 #include "arch.h"
 #include "plat.h"
+#include "smp.h"
 #include "util.h"
 
 struct cpu cpus[BOARD_NUM_CPUS];
@@ -137,6 +138,7 @@ OFFSET_IS(struct cap, guard_bits, CAP_GUARD_BITS);
 OFFSET_IS(struct cap, vmid, CAP_VMID);
 OFFSET_IS(struct cap, obj, CAP_OBJ);
 OFFSET_IS(struct cap, a, CAP_A);
+OFFSET_IS(struct ticket_lock, owner, LOCK_OWNER);
 OFFSET_IS(struct endpoint, queue.head, EP_HEAD);
 OFFSET_IS(struct endpoint, queue.tail, EP_TAIL);
 OFFSET_IS(struct notification, word, NTFN_WORD);

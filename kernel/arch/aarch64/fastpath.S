@@ -16,18 +16,18 @@
 #define RIGHT_READ_BIT 0
 #define RIGHT_WRITE_BIT 1
 
-/* Take the big kernel lock; afterwards x20 = current thread. */
+/* Take the big kernel lock (x26 = its owner field, for the release);
+ * afterwards x20 = current thread. */
 .macro fast_lock
     mov x19, x9
-    adrp x11, smp_lock_next
-    add x11, x11, :lo12:smp_lock_next
+    adrp x11, smp_big_lock
+    add x11, x11, :lo12:smp_big_lock
+    add x26, x11, #LOCK_OWNER
 1:  ldxr w12, [x11]
     add w13, w12, #1
     stxr w14, w13, [x11]
     cbnz w14, 1b
-    adrp x13, smp_lock_owner
-    add x13, x13, :lo12:smp_lock_owner
-    ldar w13, [x13]
+    ldar w13, [x26]
     cmp w12, w13
     b.eq 2f
     mov w0, w12
@@ -54,11 +54,10 @@
     cbnz x14, fast_slow
     ldr x15, [x20, #TCB_SLOT_CSPACE_CAP + CAP_OBJ]
     add x22, x15, x0, lsl #6
-    ldrh w11, [x22, #CAP_TYPE]              /* type, rights */
-    and w12, w11, #0xff
+    ldrb w12, [x22, #CAP_TYPE]
     cmp w12, #ASM_CAP_ENDPOINT
     b.ne fast_slow
-    lsr w11, w11, #8
+    ldrb w11, [x22, #CAP_RIGHTS]
 .endm
 
 /* The other thread (x24) must run on this CPU with nothing else ready. */
@@ -183,11 +182,10 @@ fast_switch:
     str x24, [x19, #CPU_CURRENT]
     strb wzr, [x19, #CPU_RESCHEDULE]
     /* its stage-2 address space */
-    add x10, x24, #TCB_SLOT_VSPACE_CAP
-    ldrb w11, [x10, #CAP_TYPE]
+    ldrb w11, [x24, #TCB_SLOT_VSPACE_CAP + CAP_TYPE]
     cmp w11, #ASM_CAP_VSPACE
     b.ne 1f
-    ldr x12, [x10, #CAP_A]                  /* its VTTBR value */
+    ldr x12, [x24, #TCB_SLOT_VSPACE_CAP + CAP_A] /* its VTTBR value */
     b 2f
 1:  adrp x12, vspace_empty_vttbr
     ldr x12, [x12, :lo12:vspace_empty_vttbr]
@@ -198,11 +196,9 @@ fast_switch:
     isb
     str x12, [x19, #CPU_VTTBR]
 3:  /* release the lock */
-    adrp x11, smp_lock_owner
-    add x11, x11, :lo12:smp_lock_owner
-    ldr w12, [x11]
+    ldr w12, [x26]
     add w12, w12, #1
-    stlr w12, [x11]
+    stlr w12, [x26]
     sev
     mov x0, x24
     b arch_return_to_user
