@@ -65,10 +65,7 @@ static inline void ic_set_receive_path(ic_cptr_t cnode, ic_cptr_t index, ic_word
 
 /* ------------------------------------------------------------ raw syscall */
 
-/* r[0..5] are x0..x5 in and out. x6 also carries x0: syscalls.h names x6
- * as ReplyRecv's receive endpoint while the kernel takes it from x0, and the
- * copy makes either reading correct. x6 and x7 are in/out operands so the
- * compiler treats them as clobbered. */
+/* r[0..5] are x0..x5 in and out; x7 is the system call number. */
 static inline void ic__svc(ic_word_t sys, ic_word_t r[6])
 {
     register ic_word_t x0 __asm__("x0") = r[0];
@@ -77,10 +74,9 @@ static inline void ic__svc(ic_word_t sys, ic_word_t r[6])
     register ic_word_t x3 __asm__("x3") = r[3];
     register ic_word_t x4 __asm__("x4") = r[4];
     register ic_word_t x5 __asm__("x5") = r[5];
-    register ic_word_t x6 __asm__("x6") = r[0];
     register ic_word_t x7 __asm__("x7") = sys;
     __asm__ volatile("svc #0"
-                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6), "+r"(x7)
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x7)
                      :
                      : "memory");
     r[0] = x0;
