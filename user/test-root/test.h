@@ -96,4 +96,24 @@ bool spin_until_changed(volatile ic_word_t *p, ic_word_t old, unsigned ms);
 /* Spin until *p == want (true) or 'ms' milliseconds have passed (false). */
 bool spin_until_equal(volatile ic_word_t *p, ic_word_t want, unsigned ms);
 
+/* env_caps.c: helpers for capabilities in the root CNode and the like. */
+/* 'n' consecutive free slots; returns the first (0 if there are not enough). */
+ic_cptr_t alloc_slots(unsigned n);
+/* A copy of 'src' with only 'rights', in a new slot (0 on failure). */
+ic_cptr_t copy_with_rights(ic_cptr_t src, ic_word_t rights);
+/* A minted copy of 'src' with 'rights' and 'badge', in a new slot (0 on failure). */
+ic_cptr_t mint_copy(ic_cptr_t src, ic_word_t rights, ic_word_t badge);
+/* Is slot 'index' (resolved to 'depth' bits) of 'cnode' empty? (a copy from it fails) */
+bool slot_is_empty_in(ic_cptr_t cnode, ic_word_t index, ic_word_t depth);
+/* Is 'slot' of the root CNode empty? */
+bool slot_is_empty(ic_cptr_t slot);
+/* The physical address of a frame, or ~0 on error. */
+ic_word_t frame_address(ic_cptr_t frame);
+/* A raw system call on 'cptr' with 'info'; returns x0 (the error code when the kernel refuses). */
+ic_word_t syscall_x0(ic_word_t sys, ic_cptr_t cptr, ic_msginfo_t info);
+/* Yield to same-priority threads until *flag == value (false after 200 yields). */
+bool yield_until(volatile ic_word_t *flag, ic_word_t value);
+/* Yield 'n' times. */
+void yield_n(unsigned n);
+
 #endif

@@ -11,30 +11,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-static ic_cptr_t alloc_slots(unsigned n)
-{
-    ic_cptr_t first = alloc_slot();
-    for (unsigned i = 1; first && i < n; i++)
-        if (alloc_slot() != first + i)
-            return 0;
-    return first;
-}
-
-/* Is a slot empty, as seen by a copy from it? */
-static bool slot_is_empty_in(ic_cptr_t cnode, ic_word_t index, ic_word_t depth)
-{
-    ic_cptr_t tmp = alloc_slot();
-    ic_err_t err = ic_cnode_copy(ROOT_CNODE, tmp, ROOT_DEPTH, index, depth, IC_RIGHTS_ALL, cnode);
-    if (err == IC_OK)
-        ic_cnode_delete(ROOT_CNODE, tmp, ROOT_DEPTH);
-    return err == IC_FAILED_LOOKUP;
-}
-
-static bool slot_is_empty(ic_cptr_t s)
-{
-    return slot_is_empty_in(ROOT_CNODE, s, ROOT_DEPTH);
-}
-
 static ic_err_t copy(ic_cptr_t dest, ic_cptr_t src, ic_word_t rights)
 {
     return ic_cnode_copy(ROOT_CNODE, dest, ROOT_DEPTH, src, ROOT_DEPTH, rights, ROOT_CNODE);
@@ -55,35 +31,11 @@ static ic_err_t revoke(ic_cptr_t s)
     return ic_cnode_revoke(ROOT_CNODE, s, ROOT_DEPTH);
 }
 
-/* A raw system call without a message; returns x0, which is the error
- * code when the kernel refuses (notification signal and endpoint sends
- * leave x0 alone on success). */
-static ic_word_t sys_x0(ic_word_t sys, ic_cptr_t cptr)
-{
-    ic_word_t x0 = 0;
-    ic__ipc(sys, cptr, 0, &x0, false, false);
-    return x0;
-}
-
 static ic_word_t poll_bits(ic_cptr_t ntfn)
 {
     ic_word_t bits = 0;
     ic_poll(ntfn, &bits);
     return bits;
-}
-
-/* Let same-priority threads run until *flag reaches 'value'. */
-static bool yield_until(volatile ic_word_t *flag, ic_word_t value)
-{
-    for (unsigned i = 0; i < 200 && *flag != value; i++)
-        ic_yield();
-    return *flag == value;
-}
-
-static void yield_n(unsigned n)
-{
-    while (n--)
-        ic_yield();
 }
 
 static volatile ic_word_t g_state, g_result, g_info;
@@ -162,7 +114,7 @@ TEST(cnode_mint_sets_badge_and_reduces_rights)
 
     /* read-only: cannot signal; can poll */
     CHECK_OK(mint(ro, n, IC_RIGHT_READ, 0x1));
-    CHECK_EQ(sys_x0(IC_SYS_SEND, ro), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_SEND, ro, 0), IC_INVALID_CAPABILITY);
     ic_signal(ro);
     CHECK_EQ(poll_bits(n), 0);
     ic_signal(m);
@@ -171,12 +123,12 @@ TEST(cnode_mint_sets_badge_and_reduces_rights)
     /* write-only: can signal, cannot poll (and polling consumes nothing) */
     CHECK_OK(mint(wo, n, IC_RIGHT_WRITE, 0x2));
     ic_signal(wo);
-    CHECK_EQ(sys_x0(IC_SYS_NB_RECV, wo), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_RECV, wo, 0), IC_INVALID_CAPABILITY);
     CHECK_EQ(poll_bits(n), 0x2);
 
     /* rights never grow again through copies */
     CHECK_OK(copy(d, ro, IC_RIGHTS_ALL));
-    CHECK_EQ(sys_x0(IC_SYS_SEND, d), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_SEND, d, 0), IC_INVALID_CAPABILITY);
     CHECK_EQ(poll_bits(n), 0);
 
     /* badges: not zero, never replaced, only on endpoints and notifications */
@@ -212,9 +164,9 @@ TEST(cnode_minted_endpoint_delivers_badge_and_rights)
     CHECK_OK(copy(ro, ep, IC_RIGHT_READ));
     CHECK_OK(copy(wo, ep, IC_RIGHT_WRITE));
     /* a receive-only capability cannot send, a send-only one cannot receive */
-    CHECK_EQ(sys_x0(IC_SYS_NB_SEND, ro), IC_INVALID_CAPABILITY);
-    CHECK_EQ(sys_x0(IC_SYS_NB_RECV, wo), IC_INVALID_CAPABILITY);
-    CHECK_EQ(sys_x0(IC_SYS_NB_RECV, b), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_SEND, ro, 0), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_RECV, wo, 0), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_RECV, b, 0), IC_INVALID_CAPABILITY);
 
     g_state = 0;
     struct thread t;
@@ -241,7 +193,7 @@ TEST(cnode_move_empties_source_and_keeps_derivation)
     CHECK_OK(copy(c, n, IC_RIGHTS_ALL));
     CHECK_OK(ic_cnode_move(ROOT_CNODE, d, ROOT_DEPTH, n, ROOT_DEPTH, ROOT_CNODE));
     CHECK(slot_is_empty(n));
-    CHECK_EQ(sys_x0(IC_SYS_NB_RECV, n), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_RECV, n, 0), IC_INVALID_CAPABILITY);
     /* the moved capability is still the original: it can mint */
     CHECK_OK(mint(m, d, IC_RIGHTS_ALL, 0x9));
     ic_signal(m);
@@ -657,8 +609,8 @@ TEST(cnode_operations_on_deleted_caps)
     CHECK_OK(del(ep));
     CHECK_OK(del(tcb));
     /* system calls and invocations on an empty slot */
-    CHECK_EQ(sys_x0(IC_SYS_NB_SEND, ep), IC_INVALID_CAPABILITY);
-    CHECK_EQ(sys_x0(IC_SYS_NB_RECV, ep), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_SEND, ep, 0), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_RECV, ep, 0), IC_INVALID_CAPABILITY);
     CHECK_EQ(ic_tcb_suspend(tcb), IC_INVALID_CAPABILITY);
     CHECK_EQ(ic_tcb_suspend(IC_SLOT_NULL), IC_INVALID_CAPABILITY);
     /* CNode operations with an empty source */
@@ -671,11 +623,11 @@ TEST(cnode_operations_on_deleted_caps)
     CHECK(slot_is_empty(d));
     /* the slot can be used again */
     CHECK_OK(ic_untyped_retype(test_untyped, IC_OBJ_NOTIFICATION, 0, ROOT_CNODE, ROOT_DEPTH, ep, 1, ROOT_CNODE));
-    CHECK_EQ(sys_x0(IC_SYS_NB_RECV, ep), 0);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_RECV, ep, 0), 0);
     /* capability pointers beyond the root CNode fail the guard */
     CHECK_EQ(ic_tcb_suspend(1ull << IC_ROOT_CNODE_BITS), IC_FAILED_LOOKUP);
     CHECK_EQ(ic_tcb_suspend(ROOT_TCB | (1ull << 63)), IC_FAILED_LOOKUP);
-    CHECK_EQ(sys_x0(IC_SYS_NB_RECV, ep | (1ull << 20)), IC_FAILED_LOOKUP);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_RECV, ep | (1ull << 20), 0), IC_FAILED_LOOKUP);
 }
 
 TEST(cnode_multi_level_lookup_by_depth)
@@ -739,13 +691,6 @@ static void guarded_lookup_thread(ic_word_t n, ic_word_t self)
         ic_yield();
 }
 
-static ic_word_t frame_addr(ic_cptr_t f)
-{
-    if (ic_frame_get_address(f) != IC_OK)
-        return ~0ull;
-    return ic_get_mr(0);
-}
-
 TEST(cnode_guarded_cspace_two_level_lookup)
 {
     /* A thread whose CSpace is the root CNode with a 48-bit guard G:
@@ -786,15 +731,15 @@ TEST(cnode_guarded_cspace_two_level_lookup)
     CHECK_OK(ic_tcb_resume(t.tcb));
     CHECK(yield_until(&g_state, 1));
     CHECK_EQ(g_errs[0], IC_OK);
-    CHECK_EQ(g_addrs[0], frame_addr(f1));
+    CHECK_EQ(g_addrs[0], frame_address(f1));
     CHECK_EQ(g_errs[1], IC_OK);
-    CHECK_EQ(g_addrs[1], frame_addr(f2));
+    CHECK_EQ(g_addrs[1], frame_address(f2));
     CHECK_EQ(g_errs[2], IC_FAILED_LOOKUP);
     CHECK_EQ(g_errs[3], IC_INVALID_CAPABILITY);
     CHECK_EQ(g_errs[4], IC_FAILED_LOOKUP);
     CHECK_EQ(g_errs[5], IC_INVALID_CAPABILITY);
     CHECK_EQ(g_errs[6], IC_OK);
-    CHECK_EQ(g_addrs[6], frame_addr(f1));
+    CHECK_EQ(g_addrs[6], frame_address(f1));
     /* the thread suspended itself through its guarded CPtr */
     yield_n(3);
     CHECK_EQ(g_state, 1);

@@ -14,14 +14,6 @@ static void reset_shared(void)
         f_log[i] = 0;
 }
 
-static ic_cptr_t mint(ic_cptr_t src, ic_word_t rights, ic_word_t badge)
-{
-    ic_cptr_t s = alloc_slot();
-    if (!s || ic_cnode_mint(ROOT_CNODE, s, ROOT_DEPTH, src, ROOT_DEPTH, rights, badge, ROOT_CNODE) != IC_OK)
-        return 0;
-    return s;
-}
-
 static ic_word_t thread_pc(struct thread *t)
 {
     ic_user_context_t regs;
@@ -302,7 +294,7 @@ TEST(fault_endpoint_badge_delivered)
     reset_shared();
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     CHECK(ep);
-    ic_cptr_t badged = mint(ep, IC_RIGHTS_ALL, 0xfa17);
+    ic_cptr_t badged = mint_copy(ep, IC_RIGHTS_ALL, 0xfa17);
     CHECK(badged);
     struct thread t1, t2;
     CHECK(thread_start(&t1, undefined_instruction, 0, 0, 100, badged));
@@ -311,7 +303,7 @@ TEST(fault_endpoint_badge_delivered)
     CHECK_EQ(ic_msginfo_label(info), IC_FAULT_USER_EXCEPTION);
     CHECK_EQ(badge, 0xfa17);
     /* the TCB holds its own copy: deleting ours changes nothing */
-    ic_cptr_t badged2 = mint(ep, IC_RIGHT_WRITE, 0xb0b);
+    ic_cptr_t badged2 = mint_copy(ep, IC_RIGHT_WRITE, 0xb0b);
     CHECK(badged2);
     CHECK(thread_start(&t2, breakpoint, 0, 0, 100, badged2));
     CHECK_OK(ic_cnode_delete(ROOT_CNODE, badged2, ROOT_DEPTH));

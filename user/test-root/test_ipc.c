@@ -20,32 +20,6 @@ static void clear_receive_path(void)
     ic_set_receive_path(0, 0, 0);
 }
 
-/* Is 'slot' of the root CNode empty? (copying from an empty slot fails) */
-static bool slot_empty(ic_cptr_t slot)
-{
-    ic_cptr_t tmp = alloc_slot();
-    ic_err_t err = ic_cnode_copy(ROOT_CNODE, tmp, ROOT_DEPTH, slot, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE);
-    ic_cnode_delete(ROOT_CNODE, tmp, ROOT_DEPTH);
-    return err == IC_FAILED_LOOKUP;
-}
-
-/* A copy of 'src' with only 'rights', in a new slot (0 on failure). */
-static ic_cptr_t copy_with_rights(ic_cptr_t src, ic_word_t rights)
-{
-    ic_cptr_t s = alloc_slot();
-    if (!s || ic_cnode_copy(ROOT_CNODE, s, ROOT_DEPTH, src, ROOT_DEPTH, rights, ROOT_CNODE) != IC_OK)
-        return 0;
-    return s;
-}
-
-static ic_cptr_t mint(ic_cptr_t src, ic_word_t rights, ic_word_t badge)
-{
-    ic_cptr_t s = alloc_slot();
-    if (!s || ic_cnode_mint(ROOT_CNODE, s, ROOT_DEPTH, src, ROOT_DEPTH, rights, badge, ROOT_CNODE) != IC_OK)
-        return 0;
-    return s;
-}
-
 /* ------------------------------------------------------------ send / recv */
 
 /* Sends label 0x55 with MR0 = 0x1111, MR1 = 0x2222 on ep (arg0). */
@@ -101,7 +75,7 @@ TEST(ipc_root_sends_thread_receives)
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     ic_cptr_t done = alloc_object(IC_OBJ_NOTIFICATION, 0);
     CHECK(ep && done);
-    ic_cptr_t badged = mint(ep, IC_RIGHTS_ALL, 0x4321);
+    ic_cptr_t badged = mint_copy(ep, IC_RIGHTS_ALL, 0x4321);
     CHECK(badged);
     struct thread t;
     CHECK(thread_start(&t, recv_and_report, ep, done, 100, 0));
@@ -134,8 +108,8 @@ TEST(ipc_badges_identify_senders)
     reset_shared();
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     CHECK(ep);
-    ic_cptr_t b1 = mint(ep, IC_RIGHTS_ALL, 0x1234);
-    ic_cptr_t b2 = mint(ep, IC_RIGHT_WRITE, (ic_word_t)1 << 60);
+    ic_cptr_t b1 = mint_copy(ep, IC_RIGHTS_ALL, 0x1234);
+    ic_cptr_t b2 = mint_copy(ep, IC_RIGHT_WRITE, (ic_word_t)1 << 60);
     CHECK(b1 && b2);
     r[40] = b1;
     r[41] = ep;
@@ -188,7 +162,7 @@ TEST(ipc_call_and_reply)
     reset_shared();
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     CHECK(ep);
-    ic_cptr_t badged = mint(ep, IC_RIGHTS_ALL, 0x77);
+    ic_cptr_t badged = mint_copy(ep, IC_RIGHTS_ALL, 0x77);
     CHECK(badged);
     struct thread t;
     CHECK(thread_start(&t, call_once, badged, 500, 100, 0));
@@ -238,8 +212,8 @@ TEST(ipc_reply_recv_server_loop)
     reset_shared();
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     CHECK(ep);
-    ic_cptr_t c1 = mint(ep, IC_RIGHTS_ALL, 0x100);
-    ic_cptr_t c2 = mint(ep, IC_RIGHTS_ALL, 0x200);
+    ic_cptr_t c1 = mint_copy(ep, IC_RIGHTS_ALL, 0x100);
+    ic_cptr_t c2 = mint_copy(ep, IC_RIGHTS_ALL, 0x200);
     CHECK(c1 && c2);
     struct thread t;
     CHECK(thread_start(&t, server_loop, ep, 0, 100, 0));
@@ -306,7 +280,7 @@ TEST(ipc_call_server_on_other_cpu)
     reset_shared();
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     CHECK(ep);
-    ic_cptr_t c = mint(ep, IC_RIGHTS_ALL, 0x5);
+    ic_cptr_t c = mint_copy(ep, IC_RIGHTS_ALL, 0x5);
     CHECK(c);
     struct thread t;
     /* priority 254: it could never run on CPU 0 next to the busy root */
@@ -522,7 +496,7 @@ TEST(ipc_nb_recv_takes_waiting_sender)
     reset_shared();
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     CHECK(ep);
-    ic_cptr_t badged = mint(ep, IC_RIGHTS_ALL, 0x31);
+    ic_cptr_t badged = mint_copy(ep, IC_RIGHTS_ALL, 0x31);
     CHECK(badged);
     struct thread t;
     CHECK(thread_start(&t, send_two_words, badged, 0, 100, 0));
@@ -552,7 +526,7 @@ TEST(ipc_cap_transfer_with_grant)
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     ic_cptr_t ntfn = alloc_object(IC_OBJ_NOTIFICATION, 0);
     CHECK(ep && ntfn);
-    ic_cptr_t badged_ntfn = mint(ntfn, IC_RIGHTS_ALL, 0x40);
+    ic_cptr_t badged_ntfn = mint_copy(ntfn, IC_RIGHTS_ALL, 0x40);
     ic_cptr_t recv_slot = alloc_slot();
     CHECK(badged_ntfn && recv_slot);
     struct thread t;
@@ -594,14 +568,14 @@ TEST(ipc_no_cap_transfer_without_grant)
     CHECK_EQ(ic_msginfo_length(info), 1);
     CHECK_EQ(ic_get_mr(0), 0xcafe);
     CHECK_EQ(ic_msginfo_extra_caps(info), 0);
-    CHECK(slot_empty(recv_slot));
+    CHECK(slot_is_empty(recv_slot));
 }
 
 TEST(ipc_cap_to_same_endpoint_is_unwrapped)
 {
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     CHECK(ep);
-    ic_cptr_t badged = mint(ep, IC_RIGHTS_ALL, 0x777);
+    ic_cptr_t badged = mint_copy(ep, IC_RIGHTS_ALL, 0x777);
     ic_cptr_t recv_slot = alloc_slot();
     CHECK(badged && recv_slot);
     struct thread t;
@@ -614,7 +588,7 @@ TEST(ipc_cap_to_same_endpoint_is_unwrapped)
     CHECK_EQ(ic_msginfo_unwrapped(info), 1);
     CHECK_EQ(ic_get_badge(0), 0x777);
     /* an unwrapped capability is not stored */
-    CHECK(slot_empty(recv_slot));
+    CHECK(slot_is_empty(recv_slot));
 }
 
 TEST(ipc_cap_not_transferred_to_occupied_slot)
@@ -623,9 +597,9 @@ TEST(ipc_cap_not_transferred_to_occupied_slot)
     ic_cptr_t n1 = alloc_object(IC_OBJ_NOTIFICATION, 0);
     ic_cptr_t n2 = alloc_object(IC_OBJ_NOTIFICATION, 0);
     CHECK(ep && n1 && n2);
-    ic_cptr_t n1_badged = mint(n1, IC_RIGHTS_ALL, 0x1);
+    ic_cptr_t n1_badged = mint_copy(n1, IC_RIGHTS_ALL, 0x1);
     /* the receive slot already holds a capability to n2 (badge 0x2) */
-    ic_cptr_t occupied = mint(n2, IC_RIGHTS_ALL, 0x2);
+    ic_cptr_t occupied = mint_copy(n2, IC_RIGHTS_ALL, 0x2);
     CHECK(n1_badged && occupied);
     struct thread t;
     CHECK(thread_start(&t, send_cap, ep, n1_badged, 100, 0));
@@ -670,18 +644,10 @@ TEST(ipc_reply_carries_no_caps)
     CHECK_EQ(r[2], 1);
     CHECK_EQ(r[1], 1);
     CHECK_EQ(r[0], 0);
-    CHECK(slot_empty(recv_slot));
+    CHECK(slot_is_empty(recv_slot));
 }
 
 /* ------------------------------------------------------------ errors */
-
-/* The raw system call, to see x0 where the wrappers hide it. */
-static ic_word_t raw_x0(ic_word_t sys, ic_cptr_t cptr, ic_msginfo_t info)
-{
-    ic_word_t x0 = 0xdead;
-    ic__ipc(sys, cptr, info, &x0, false, false);
-    return x0;
-}
 
 TEST(ipc_send_without_write_right_fails)
 {
@@ -690,8 +656,8 @@ TEST(ipc_send_without_write_right_fails)
     ic_cptr_t read_only = copy_with_rights(ep, IC_RIGHT_READ | IC_RIGHT_GRANT);
     CHECK(read_only);
     /* would block forever if it were accepted: nobody receives */
-    CHECK_EQ(raw_x0(IC_SYS_SEND, read_only, ic_msginfo_new(1, 0, 0, 0)), IC_INVALID_CAPABILITY);
-    CHECK_EQ(raw_x0(IC_SYS_NB_SEND, read_only, ic_msginfo_new(1, 0, 0, 0)), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_SEND, read_only, ic_msginfo_new(1, 0, 0, 0)), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_SEND, read_only, ic_msginfo_new(1, 0, 0, 0)), IC_INVALID_CAPABILITY);
     ic_word_t err = 0;
     ic_call(read_only, ic_msginfo_new(1, 0, 0, 0), &err);
     CHECK_EQ(err, IC_INVALID_CAPABILITY);
@@ -704,8 +670,8 @@ TEST(ipc_recv_without_read_right_fails)
     ic_cptr_t write_only = copy_with_rights(ep, IC_RIGHT_WRITE | IC_RIGHT_GRANT);
     CHECK(write_only);
     /* would block forever if it were accepted: nobody sends */
-    CHECK_EQ(raw_x0(IC_SYS_RECV, write_only, 0), IC_INVALID_CAPABILITY);
-    CHECK_EQ(raw_x0(IC_SYS_NB_RECV, write_only, 0), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_RECV, write_only, 0), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_RECV, write_only, 0), IC_INVALID_CAPABILITY);
     /* a later nb_send on it finds no receiver waiting: nothing was queued */
     ic_nb_send(ep, ic_msginfo_new(1, 0, 0, 0));
     CHECK_EQ(ic_nb_recv(ep, NULL), 0);
@@ -721,11 +687,11 @@ TEST(ipc_invalid_cptr_fails_lookup)
         ic_msginfo_t info = ic_call(bad[i], ic_msginfo_new(0, 0, 0, 0), &err);
         CHECK_EQ(err, IC_FAILED_LOOKUP);
         CHECK_EQ(info, 0);
-        CHECK_EQ(raw_x0(IC_SYS_SEND, bad[i], 0), IC_FAILED_LOOKUP);
-        CHECK_EQ(raw_x0(IC_SYS_NB_SEND, bad[i], 0), IC_FAILED_LOOKUP);
-        CHECK_EQ(raw_x0(IC_SYS_RECV, bad[i], 0), IC_FAILED_LOOKUP);
-        CHECK_EQ(raw_x0(IC_SYS_NB_RECV, bad[i], 0), IC_FAILED_LOOKUP);
-        CHECK_EQ(raw_x0(IC_SYS_REPLY_RECV, bad[i], 0), IC_FAILED_LOOKUP);
+        CHECK_EQ(syscall_x0(IC_SYS_SEND, bad[i], 0), IC_FAILED_LOOKUP);
+        CHECK_EQ(syscall_x0(IC_SYS_NB_SEND, bad[i], 0), IC_FAILED_LOOKUP);
+        CHECK_EQ(syscall_x0(IC_SYS_RECV, bad[i], 0), IC_FAILED_LOOKUP);
+        CHECK_EQ(syscall_x0(IC_SYS_NB_RECV, bad[i], 0), IC_FAILED_LOOKUP);
+        CHECK_EQ(syscall_x0(IC_SYS_REPLY_RECV, bad[i], 0), IC_FAILED_LOOKUP);
     }
 }
 
@@ -737,18 +703,18 @@ TEST(ipc_empty_slot_is_invalid_capability)
     ic_word_t err = 0;
     ic_call(empty, ic_msginfo_new(0, 0, 0, 0), &err);
     CHECK_EQ(err, IC_INVALID_CAPABILITY);
-    CHECK_EQ(raw_x0(IC_SYS_SEND, empty, 0), IC_INVALID_CAPABILITY);
-    CHECK_EQ(raw_x0(IC_SYS_NB_SEND, empty, 0), IC_INVALID_CAPABILITY);
-    CHECK_EQ(raw_x0(IC_SYS_RECV, empty, 0), IC_INVALID_CAPABILITY);
-    CHECK_EQ(raw_x0(IC_SYS_NB_RECV, empty, 0), IC_INVALID_CAPABILITY);
-    CHECK_EQ(raw_x0(IC_SYS_REPLY_RECV, empty, 0), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_SEND, empty, 0), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_SEND, empty, 0), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_RECV, empty, 0), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_RECV, empty, 0), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_REPLY_RECV, empty, 0), IC_INVALID_CAPABILITY);
 }
 
 TEST(ipc_call_on_notification_fails)
 {
     ic_cptr_t ntfn = alloc_object(IC_OBJ_NOTIFICATION, 0);
     CHECK(ntfn);
-    ic_cptr_t badged = mint(ntfn, IC_RIGHTS_ALL, 0x8);
+    ic_cptr_t badged = mint_copy(ntfn, IC_RIGHTS_ALL, 0x8);
     CHECK(badged);
     ic_word_t err = 0;
     ic_msginfo_t info = ic_call(badged, ic_msginfo_new(0, 0, 0, 0), &err);
@@ -859,7 +825,7 @@ TEST(ipc_fast_path_copies_only_length_words)
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     CHECK(ep);
     struct thread t;
-    ic_cptr_t badged = mint(ep, IC_RIGHTS_ALL, 0xb0b);
+    ic_cptr_t badged = mint_copy(ep, IC_RIGHTS_ALL, 0xb0b);
     CHECK(badged);
     CHECK(thread_start(&t, short_server, ep, 0, 100, 0));
     for (ic_word_t i = 0; i < 3; i++) {

@@ -19,22 +19,6 @@ enum { RTC_DR = 0x00, RTC_MR = 0x04, RTC_IMSC = 0x10, RTC_RIS = 0x14, RTC_MIS = 
 
 /* ------------------------------------------------------------ helpers */
 
-static ic_word_t frame_addr(ic_cptr_t f)
-{
-    if (ic_frame_get_address(f) != IC_OK)
-        return ~0ull;
-    return ic_get_mr(0);
-}
-
-static bool slot_is_empty(ic_cptr_t s)
-{
-    ic_cptr_t tmp = alloc_slot();
-    ic_err_t err = ic_cnode_copy(ROOT_CNODE, tmp, ROOT_DEPTH, s, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE);
-    if (err == IC_OK)
-        ic_cnode_delete(ROOT_CNODE, tmp, ROOT_DEPTH);
-    return err == IC_FAILED_LOOKUP;
-}
-
 static ic_err_t get_handler(ic_word_t irq, ic_cptr_t dest)
 {
     return ic_irq_control_get(IC_SLOT_IRQ_CONTROL, irq, dest, ROOT_DEPTH, ROOT_CNODE);
@@ -49,11 +33,9 @@ static ic_cptr_t new_handler(ic_word_t irq)
 /* A notification and a copy of it badged with 'badge' (returned in *badged). */
 static ic_cptr_t new_ntfn(ic_word_t badge, ic_cptr_t *badged)
 {
-    ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0), b = alloc_slot();
-    if (!n || ic_cnode_mint(ROOT_CNODE, b, ROOT_DEPTH, n, ROOT_DEPTH, IC_RIGHTS_ALL, badge, ROOT_CNODE) != IC_OK)
-        return 0;
-    *badged = b;
-    return n;
+    ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
+    *badged = n ? mint_copy(n, IC_RIGHTS_ALL, badge) : 0;
+    return *badged ? n : 0;
 }
 
 /* Poll a notification until bits arrive or about 'ms' milliseconds pass
@@ -99,7 +81,7 @@ static volatile uint32_t *rtc_map(void)
     }
     ic_cptr_t f = alloc_slot();
     if (ic_untyped_retype(ut, IC_OBJ_FRAME_4K, 0, ROOT_CNODE, ROOT_DEPTH, f, 1, ROOT_CNODE) ||
-        frame_addr(f) != RTC_PADDR)
+        frame_address(f) != RTC_PADDR)
         return NULL;
     ic_word_t va = alloc_vaddr(4096, 4096);
     if (map_frame(ROOT_VSPACE, f, va, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_DEVICE))

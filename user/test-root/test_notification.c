@@ -12,35 +12,11 @@ static void reset_shared(void)
     n_count = 0;
 }
 
-static ic_cptr_t mint(ic_cptr_t src, ic_word_t rights, ic_word_t badge)
-{
-    ic_cptr_t s = alloc_slot();
-    if (!s || ic_cnode_mint(ROOT_CNODE, s, ROOT_DEPTH, src, ROOT_DEPTH, rights, badge, ROOT_CNODE) != IC_OK)
-        return 0;
-    return s;
-}
-
-static ic_cptr_t copy_with_rights(ic_cptr_t src, ic_word_t rights)
-{
-    ic_cptr_t s = alloc_slot();
-    if (!s || ic_cnode_copy(ROOT_CNODE, s, ROOT_DEPTH, src, ROOT_DEPTH, rights, ROOT_CNODE) != IC_OK)
-        return 0;
-    return s;
-}
-
-/* x0 of a raw system call on cptr (the wrappers hide errors). */
-static ic_word_t raw_x0(ic_word_t sys, ic_cptr_t cptr)
-{
-    ic_word_t x0 = 0xdead;
-    ic__ipc(sys, cptr, 0, &x0, false, false);
-    return x0;
-}
-
 TEST(ntfn_signal_then_wait)
 {
     ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
     CHECK(n);
-    ic_cptr_t b = mint(n, IC_RIGHTS_ALL, 0x5);
+    ic_cptr_t b = mint_copy(n, IC_RIGHTS_ALL, 0x5);
     CHECK(b);
     ic_signal(b);
     ic_word_t bits = 0;
@@ -56,9 +32,9 @@ TEST(ntfn_badges_or_together)
 {
     ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
     CHECK(n);
-    ic_cptr_t b1 = mint(n, IC_RIGHTS_ALL, 0x1);
-    ic_cptr_t b2 = mint(n, IC_RIGHT_WRITE, 0x2);
-    ic_cptr_t b3 = mint(n, IC_RIGHTS_ALL, 0x8000000000000010ull);
+    ic_cptr_t b1 = mint_copy(n, IC_RIGHTS_ALL, 0x1);
+    ic_cptr_t b2 = mint_copy(n, IC_RIGHT_WRITE, 0x2);
+    ic_cptr_t b3 = mint_copy(n, IC_RIGHTS_ALL, 0x8000000000000010ull);
     CHECK(b1 && b2 && b3);
     ic_signal(b1);
     ic_signal(b2);
@@ -78,7 +54,7 @@ TEST(ntfn_poll_does_not_block)
 {
     ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
     CHECK(n);
-    ic_cptr_t b = mint(n, IC_RIGHTS_ALL, 0x30);
+    ic_cptr_t b = mint_copy(n, IC_RIGHTS_ALL, 0x30);
     CHECK(b);
     ic_word_t bits = 0xdead;
     ic_msginfo_t info = ic_poll(n, &bits);
@@ -106,7 +82,7 @@ TEST(ntfn_wait_blocks_until_signal)
     reset_shared();
     ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
     CHECK(n);
-    ic_cptr_t b = mint(n, IC_RIGHTS_ALL, 0x99);
+    ic_cptr_t b = mint_copy(n, IC_RIGHTS_ALL, 0x99);
     CHECK(b);
     struct thread t;
     CHECK(thread_start(&t, mark_and_signal, b, 0, 10, 0));
@@ -127,7 +103,7 @@ TEST(ntfn_signal_from_other_cpu_wakes_waiter)
     reset_shared();
     ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
     CHECK(n);
-    ic_cptr_t b = mint(n, IC_RIGHTS_ALL, 0x4);
+    ic_cptr_t b = mint_copy(n, IC_RIGHTS_ALL, 0x4);
     CHECK(b);
     for (unsigned i = 0; i < 5; i++) {
         struct thread t;
@@ -163,7 +139,7 @@ TEST(ntfn_waiters_woken_one_per_signal_in_order)
     }
     CHECK_EQ(n_count, 0);
     for (unsigned i = 0; i < 3; i++) {
-        ic_cptr_t b = mint(n, IC_RIGHTS_ALL, (ic_word_t)1 << i);
+        ic_cptr_t b = mint_copy(n, IC_RIGHTS_ALL, (ic_word_t)1 << i);
         CHECK(b);
         ic_signal(b);
         CHECK(let_threads_run());
@@ -171,7 +147,7 @@ TEST(ntfn_waiters_woken_one_per_signal_in_order)
         CHECK_EQ(n_log[i], (ic_word_t)(i + 1) << 32 | (ic_word_t)1 << i);
     }
     /* nobody waits now: the next signal stays pending */
-    ic_cptr_t b = mint(n, IC_RIGHTS_ALL, 0x100);
+    ic_cptr_t b = mint_copy(n, IC_RIGHTS_ALL, 0x100);
     CHECK(b);
     ic_signal(b);
     ic_word_t bits = 0;
@@ -186,18 +162,18 @@ TEST(ntfn_wait_without_read_right_fails)
     ic_cptr_t wo = copy_with_rights(n, IC_RIGHT_WRITE);
     CHECK(wo);
     /* would block forever if accepted */
-    CHECK_EQ(raw_x0(IC_SYS_RECV, wo), IC_INVALID_CAPABILITY);
-    CHECK_EQ(raw_x0(IC_SYS_NB_RECV, wo), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_RECV, wo, 0), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_RECV, wo, 0), IC_INVALID_CAPABILITY);
 }
 
 TEST(ntfn_signal_without_write_right_fails)
 {
     ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
     CHECK(n);
-    ic_cptr_t b = mint(n, IC_RIGHT_READ, 0x3);
+    ic_cptr_t b = mint_copy(n, IC_RIGHT_READ, 0x3);
     CHECK(b);
-    CHECK_EQ(raw_x0(IC_SYS_SEND, b), IC_INVALID_CAPABILITY);
-    CHECK_EQ(raw_x0(IC_SYS_NB_SEND, b), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_SEND, b, 0), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_SEND, b, 0), IC_INVALID_CAPABILITY);
     ic_word_t bits = 0xdead;
     ic_poll(n, &bits);
     CHECK_EQ(bits, 0);
@@ -222,7 +198,7 @@ TEST(ntfn_bound_signal_wakes_thread_in_recv)
     ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     CHECK(n && ep);
-    ic_cptr_t b = mint(n, IC_RIGHTS_ALL, 0x24);
+    ic_cptr_t b = mint_copy(n, IC_RIGHTS_ALL, 0x24);
     CHECK(b);
     struct thread t;
     CHECK(thread_create(&t, recv_and_log, ep, 0, 100, 0));
@@ -252,7 +228,7 @@ TEST(ntfn_bound_pending_bits_returned_by_recv)
     ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     CHECK(n && ep);
-    ic_cptr_t b = mint(n, IC_RIGHTS_ALL, 0x600);
+    ic_cptr_t b = mint_copy(n, IC_RIGHTS_ALL, 0x600);
     CHECK(b);
     struct thread t;
     CHECK(thread_create(&t, recv_and_log, ep, 0, 100, 0));
@@ -271,7 +247,7 @@ TEST(ntfn_bound_thread_still_receives_messages)
     ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     CHECK(n && ep);
-    ic_cptr_t eb = mint(ep, IC_RIGHTS_ALL, 0x3);
+    ic_cptr_t eb = mint_copy(ep, IC_RIGHTS_ALL, 0x3);
     CHECK(eb);
     struct thread t;
     CHECK(thread_create(&t, recv_and_log, ep, 0, 100, 0));
@@ -322,13 +298,13 @@ TEST(ntfn_unbind)
     ic_cptr_t n2 = alloc_object(IC_OBJ_NOTIFICATION, 0);
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
     CHECK(n && n2 && ep);
-    ic_cptr_t b = mint(n, IC_RIGHTS_ALL, 0x1);
+    ic_cptr_t b = mint_copy(n, IC_RIGHTS_ALL, 0x1);
     CHECK(b);
     struct thread t;
     CHECK(thread_create(&t, recv_and_log, ep, 0, 100, 0));
     CHECK_OK(ic_tcb_bind_notification(t.tcb, n));
     /* a bound notification can only be waited on by its thread */
-    CHECK_EQ(raw_x0(IC_SYS_NB_RECV, n), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_RECV, n, 0), IC_INVALID_CAPABILITY);
     CHECK_OK(ic_tcb_unbind_notification(t.tcb));
     /* now the root may poll it, and it may be bound again */
     ic_word_t bits = 0xdead;
@@ -396,7 +372,7 @@ TEST(ntfn_bind_refused_while_others_wait)
     CHECK(let_threads_run()); /* w waits on n */
     CHECK_EQ(ic_tcb_bind_notification(tcb, n), IC_ILLEGAL_OPERATION);
     /* the waiter is untouched: a signal still reaches it */
-    ic_cptr_t b = mint(n, IC_RIGHTS_ALL, 0x4);
+    ic_cptr_t b = mint_copy(n, IC_RIGHTS_ALL, 0x4);
     CHECK(b);
     ic_signal(b);
     CHECK(let_threads_run());
@@ -444,7 +420,7 @@ TEST(ntfn_delete_copy_keeps_waiters)
     reset_shared();
     ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
     CHECK(n);
-    ic_cptr_t b = mint(n, IC_RIGHTS_ALL, 0x7);
+    ic_cptr_t b = mint_copy(n, IC_RIGHTS_ALL, 0x7);
     CHECK(b);
     struct thread t;
     CHECK(thread_start(&t, wait_log_x0, n, 0, 50, 0));
@@ -453,7 +429,7 @@ TEST(ntfn_delete_copy_keeps_waiters)
     CHECK_OK(ic_cnode_delete(ROOT_CNODE, b, ROOT_DEPTH));
     CHECK(let_threads_run());
     CHECK_EQ(n_count, 0);
-    b = mint(n, IC_RIGHTS_ALL, 0x9);
+    b = mint_copy(n, IC_RIGHTS_ALL, 0x9);
     CHECK(b);
     ic_signal(b);
     CHECK(let_threads_run());

@@ -22,14 +22,6 @@ static void count_forever(ic_word_t unused0, ic_word_t unused1)
         counter++;
 }
 
-static ic_cptr_t copy_with_rights(ic_cptr_t src, ic_word_t rights)
-{
-    ic_cptr_t s = alloc_slot();
-    if (!s || ic_cnode_copy(ROOT_CNODE, s, ROOT_DEPTH, src, ROOT_DEPTH, rights, ROOT_CNODE) != IC_OK)
-        return 0;
-    return s;
-}
-
 /* Does the counter stay still for 'ms' milliseconds? */
 static bool counter_stays(unsigned ms)
 {
@@ -402,29 +394,23 @@ TEST(tcb_affinity_runs_thread_in_parallel)
 {
     if (bootinfo->num_cpus < 2)
         return;
-    reset_shared();
-    struct thread t;
-    /* Below the root's priority: on CPU 0 it could never run while the root
-     * spins without entering the kernel, so an answer proves that it runs on
-     * CPU 1 at the same time. */
-    CHECK(thread_start_on(&t, echo_flag, 0, 0, 254, 0, 1));
-    for (ic_word_t i = 1; i <= 20; i++) {
-        t_log[0] = i;
-        CHECK(spin_until_equal(&t_log[1], i, 2000));
+    /* Below the root's priority (254): on CPU 0 it could never run while
+     * the root spins without entering the kernel, so an answer proves that
+     * it runs on CPU 1 at the same time. At the root's own priority (255),
+     * too: the root keeps running (it never blocks) while the thread
+     * answers. */
+    const unsigned prios[2] = { 254, 255 };
+    struct thread t[2];
+    for (unsigned p = 0; p < 2; p++) {
+        reset_shared();
+        CHECK(thread_start_on(&t[p], echo_flag, 0, 0, prios[p], 0, 1));
+        for (ic_word_t i = 1; i <= 20; i++) {
+            t_log[0] = i;
+            CHECK(spin_until_equal(&t_log[1], i, 2000));
+        }
+        t_log[0] = 0xff;
+        CHECK(spin_until_equal(&t_log[1], 0xff, 2000));
     }
-    t_log[0] = 0xff;
-    CHECK(spin_until_equal(&t_log[1], 0xff, 2000));
-    /* At the root's own priority, too: the root keeps running (it never
-     * blocks) while the thread answers. */
-    reset_shared();
-    struct thread t2;
-    CHECK(thread_start_on(&t2, echo_flag, 0, 0, 255, 0, 1));
-    for (ic_word_t i = 1; i <= 20; i++) {
-        t_log[0] = i;
-        CHECK(spin_until_equal(&t_log[1], i, 2000));
-    }
-    t_log[0] = 0xff;
-    CHECK(spin_until_equal(&t_log[1], 0xff, 2000));
 }
 
 TEST(tcb_set_affinity_moves_running_thread)

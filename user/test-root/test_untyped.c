@@ -5,35 +5,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-/* 'n' consecutive free slots; returns the first (0 if there are not enough). */
-static ic_cptr_t alloc_slots(unsigned n)
-{
-    ic_cptr_t first = alloc_slot();
-    for (unsigned i = 1; first && i < n; i++)
-        if (alloc_slot() != first + i)
-            return 0;
-    return first;
-}
-
-/* A copy from an empty slot fails with IC_FAILED_LOOKUP; anything else
- * means the slot holds a capability (untyped ones refuse to be copied). */
-static bool slot_is_empty(ic_cptr_t s)
-{
-    ic_cptr_t tmp = alloc_slot();
-    ic_err_t err = ic_cnode_copy(ROOT_CNODE, tmp, ROOT_DEPTH, s, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE);
-    if (err == IC_OK)
-        ic_cnode_delete(ROOT_CNODE, tmp, ROOT_DEPTH);
-    return err == IC_FAILED_LOOKUP;
-}
-
-/* The physical address of a frame, or ~0 on error. */
-static ic_word_t frame_addr(ic_cptr_t f)
-{
-    if (ic_frame_get_address(f) != IC_OK)
-        return ~0ull;
-    return ic_get_mr(0);
-}
-
 static ic_err_t retype(ic_cptr_t ut, ic_word_t type, ic_word_t bits, ic_cptr_t slot, ic_word_t count)
 {
     return ic_untyped_retype(ut, type, bits, ROOT_CNODE, ROOT_DEPTH, slot, count, ROOT_CNODE);
@@ -43,14 +14,6 @@ static ic_err_t retype(ic_cptr_t ut, ic_word_t type, ic_word_t bits, ic_cptr_t s
 static ic_cptr_t child_untyped(unsigned bits)
 {
     return alloc_object(IC_OBJ_UNTYPED, bits);
-}
-
-/* Raw system call on a capability; returns x0 (the error for failures). */
-static ic_word_t sys_x0(ic_word_t sys, ic_cptr_t cptr)
-{
-    ic_word_t x0 = 0;
-    ic__ipc(sys, cptr, 0, &x0, false, false);
-    return x0;
 }
 
 /* ------------------------------------------------------------ tests */
@@ -107,8 +70,8 @@ TEST(untyped_retype_every_object_type)
     ic_cptr_t f4 = alloc_object(IC_OBJ_FRAME_4K, 0);
     ic_cptr_t f2 = alloc_object(IC_OBJ_FRAME_2M, 0);
     CHECK(f4 && f2);
-    CHECK_EQ(frame_addr(f4) & 0xfff, 0);
-    CHECK_EQ(frame_addr(f2) & 0x1fffff, 0);
+    CHECK_EQ(frame_address(f4) & 0xfff, 0);
+    CHECK_EQ(frame_address(f2) & 0x1fffff, 0);
 
     /* VSpace and page table: the table maps into the new VSpace */
     ic_cptr_t vs = alloc_object(IC_OBJ_VSPACE, 0);
@@ -125,10 +88,10 @@ TEST(untyped_retype_fills_consecutive_slots)
     ic_cptr_t first = alloc_slots(9);
     CHECK(first);
     CHECK_OK(retype(test_untyped, IC_OBJ_FRAME_4K, 0, first, 8));
-    ic_word_t base = frame_addr(first);
+    ic_word_t base = frame_address(first);
     CHECK(base != ~0ull);
     for (unsigned i = 0; i < 8; i++)
-        CHECK_EQ(frame_addr(first + i), base + i * 4096ull);
+        CHECK_EQ(frame_address(first + i), base + i * 4096ull);
     CHECK(slot_is_empty(first + 8));
 
     /* several notifications at once: each is its own object */
@@ -169,33 +132,33 @@ TEST(untyped_objects_are_aligned_to_their_size)
 {
     ic_cptr_t f0 = alloc_object(IC_OBJ_FRAME_4K, 0);
     CHECK(f0);
-    ic_word_t base = frame_addr(f0);
+    ic_word_t base = frame_address(f0);
     /* the first object sits at the start of the (naturally aligned) region */
     CHECK_EQ(base & ((1ull << test_untyped_bits) - 1), 0);
     CHECK(alloc_object(IC_OBJ_ENDPOINT, 0));            /* base + 0x1000, 16 bytes */
     ic_cptr_t f1 = alloc_object(IC_OBJ_FRAME_4K, 0);    /* rounded up to the next page */
     CHECK(f1);
-    CHECK_EQ(frame_addr(f1), base + 0x2000);
+    CHECK_EQ(frame_address(f1), base + 0x2000);
     CHECK(alloc_object(IC_OBJ_TCB, 0));                 /* base + 0x3000, 2 KiB */
     ic_cptr_t f2 = alloc_object(IC_OBJ_FRAME_2M, 0);    /* the next 2 MiB boundary */
     CHECK(f2);
-    CHECK_EQ(frame_addr(f2), base + 0x200000);
+    CHECK_EQ(frame_address(f2), base + 0x200000);
     ic_cptr_t f3 = alloc_object(IC_OBJ_FRAME_4K, 0);
     CHECK(f3);
-    CHECK_EQ(frame_addr(f3), base + 0x400000);
+    CHECK_EQ(frame_address(f3), base + 0x400000);
     /* a child untyped of 1 MiB starts on a 1 MiB boundary */
     ic_cptr_t ut = child_untyped(20);
     CHECK(ut);
     ic_cptr_t f4 = alloc_slot();
     CHECK_OK(retype(ut, IC_OBJ_FRAME_4K, 0, f4, 1));
-    CHECK_EQ(frame_addr(f4), base + 0x500000);
+    CHECK_EQ(frame_address(f4), base + 0x500000);
     /* a CNode of radix 10 (64 KiB) after a notification: 64 KiB aligned;
      * a frame retyped after it lands right behind it */
     CHECK(alloc_object(IC_OBJ_NOTIFICATION, 0));        /* base + 0x600000 */
     CHECK(alloc_object(IC_OBJ_CNODE, 10));              /* base + 0x610000 */
     ic_cptr_t f5 = alloc_object(IC_OBJ_FRAME_4K, 0);
     CHECK(f5);
-    CHECK_EQ(frame_addr(f5), base + 0x620000);
+    CHECK_EQ(frame_address(f5), base + 0x620000);
 }
 
 TEST(untyped_exhaustion_creates_nothing)
@@ -205,14 +168,14 @@ TEST(untyped_exhaustion_creates_nothing)
     ic_cptr_t first = alloc_slots(18);
     CHECK(first);
     CHECK_OK(retype(ut, IC_OBJ_FRAME_4K, 0, first, 15));
-    ic_word_t base = frame_addr(first);
+    ic_word_t base = frame_address(first);
     /* two do not fit: neither is made */
     CHECK_EQ(retype(ut, IC_OBJ_FRAME_4K, 0, first + 15, 2), IC_NOT_ENOUGH_MEMORY);
     CHECK(slot_is_empty(first + 15));
     CHECK(slot_is_empty(first + 16));
     /* the failure did not move the watermark: the last frame still fits */
     CHECK_OK(retype(ut, IC_OBJ_FRAME_4K, 0, first + 15, 1));
-    CHECK_EQ(frame_addr(first + 15), base + 15 * 4096);
+    CHECK_EQ(frame_address(first + 15), base + 15 * 4096);
     CHECK_EQ(retype(ut, IC_OBJ_FRAME_4K, 0, first + 16, 1), IC_NOT_ENOUGH_MEMORY);
     CHECK_EQ(retype(ut, IC_OBJ_ENDPOINT, 0, first + 16, 1), IC_NOT_ENOUGH_MEMORY);
     CHECK(slot_is_empty(first + 16));
@@ -239,7 +202,7 @@ TEST(untyped_reuse_after_revoke)
     ic_word_t addr[16];
     CHECK_OK(retype(ut, IC_OBJ_FRAME_4K, 0, first, 16));
     for (unsigned i = 0; i < 16; i++)
-        addr[i] = frame_addr(first + i);
+        addr[i] = frame_address(first + i);
     ic_cptr_t extra = alloc_slot();
     CHECK_EQ(retype(ut, IC_OBJ_FRAME_4K, 0, extra, 1), IC_NOT_ENOUGH_MEMORY);
 
@@ -253,7 +216,7 @@ TEST(untyped_reuse_after_revoke)
     CHECK(slot_is_empty(first + 15));
     CHECK_OK(retype(ut, IC_OBJ_FRAME_4K, 0, first, 16));
     for (unsigned i = 0; i < 16; i++)
-        CHECK_EQ(frame_addr(first + i), addr[i]);
+        CHECK_EQ(frame_address(first + i), addr[i]);
 
     /* revoking again and retyping other objects also works */
     CHECK_OK(ic_cnode_revoke(ROOT_CNODE, ut, ROOT_DEPTH));
@@ -269,7 +232,7 @@ TEST(untyped_retyped_memory_is_zeroed)
     CHECK(ut);
     ic_cptr_t f = alloc_slot();
     CHECK_OK(retype(ut, IC_OBJ_FRAME_4K, 0, f, 1));
-    ic_word_t pa = frame_addr(f);
+    ic_word_t pa = frame_address(f);
     ic_word_t va = alloc_vaddr(4096, 4096);
     CHECK_OK(map_frame(ROOT_VSPACE, f, va, IC_RIGHTS_ALL, IC_ATTR_CACHED));
     volatile uint64_t *p = (volatile uint64_t *)va;
@@ -295,7 +258,7 @@ TEST(untyped_retyped_memory_is_zeroed)
      * at the same address reads as zero */
     CHECK_OK(ic_cnode_revoke(ROOT_CNODE, ut, ROOT_DEPTH));
     CHECK_OK(retype(ut, IC_OBJ_FRAME_4K, 0, f, 1));
-    CHECK_EQ(frame_addr(f), pa);
+    CHECK_EQ(frame_address(f), pa);
     ic_word_t va2 = alloc_vaddr(4096, 4096);
     CHECK_OK(map_frame(ROOT_VSPACE, f, va2, IC_RIGHTS_ALL, IC_ATTR_CACHED));
     volatile uint64_t *q = (volatile uint64_t *)va2;
@@ -312,7 +275,7 @@ TEST(untyped_objects_from_recarved_child_are_zeroed)
     CHECK(parent);
     CHECK_OK(retype(parent, IC_OBJ_UNTYPED, 13, ut, 1));
     CHECK_OK(retype(ut, IC_OBJ_FRAME_4K, 0, f, 1));
-    ic_word_t pa = frame_addr(f);
+    ic_word_t pa = frame_address(f);
     ic_word_t va = alloc_vaddr(4096, 4096);
     CHECK_OK(map_frame(ROOT_VSPACE, f, va, IC_RIGHTS_ALL, IC_ATTR_CACHED));
     for (unsigned i = 0; i < 512; i++)
@@ -325,7 +288,7 @@ TEST(untyped_objects_from_recarved_child_are_zeroed)
     CHECK_OK(retype(parent, IC_OBJ_UNTYPED, 13, ut, 1));
     CHECK_OK(retype(ut, IC_OBJ_UNTYPED, 12, ut3, 1));
     CHECK_OK(retype(ut3, IC_OBJ_FRAME_4K, 0, f, 1));
-    CHECK_EQ(frame_addr(f), pa);
+    CHECK_EQ(frame_address(f), pa);
     ic_word_t va2 = alloc_vaddr(4096, 4096);
     CHECK_OK(map_frame(ROOT_VSPACE, f, va2, IC_RIGHTS_ALL, IC_ATTR_CACHED));
     for (unsigned i = 0; i < 512; i++)
@@ -363,7 +326,7 @@ TEST(untyped_device_memory_only_becomes_frames_or_untyped)
     }
     /* frames: at the start of the region, not moved by the refusals */
     CHECK_OK(retype(dev, IC_OBJ_FRAME_4K, 0, s, 1));
-    CHECK_EQ(frame_addr(s), paddr);
+    CHECK_EQ(frame_address(s), paddr);
     /* a child untyped is device memory too */
     ic_cptr_t child = alloc_slot();
     CHECK_OK(retype(dev, IC_OBJ_UNTYPED, 12, child, 1));
@@ -371,11 +334,11 @@ TEST(untyped_device_memory_only_becomes_frames_or_untyped)
     CHECK_EQ(retype(child, IC_OBJ_TCB, 0, s2, 1), IC_INVALID_ARGUMENT);
     CHECK_EQ(retype(child, IC_OBJ_NOTIFICATION, 0, s2, 1), IC_INVALID_ARGUMENT);
     CHECK_OK(retype(child, IC_OBJ_FRAME_4K, 0, s2, 1));
-    CHECK_EQ(frame_addr(s2), paddr + 0x1000);
+    CHECK_EQ(frame_address(s2), paddr + 0x1000);
     /* large frames from device memory */
     ic_cptr_t big = alloc_slot();
     CHECK_OK(retype(dev, IC_OBJ_FRAME_2M, 0, big, 1));
-    CHECK_EQ(frame_addr(big), paddr + 0x200000);
+    CHECK_EQ(frame_address(big), paddr + 0x200000);
     /* device frames may not hold an IPC buffer */
     ic_cptr_t tcb = alloc_object(IC_OBJ_TCB, 0);
     CHECK(tcb);
@@ -394,7 +357,7 @@ TEST(untyped_retype_rejects_bad_type)
     /* nothing was allocated: the next object is at the start of the region */
     ic_cptr_t f = alloc_object(IC_OBJ_FRAME_4K, 0);
     CHECK(f);
-    CHECK_EQ(frame_addr(f) & ((1ull << test_untyped_bits) - 1), 0);
+    CHECK_EQ(frame_address(f) & ((1ull << test_untyped_bits) - 1), 0);
 }
 
 TEST(untyped_retype_rejects_bad_sizes)
@@ -423,17 +386,17 @@ TEST(untyped_retype_into_occupied_slot_fails)
     ic_cptr_t first = alloc_slots(3);
     CHECK(first);
     CHECK_OK(retype(test_untyped, IC_OBJ_FRAME_4K, 0, first + 2, 1));
-    ic_word_t a0 = frame_addr(first + 2);
+    ic_word_t a0 = frame_address(first + 2);
     CHECK_EQ(retype(test_untyped, IC_OBJ_FRAME_4K, 0, first + 2, 1), IC_DELETE_FIRST);
     /* a range whose last slot is full: nothing is made */
     CHECK_EQ(retype(test_untyped, IC_OBJ_FRAME_4K, 0, first, 3), IC_DELETE_FIRST);
     CHECK(slot_is_empty(first));
     CHECK(slot_is_empty(first + 1));
-    CHECK_EQ(frame_addr(first + 2), a0);
+    CHECK_EQ(frame_address(first + 2), a0);
     /* and the region's watermark did not move */
     CHECK_OK(retype(test_untyped, IC_OBJ_FRAME_4K, 0, first, 2));
-    CHECK_EQ(frame_addr(first), a0 + 0x1000);
-    CHECK_EQ(frame_addr(first + 1), a0 + 0x2000);
+    CHECK_EQ(frame_address(first), a0 + 0x1000);
+    CHECK_EQ(frame_address(first + 1), a0 + 0x2000);
     /* fixed slots are occupied too */
     CHECK_EQ(retype(test_untyped, IC_OBJ_ENDPOINT, 0, ROOT_TCB, 1), IC_DELETE_FIRST);
 }
@@ -501,13 +464,13 @@ TEST(untyped_cannot_be_copied_or_minted)
     /* moving is fine: the capability keeps its place and its watermark */
     ic_cptr_t f = alloc_slot();
     CHECK_OK(retype(ut, IC_OBJ_FRAME_4K, 0, f, 1));
-    ic_word_t a = frame_addr(f);
+    ic_word_t a = frame_address(f);
     CHECK_OK(ic_cnode_move(ROOT_CNODE, d, ROOT_DEPTH, ut, ROOT_DEPTH, ROOT_CNODE));
     CHECK_EQ(ic_untyped_retype(ut, IC_OBJ_FRAME_4K, 0, ROOT_CNODE, ROOT_DEPTH, alloc_slot(), 1, ROOT_CNODE),
              IC_INVALID_CAPABILITY);
     ic_cptr_t f2 = alloc_slot();
     CHECK_OK(retype(d, IC_OBJ_FRAME_4K, 0, f2, 1));
-    CHECK_EQ(frame_addr(f2), a + 0x1000);
+    CHECK_EQ(frame_address(f2), a + 0x1000);
     /* and revoking it at its new place removes the children */
     CHECK_OK(ic_cnode_revoke(ROOT_CNODE, d, ROOT_DEPTH));
     CHECK(slot_is_empty(f));
@@ -536,7 +499,7 @@ TEST(untyped_nested_revoke_removes_grandchildren)
     CHECK(slot_is_empty(mid));
     CHECK(slot_is_empty(leaf));
     CHECK(slot_is_empty(ep));
-    CHECK_EQ(sys_x0(IC_SYS_NB_RECV, ep), IC_INVALID_CAPABILITY);
+    CHECK_EQ(syscall_x0(IC_SYS_NB_RECV, ep, 0), IC_INVALID_CAPABILITY);
 }
 
 TEST(untyped_large_retype_zeroes_dirty_memory)
@@ -548,10 +511,10 @@ TEST(untyped_large_retype_zeroes_dirty_memory)
     CHECK(first);
     CHECK_OK(retype(ut, IC_OBJ_FRAME_2M, 0, first, FRAMES));
     ic_word_t va = alloc_vaddr((ic_word_t)FRAMES << 21, 1ull << 21);
-    ic_word_t pa0 = frame_addr(first);
+    ic_word_t pa0 = frame_address(first);
     CHECK_EQ(pa0 & 0x1fffff, 0);
     for (unsigned i = 0; i < FRAMES; i++) {
-        CHECK_EQ(frame_addr(first + i), pa0 + ((ic_word_t)i << 21));
+        CHECK_EQ(frame_address(first + i), pa0 + ((ic_word_t)i << 21));
         CHECK_OK(map_frame(ROOT_VSPACE, first + i, va + ((ic_word_t)i << 21), IC_RIGHTS_ALL, IC_ATTR_CACHED));
     }
     /* dirty one word in every 4 KiB page, and the very last word */
@@ -567,7 +530,7 @@ TEST(untyped_large_retype_zeroes_dirty_memory)
     CHECK_OK(retype(ut, IC_OBJ_FRAME_2M, 0, first, FRAMES));
     ic_word_t va2 = alloc_vaddr((ic_word_t)FRAMES << 21, 1ull << 21);
     for (unsigned i = 0; i < FRAMES; i++) {
-        CHECK_EQ(frame_addr(first + i), pa0 + ((ic_word_t)i << 21));
+        CHECK_EQ(frame_address(first + i), pa0 + ((ic_word_t)i << 21));
         CHECK_OK(map_frame(ROOT_VSPACE, first + i, va2 + ((ic_word_t)i << 21), IC_RIGHTS_ALL, IC_ATTR_CACHED));
     }
     volatile uint64_t *q = (volatile uint64_t *)va2;

@@ -19,47 +19,7 @@ extern char __image_start[], __image_end[];
 
 /* ------------------------------------------------------------ helpers */
 
-static ic_word_t frame_addr(ic_cptr_t f)
-{
-    if (ic_frame_get_address(f) != IC_OK)
-        return ~0ull;
-    return ic_get_mr(0);
-}
-
-static ic_err_t copy(ic_cptr_t dest, ic_cptr_t src, ic_word_t rights)
-{
-    return ic_cnode_copy(ROOT_CNODE, dest, ROOT_DEPTH, src, ROOT_DEPTH, rights, ROOT_CNODE);
-}
-
-static ic_cptr_t copy_new(ic_cptr_t src, ic_word_t rights)
-{
-    ic_cptr_t d = alloc_slot();
-    return d && copy(d, src, rights) == IC_OK ? d : 0;
-}
-
-static bool slot_is_empty(ic_cptr_t s)
-{
-    ic_cptr_t tmp = alloc_slot();
-    ic_err_t err = copy(tmp, s, IC_RIGHTS_ALL);
-    if (err == IC_OK)
-        ic_cnode_delete(ROOT_CNODE, tmp, ROOT_DEPTH);
-    return err == IC_FAILED_LOOKUP;
-}
-
 static volatile ic_word_t g_state, g_val, g_go;
-
-static bool yield_until(volatile ic_word_t *flag, ic_word_t value)
-{
-    for (unsigned i = 0; i < 200 && *flag != value; i++)
-        ic_yield();
-    return *flag == value;
-}
-
-static void yield_n(unsigned n)
-{
-    while (n--)
-        ic_yield();
-}
 
 /* Yield to same-priority threads until a fault message arrives on ep;
  * returns its message info (0 if none came). MRs 0..3 hold the fault. */
@@ -209,9 +169,9 @@ TEST(vspace_frame_copy_maps_same_memory_twice)
     ic_word_t vb = alloc_vaddr(4096, 4096);
     /* the capability already holds a mapping */
     CHECK_EQ(map_frame(ROOT_VSPACE, f, vb, IC_RIGHTS_ALL, IC_ATTR_CACHED), IC_ILLEGAL_OPERATION);
-    ic_cptr_t f2 = copy_new(f, IC_RIGHTS_ALL);
+    ic_cptr_t f2 = copy_with_rights(f, IC_RIGHTS_ALL);
     CHECK(f2);
-    CHECK_EQ(frame_addr(f2), frame_addr(f));
+    CHECK_EQ(frame_address(f2), frame_address(f));
     CHECK_OK(map_frame(ROOT_VSPACE, f2, vb, IC_RIGHTS_ALL, IC_ATTR_CACHED));
     volatile uint64_t *b = (volatile uint64_t *)vb;
     a[0] = 0x1111;
@@ -221,7 +181,7 @@ TEST(vspace_frame_copy_maps_same_memory_twice)
     b[7] = 0x3333;
     CHECK_EQ(a[7], 0x3333);
     /* the same address cannot take a second frame */
-    ic_cptr_t f3 = copy_new(f, IC_RIGHTS_ALL);
+    ic_cptr_t f3 = copy_with_rights(f, IC_RIGHTS_ALL);
     CHECK(f3);
     CHECK_EQ(map_frame(ROOT_VSPACE, f3, vb, IC_RIGHTS_ALL, IC_ATTR_CACHED), IC_DELETE_FIRST);
     /* unmapping one copy leaves the other mapping alone */
@@ -240,14 +200,14 @@ TEST(vspace_frame_unmap_and_remap_keeps_contents)
     ic_cptr_t f;
     volatile uint64_t *a = alloc_page(&f);
     CHECK(a);
-    ic_word_t pa = frame_addr(f);
+    ic_word_t pa = frame_address(f);
     for (unsigned i = 0; i < 512; i++)
         a[i] = 0x1234567800000000ull + i;
     CHECK_OK(ic_frame_unmap(f));
     CHECK_OK(ic_frame_unmap(f));
     ic_word_t vb = alloc_vaddr(4096, 4096);
     CHECK_OK(map_frame(ROOT_VSPACE, f, vb, IC_RIGHTS_ALL, IC_ATTR_CACHED));
-    CHECK_EQ(frame_addr(f), pa);
+    CHECK_EQ(frame_address(f), pa);
     volatile uint64_t *b = (volatile uint64_t *)vb;
     for (unsigned i = 0; i < 512; i++)
         CHECK_EQ(b[i], 0x1234567800000000ull + i);
@@ -262,7 +222,7 @@ TEST(vspace_large_frame_mapping)
 {
     ic_cptr_t big = alloc_object(IC_OBJ_FRAME_2M, 0);
     CHECK(big);
-    ic_word_t pa = frame_addr(big);
+    ic_word_t pa = frame_address(big);
     CHECK_EQ(pa & 0x1fffff, 0);
     CHECK(pa >= RAM_START && pa + 0x200000 <= RAM_END);
     ic_word_t va = alloc_vaddr(0x200000, 0x200000);
@@ -277,7 +237,7 @@ TEST(vspace_large_frame_mapping)
     CHECK(f);
     CHECK_EQ(ic_frame_map(f, va + 0x3000, IC_RIGHTS_ALL, IC_ATTR_CACHED, ROOT_VSPACE), IC_FAILED_LOOKUP);
     /* the same memory through a second 2 MiB mapping */
-    ic_cptr_t big2 = copy_new(big, IC_RIGHT_READ);
+    ic_cptr_t big2 = copy_with_rights(big, IC_RIGHT_READ);
     CHECK(big2);
     ic_word_t vb = alloc_vaddr(0x200000, 0x200000);
     CHECK_OK(map_frame(ROOT_VSPACE, big2, vb, IC_RIGHTS_ALL, IC_ATTR_CACHED));
@@ -291,7 +251,7 @@ TEST(vspace_frame_addresses_are_in_ram)
 {
     ic_cptr_t f = alloc_object(IC_OBJ_FRAME_4K, 0), big = alloc_object(IC_OBJ_FRAME_2M, 0);
     CHECK(f && big);
-    ic_word_t a = frame_addr(f), b = frame_addr(big);
+    ic_word_t a = frame_address(f), b = frame_address(big);
     CHECK(a >= RAM_START && a < RAM_END);
     CHECK(b >= RAM_START && b < RAM_END);
     CHECK_EQ(a & 0xfff, 0);
@@ -300,7 +260,7 @@ TEST(vspace_frame_addresses_are_in_ram)
     /* the root task's own frames too, and the fixed ones */
     unsigned frames = 0;
     for (ic_word_t s = bootinfo->image_frames.start; s < bootinfo->image_frames.end; s++) {
-        ic_word_t pa = frame_addr(s);
+        ic_word_t pa = frame_address(s);
         if (pa == ~0ull)
             continue; /* a page table */
         frames++;
@@ -308,10 +268,10 @@ TEST(vspace_frame_addresses_are_in_ram)
         CHECK_EQ(pa & 0xfff, 0);
     }
     CHECK_EQ(frames, ((ic_word_t)__image_end - (ic_word_t)__image_start) / 4096);
-    ic_word_t ipc = frame_addr(IC_SLOT_IPC_BUFFER), bi = frame_addr(IC_SLOT_BOOTINFO_FRAME);
+    ic_word_t ipc = frame_address(IC_SLOT_IPC_BUFFER), bi = frame_address(IC_SLOT_BOOTINFO_FRAME);
     CHECK(ipc >= RAM_START && ipc < RAM_END);
     CHECK(bi >= RAM_START && bi < RAM_END);
-    CHECK_EQ(frame_addr(ROOT_VSPACE), ~0ull);
+    CHECK_EQ(frame_address(ROOT_VSPACE), ~0ull);
 }
 
 /* ------------------------------------------------------------ page tables */
@@ -419,7 +379,7 @@ TEST(vspace_read_only_mapping_write_faults)
     volatile ic_word_t *a = alloc_page(&f);
     CHECK(fep && a);
     a[3] = 0x1234;
-    ic_cptr_t ro = copy_new(f, IC_RIGHTS_ALL);
+    ic_cptr_t ro = copy_with_rights(f, IC_RIGHTS_ALL);
     CHECK(ro);
     ic_word_t vb = alloc_vaddr(4096, 4096);
     CHECK_OK(map_frame(ROOT_VSPACE, ro, vb, IC_RIGHT_READ, IC_ATTR_CACHED));
@@ -441,7 +401,7 @@ TEST(vspace_read_only_mapping_write_faults)
     CHECK(pc_in_image(pc));
     /* make the page writable and let the thread retry the store */
     CHECK_OK(ic_frame_unmap(ro));
-    ic_cptr_t rw = copy_new(f, IC_RIGHTS_ALL);
+    ic_cptr_t rw = copy_with_rights(f, IC_RIGHTS_ALL);
     CHECK(rw);
     CHECK_OK(map_frame(ROOT_VSPACE, rw, vb, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED));
     resume_faulter();
@@ -458,7 +418,7 @@ TEST(vspace_read_only_capability_limits_mapping)
     volatile ic_word_t *a = alloc_page(&f);
     CHECK(fep && a);
     a[0] = 0xabc;
-    ic_cptr_t ro = copy_new(f, IC_RIGHT_READ);
+    ic_cptr_t ro = copy_with_rights(f, IC_RIGHT_READ);
     CHECK(ro);
     ic_word_t vb = alloc_vaddr(4096, 4096);
     CHECK_OK(map_frame(ROOT_VSPACE, ro, vb, IC_RIGHTS_ALL, IC_ATTR_CACHED));
@@ -543,7 +503,7 @@ TEST(vspace_execute_needs_execute_right)
     CHECK_EQ(ESR_EC(ic_get_mr(IC_VM_FAULT_ESR)), EC_IABT_LOWER);
     /* map an executable copy in its place and resume: the 'ret' runs */
     CHECK_OK(ic_frame_unmap(f));
-    ic_cptr_t fx = copy_new(f, IC_RIGHT_READ | IC_RIGHT_EXECUTE);
+    ic_cptr_t fx = copy_with_rights(f, IC_RIGHT_READ | IC_RIGHT_EXECUTE);
     CHECK(fx);
     CHECK_OK(map_frame(ROOT_VSPACE, fx, va, IC_RIGHTS_ALL, IC_ATTR_CACHED));
     resume_faulter();
@@ -582,7 +542,7 @@ static unsigned map_image(ic_cptr_t vs, ic_cptr_t *copies)
     for (ic_word_t s = bootinfo->image_frames.start; s < bootinfo->image_frames.end; s++) {
         if (ic_frame_get_address(s) != IC_OK)
             continue; /* a page table of the root VSpace */
-        ic_cptr_t c = copy_new(s, IC_RIGHTS_ALL);
+        ic_cptr_t c = copy_with_rights(s, IC_RIGHTS_ALL);
         if (!c || n >= MAX_IMAGE_FRAMES)
             return 0;
         copies[n] = c;
@@ -610,7 +570,7 @@ TEST(vspace_thread_runs_in_new_vspace)
     volatile ic_word_t *root_view = alloc_page(&priv);
     CHECK(root_view);
     root_view[0] = 0xfeedface;
-    ic_cptr_t priv2 = copy_new(priv, IC_RIGHTS_ALL);
+    ic_cptr_t priv2 = copy_with_rights(priv, IC_RIGHTS_ALL);
     CHECK(priv2);
     CHECK_OK(map_frame(vs, priv2, VS_PRIVATE, IC_RIGHTS_ALL, IC_ATTR_CACHED));
     CHECK_OK(map_frame(vs, ipc, VS_IPC, IC_RIGHTS_ALL, IC_ATTR_CACHED));
