@@ -122,10 +122,8 @@ static void ipc_server(ic_word_t unused)
         ic_reply_recv(ipc_ep, ic_msginfo_new(0, 0, 0, 0), &badge);
 }
 
-static void bench_ipc(void)
+static uint64_t ipc_round_trips(void)
 {
-    ipc_ep = make(IC_OBJ_ENDPOINT, 0);
-    spawn(new_vspace(), ipc_server, 0, 255, 0, 0);
     uint64_t total = 0;
     for (int i = 0; i < ITERATIONS + WARMUP; i++) {
         uint64_t t0 = ic_cycles();
@@ -134,21 +132,20 @@ static void bench_ipc(void)
         if (i >= WARMUP)
             total += t1 - t0;
     }
-    report("ipc_round_trip (Call + ReplyRecv, two address spaces)", total, ITERATIONS);
+    return total;
+}
 
+static void bench_ipc(void)
+{
+    ipc_ep = make(IC_OBJ_ENDPOINT, 0);
+    spawn(new_vspace(), ipc_server, 0, 255, 0, 0);
+    report("ipc_round_trip (Call + ReplyRecv, two address spaces)", ipc_round_trips(), ITERATIONS);
     /* the same, counting only the kernel's instructions: the cycle
      * counter's filter leaves out EL0 (and keeps EL2) */
     __asm__ volatile("msr pmccfiltr_el0, %0; isb" ::"r"((1ull << 30) | (1ull << 27)));
-    total = 0;
-    for (int i = 0; i < ITERATIONS + WARMUP; i++) {
-        uint64_t t0 = ic_cycles();
-        ic_call(ipc_ep, ic_msginfo_new(0, 0, 0, 0), 0);
-        uint64_t t1 = ic_cycles();
-        if (i >= WARMUP)
-            total += t1 - t0;
-    }
+    uint64_t kernel_only = ipc_round_trips();
     __asm__ volatile("msr pmccfiltr_el0, %0; isb" ::"r"(1ull << 27));
-    report("ipc_round_trip_kernel_only (the same, EL0 not counted)", total, ITERATIONS);
+    report("ipc_round_trip_kernel_only (the same, EL0 not counted)", kernel_only, ITERATIONS);
 }
 
 /* ---------------------------------------------------------------- null syscall */
