@@ -158,4 +158,4 @@ tcb-size:
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) build/host -name '*.d' -type f 2>/dev/null)

@@ -12,6 +12,7 @@ enum ic_object_type {
     IC_OBJ_FRAME_2M = 6,
     IC_OBJ_PAGE_TABLE = 7,   /* a stage-2 table of level 2 or 3 */
     IC_OBJ_VSPACE = 8,       /* a stage-2 root table (level 1) with its VMID */
+    IC_OBJ_VCPU = 9,         /* a virtual CPU (include/icecap/vcpu.h) */
     IC_OBJ_TYPE_COUNT
 };
 

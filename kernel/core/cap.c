@@ -3,12 +3,13 @@
 #include "cap.h"
 #include "object.h"
 #include "util.h"
+#include <icecap/vcpu.h>
 
 bool cap_is_physical(const struct cap *c)
 {
     switch (c->type) {
     case CAP_UNTYPED: case CAP_TCB: case CAP_ENDPOINT: case CAP_NOTIFICATION: case CAP_CNODE:
-    case CAP_FRAME: case CAP_PAGE_TABLE: case CAP_VSPACE: case CAP_ZOMBIE:
+    case CAP_FRAME: case CAP_PAGE_TABLE: case CAP_VSPACE: case CAP_ZOMBIE: case CAP_VCPU:
         return true;
     default:
         return false;
@@ -26,6 +27,7 @@ word_t cap_object_size(const struct cap *c)
     case CAP_FRAME: return BIT(c->size_bits);
     case CAP_PAGE_TABLE: return BIT(IC_PAGE_TABLE_SIZE_BITS);
     case CAP_VSPACE: return BIT(IC_VSPACE_SIZE_BITS);
+    case CAP_VCPU: return BIT(IC_VCPU_SIZE_BITS);
     case CAP_ZOMBIE:
         return c->zombie_type == CAP_TCB ? BIT(IC_TCB_SIZE_BITS) : BIT(c->size_bits + IC_SLOT_SIZE_BITS);
     default: return 0;

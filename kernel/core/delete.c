@@ -12,6 +12,7 @@
 #include "cnode.h"
 #include "plat.h"
 #include "util.h"
+#include "vcpu.h"
 
 bool preemption_point(void)
 {
@@ -52,6 +53,10 @@ static void finalise_leaf(struct cap *c, bool final)
     case CAP_IRQ_HANDLER:
         if (final)
             irq_handler_finalise(c);
+        break;
+    case CAP_VCPU:
+        if (final)
+            vcpu_finalise((struct vcpu *)(uintptr_t)c->obj);
         break;
     default:
         break;

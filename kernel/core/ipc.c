@@ -9,6 +9,7 @@
 #include "cnode.h"
 #include "sched.h"
 #include "util.h"
+#include "vcpu.h"
 #include <icecap/msginfo.h>
 
 ic_ipc_buffer_t *tcb_ipc_buffer(struct tcb *t)
@@ -178,8 +179,10 @@ void ipc_reply(struct tcb *replier)
     replier->caller = NULL;
     caller->callee = NULL;
     if (caller->pending_fault) {
+        word_t fault = caller->pending_fault, label = ic_msginfo_label(replier->ctx.x[1]);
         caller->pending_fault = 0;
-        if (ic_msginfo_label(replier->ctx.x[1]) == 0)
+        if (label == 0 || (caller->vcpu && label == IC_VCPU_REPLY_EMULATED &&
+                           vcpu_emulated_reply(caller, fault, replier)))
             sched_make_runnable(caller);
         else
             caller->state = THREAD_INACTIVE;

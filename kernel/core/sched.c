@@ -62,6 +62,7 @@ struct tcb *sched_ready_highest(struct cpu *c)
 #ifndef HOST_TEST
 #include "plat.h"
 #include "smp.h"
+#include "vcpu.h"
 
 /* A thread became runnable: queue it on its CPU unless it is running. */
 void sched_make_runnable(struct tcb *t)
@@ -137,11 +138,13 @@ void sched_exit_to_user(void)
             sched_ready_remove(c, cur);
             break;
         }
+        vcpu_unload(c); /* nothing of a guest stays on an idle CPU */
         arch_idle_loop(); /* comes back here only through a new entry */
     }
     c->reschedule = false;
     cur->on_cpu = (uint8_t)(c->id + 1);
     arch_switch_to(cur);
+    vcpu_switch(c, cur);
     vspace_activate(cur);
     smp_unlock();
     arch_return_to_user(&cur->ctx);

@@ -8,6 +8,7 @@
 #include "arch.h"
 #include "plat.h"
 #include "sched.h"
+#include "vcpu.h"
 #include "util.h"
 
 struct ticket_lock smp_big_lock;
@@ -19,6 +20,7 @@ static void answer_stall(void)
         return;
     struct tcb *t = c->current;
     if (t && t == c->stall_tcb) {
+        vcpu_unload(c);
         t->on_cpu = 0;
         c->current = NULL;
         if (t->state == THREAD_RUNNABLE)

@@ -8,6 +8,7 @@
 #include "sched.h"
 #include "smp.h"
 #include "util.h"
+#include "vcpu.h"
 #include <icecap/context.h>
 
 struct cte *tcb_slot(struct tcb *t, unsigned i)
@@ -44,6 +45,7 @@ void tcb_finalise(struct tcb *t)
         t->caller = NULL;
     }
     unbind(t);
+    vcpu_unbind_tcb(t);
     t->state = THREAD_INACTIVE;
 }
 
@@ -231,7 +233,7 @@ ic_err_t tcb_invoke_write_registers(struct invocation *inv)
     for (unsigned i = 0; i < count; i++) {
         word_t v = invocation_arg(inv, 2 + i);
         if (i == IC_REG_SPSR)
-            v = (t->ctx.spsr & ~SPSR_USER_WRITABLE) | (v & SPSR_USER_WRITABLE);
+            v = vcpu_spsr_write(t, t->ctx.spsr, v);
         *context_reg(t, i) = v;
     }
     if (do_resume)

@@ -5,6 +5,7 @@
 #include "sched.h"
 #include "smp.h"
 #include "util.h"
+#include "vcpu.h"
 #include <icecap/faults.h>
 
 #define ESR_EC(esr) ((esr) >> 26)
@@ -46,8 +47,12 @@ void trap_sync_locked(void)
 {
     struct tcb *t = this_cpu()->current;
     /* no current thread: another CPU took it away while we waited */
-    if (t)
-        handle_sync(t);
+    if (t) {
+        if (t->vcpu)
+            vcpu_handle_exit(t, SYSREG_READ(esr_el2));
+        else
+            handle_sync(t);
+    }
     sched_exit_to_user();
 }
 
@@ -68,7 +73,9 @@ void trap_lower_serror(void)
 {
     smp_lock();
     struct tcb *t = this_cpu()->current;
-    if (t) {
+    if (t && t->vcpu) {
+        vcpu_handle_exit(t, SYSREG_READ(esr_el2));
+    } else if (t) {
         word_t msg[IC_USER_EXCEPTION_LENGTH] = { t->ctx.pc, t->ctx.sp, SYSREG_READ(esr_el2) };
         fault_raise(t, IC_FAULT_USER_EXCEPTION, msg, IC_USER_EXCEPTION_LENGTH);
     }

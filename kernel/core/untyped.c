@@ -12,6 +12,7 @@
 #include "invocation.h"
 #include "untyped.h"
 #include "util.h"
+#include "vcpu.h"
 
 #define ZERO_CHUNK (64u * 1024u)
 #define MAX_OBJECTS_PER_RETYPE 256u
@@ -55,6 +56,7 @@ static struct cap object_cap(word_t type, word_t size_bits, word_t addr, bool de
         break;
     case IC_OBJ_PAGE_TABLE: c.type = CAP_PAGE_TABLE; break;
     case IC_OBJ_VSPACE: c.type = CAP_VSPACE; break;
+    case IC_OBJ_VCPU: c.type = CAP_VCPU; break;
     }
     return c;
 }
@@ -127,6 +129,8 @@ ic_err_t untyped_invoke_retype(struct invocation *inv)
             tcb_init((struct tcb *)(uintptr_t)addr);
         else if (type == IC_OBJ_VSPACE)
             vspace_init_object(&c);
+        else if (type == IC_OBJ_VCPU)
+            vcpu_init((struct vcpu *)(uintptr_t)addr);
         cap_insert_new(&dest[i], c, ut_slot);
     }
     ut->a = end;

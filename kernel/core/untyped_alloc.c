@@ -2,6 +2,7 @@
  * the host unit tests. */
 #include "untyped.h"
 #include <icecap/objects.h>
+#include <icecap/vcpu.h>
 
 int untyped_object_bits(word_t type, word_t size_bits)
 {
@@ -17,6 +18,7 @@ int untyped_object_bits(word_t type, word_t size_bits)
     case IC_OBJ_FRAME_2M: return IC_LARGE_PAGE_BITS;
     case IC_OBJ_PAGE_TABLE: return IC_PAGE_TABLE_SIZE_BITS;
     case IC_OBJ_VSPACE: return IC_VSPACE_SIZE_BITS;
+    case IC_OBJ_VCPU: return IC_VCPU_SIZE_BITS;
     default: return -1;
     }
 }

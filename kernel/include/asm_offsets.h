@@ -25,6 +25,7 @@
 #define TCB_CALLER 624
 #define TCB_CALLEE 632
 #define TCB_BOUND_NTFN 640
+#define TCB_VCPU 752
 
 #define CAP_TYPE 0
 #define CAP_RIGHTS 1

@@ -29,6 +29,7 @@ enum cap_type {
     CAP_IRQ_CONTROL,
     CAP_IRQ_HANDLER,
     CAP_ZOMBIE,
+    CAP_VCPU,
     CAP_TYPE_COUNT
 };
 
@@ -40,6 +41,7 @@ enum cap_type {
  *   PAGE_TABLE:   obj, level=mapped level, vmid+a=mapped vspace root, b=mapped address
  *   VSPACE:       obj=root table, vmid, a=VTTBR value (root | vmid << 48)
  *   IRQ_HANDLER:  irq
+ *   VCPU:         obj
  *   ZOMBIE:       obj, zombie_type (CAP_TCB or CAP_CNODE), a=slots left, b=parent zombie slot */
 struct cap {
     uint8_t type;

@@ -65,6 +65,7 @@ struct tcb {
     struct notification *bound_ntfn;
     word_t fault_msg[12];                /* fault message while blocked sending it */
     uint8_t fault_len;
+    struct vcpu *vcpu;                  /* runs at EL1 as this virtual CPU, if set */
 };
 _Static_assert(sizeof(struct tcb) <= (1u << IC_TCB_SIZE_BITS), "TCB fits its object");
 

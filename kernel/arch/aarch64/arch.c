@@ -28,9 +28,6 @@ void arch_mmu_build_tables(void)
 /* Stage 2: 39-bit IPA, starting at level 1, write-back inner-shareable
  * walks, 4 KiB granule, 40-bit output; bit 31 is RES1. */
 #define VTCR_VALUE 0x80023559ull
-/* CPTR_EL2: trap FP/SIMD (TFP) so that no FP state needs switching; the
- * rest are RES1 bits. */
-#define CPTR_VALUE (0x33ffull | (1ull << 10))
 
 extern char arch_vectors[];
 
@@ -43,7 +40,7 @@ void arch_cpu_init(unsigned cpu)
     SYSREG_WRITE(vbar_el2, arch_vectors);
     SYSREG_WRITE(hcr_el2, HCR_NATIVE);
     SYSREG_WRITE(vtcr_el2, VTCR_VALUE);
-    SYSREG_WRITE(cptr_el2, CPTR_VALUE);
+    SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
     SYSREG_WRITE(sctlr_el1, 0x30d00800ull); /* EL1&0 stage 1 off (RES1 bits only) */
     SYSREG_WRITE(cnthctl_el2, 0x3ull);      /* EL0/1 may read the physical counter */
     SYSREG_WRITE(cntkctl_el1, 0x3ull);      /* EL0 may read both counters (not the timers) */
@@ -131,6 +128,7 @@ OFFSET_IS(struct tcb, blocked_on, TCB_BLOCKED_ON);
 OFFSET_IS(struct tcb, caller, TCB_CALLER);
 OFFSET_IS(struct tcb, callee, TCB_CALLEE);
 OFFSET_IS(struct tcb, bound_ntfn, TCB_BOUND_NTFN);
+OFFSET_IS(struct tcb, vcpu, TCB_VCPU);
 OFFSET_IS(struct cap, type, CAP_TYPE);
 OFFSET_IS(struct cap, rights, CAP_RIGHTS);
 OFFSET_IS(struct cap, size_bits, CAP_SIZE_BITS);

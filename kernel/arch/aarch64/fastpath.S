@@ -60,8 +60,11 @@
     ldrb w11, [x22, #CAP_RIGHTS]
 .endm
 
-/* The other thread (x24) must run on this CPU with nothing else ready. */
+/* The other thread (x24) must be a native thread (a guest's EL1 state is
+ * switched by the full path) and run on this CPU with nothing else ready. */
 .macro fast_may_run
+    ldr x11, [x24, #TCB_VCPU]
+    cbnz x11, fast_slow
     ldrb w11, [x24, #TCB_AFFINITY]
     ldr w12, [x19, #CPU_ID]
     cmp w11, w12

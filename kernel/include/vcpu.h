@@ -1,0 +1,36 @@
+/* Virtual CPUs (kernel/arch/aarch64/vcpu.c); the ABI is include/icecap/vcpu.h.
+ *
+ * States of a VCPU: unbound, or bound to one TCB (vcpu->tcb, tcb->vcpu). A
+ * bound VCPU's EL1 state lives either in its object or, while its thread is
+ * the current thread of a CPU, in that CPU's registers (cpu->vcpu_active).
+ * Every switch away from the thread saves it (vcpu_switch, vcpu_unload), so
+ * the object is up to date whenever the thread is not running. */
+#ifndef KERNEL_VCPU_H
+#define KERNEL_VCPU_H
+
+#include "object.h"
+#include <icecap/vcpu.h>
+
+struct cpu;
+
+struct vcpu {
+    struct tcb *tcb;
+    word_t regs[IC_VCPU_REG_COUNT];
+    uint64_t fp[64] __attribute__((aligned(16))); /* q0..q31 */
+};
+_Static_assert(sizeof(struct vcpu) <= (1u << IC_VCPU_SIZE_BITS), "VCPU fits its object");
+
+void vcpu_init(struct vcpu *v);
+void vcpu_switch(struct cpu *c, struct tcb *next);
+void vcpu_unload(struct cpu *c);
+void vcpu_finalise(struct vcpu *v);
+void vcpu_unbind_tcb(struct tcb *t);
+void vcpu_handle_exit(struct tcb *t, uint64_t esr);
+bool vcpu_emulated_reply(struct tcb *guest, word_t fault, struct tcb *vmm);
+word_t vcpu_spsr_write(struct tcb *t, word_t old, word_t v);
+
+/* vcpu_fp.S */
+void vcpu_fp_save(uint64_t *fp);
+void vcpu_fp_restore(const uint64_t *fp);
+
+#endif
