@@ -93,7 +93,7 @@ $(BUILD)/user/libicecap.a: $(LIB_OBJS)
 	@rm -f $@; $(CROSS)ar rcs $@ $^
 
 define user_program
-$(1)_OBJS := $$(patsubst %,$(BUILD)/%.o,$$(wildcard user/$(1)/*.c))
+$(1)_OBJS := $$(patsubst %,$(BUILD)/%.o,$$(wildcard user/$(1)/*.c user/$(1)/*.S))
 $(BUILD)/user/$(1).elf: $$($(1)_OBJS) $(BUILD)/user/libicecap.a user/lib/user.ld
 	@echo "  LD      $$@"
 	@$(CC) $(LDFLAGS_TARGET) -T user/lib/user.ld $$($(1)_OBJS) $(BUILD)/user/libicecap.a -o $$@ -lgcc

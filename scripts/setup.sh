@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build and the tests need (cross
-# compiler, QEMU, dtc, expect, host gcc with ASan/UBSan) when any is missing.
+# compiler, QEMU, dtc, expect, host gcc with ASan/UBSan, cpio for the guest's
+# initramfs, busybox for the guest tests' HTTP server) when any is missing.
 # Silent and fast when everything is already installed.
 set -euo pipefail
 
 packages=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm
-          device-tree-compiler expect make gcc libc6-dev)
+          device-tree-compiler expect make gcc libc6-dev cpio busybox)
 
 missing=()
 for p in "${packages[@]}"; do

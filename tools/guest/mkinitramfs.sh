@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Builds build/guest/initramfs.cpio.gz, the host VM's initramfs, from the
+# Debian packages that scripts/fetch-guest.sh unpacked into build/guest/root:
+#
+#   /bin/busybox               busybox-static; /init links the applets at boot
+#   /bin/sh -> busybox         the interpreter of /init
+#   /init                      tools/guest/init
+#   /etc/udhcpc.script         tools/guest/udhcpc.script
+#   /lib/modules/*.ko          virtio_mmio, virtio_net, virtio_console,
+#                              virtio_blk and every module they depend on,
+#                              decompressed if the kernel ships .ko.xz/.zst/.gz
+#   /lib/modules/load-order    those modules, dependencies first
+#
+# Dependencies come from each module's own .modinfo "depends=" field (the
+# linux-image package has no modules.dep: depmod runs only when the package is
+# installed), read with the cross binutils' objcopy. Silent when the initramfs
+# is newer than all of its inputs.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+out=build/guest
+root=$out/root
+stage=$out/initramfs.d
+image=$out/initramfs.cpio.gz
+objcopy=${CROSS:-aarch64-linux-gnu-}objcopy
+wanted=(virtio_mmio virtio_net virtio_console virtio_blk)
+
+die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
+
+[[ -f $root/.unpacked ]] || die "$root is missing; run scripts/fetch-guest.sh first"
+[[ -x $root/bin/busybox ]] || die "no $root/bin/busybox (busybox-static:arm64)"
+for tool in cpio gzip find "$objcopy"; do
+    command -v "$tool" >/dev/null || die "'$tool' is missing (run scripts/setup.sh)"
+done
+inputs=("$0" tools/guest/init tools/guest/udhcpc.script "$root/.unpacked")
+if [[ -f $image ]] && [[ -z $(find "${inputs[@]}" -newer "$image") ]]; then
+    exit 0
+fi
+
+kvers=("$root"/lib/modules/*/)
+(( ${#kvers[@]} == 1 )) && [[ -d ${kvers[0]} ]] ||
+    die "expected exactly one kernel under $root/lib/modules"
+kver=$(basename "${kvers[0]}")
+moddir=$root/lib/modules/$kver
+
+# Every module of the kernel by name ("-" and "_" are the same in names).
+declare -A path_of=()
+while IFS= read -r -d '' f; do
+    name=$(basename "$f"); name=${name%%.ko*}; name=${name//-/_}
+    path_of[$name]=$f
+done < <(find "$moddir" -type f \( -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz' \) -print0)
+(( ${#path_of[@]} )) || die "no modules under $moddir"
+
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,root,lib/modules}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# copy_module NAME: puts NAME.ko (uncompressed: busybox insmod may not
+# decompress) into the initramfs after its dependencies, depth first.
+declare -A state=()   # visiting | done
+order=()
+copy_module() {
+    local name=$1 src dst deps dep
+    [[ ${state[$name]-} == done ]] && return
+    [[ ${state[$name]-} == visiting ]] && die "module dependency cycle at $name"
+    state[$name]=visiting
+    src=${path_of[$name]-}
+    [[ -n $src ]] || die "module $name is not in $kver (neither built in nor found)"
+    dst=$stage/lib/modules/$name.ko
+    case $src in
+        *.ko)     cp "$src" "$dst" ;;
+        *.ko.xz)  xz -dc "$src" > "$dst" ;;
+        *.ko.zst) zstd -qdc "$src" > "$dst" ;;
+        *.ko.gz)  gzip -dc "$src" > "$dst" ;;
+    esac || die "cannot copy or decompress $src"
+    "$objcopy" -O binary --only-section=.modinfo "$dst" "$tmp/modinfo" ||
+        die "cannot read .modinfo of $src"
+    grep -qa "^vermagic=$kver " <(tr '\0' '\n' < "$tmp/modinfo") ||
+        die "$src was not built for $kver"
+    deps=$(tr '\0' '\n' < "$tmp/modinfo" | sed -n 's/^depends=//p')
+    for dep in ${deps//,/ }; do
+        copy_module "${dep//-/_}"
+    done
+    state[$name]=done
+    order+=("$name.ko")
+}
+for m in "${wanted[@]}"; do
+    copy_module "$m"
+done
+printf '%s\n' "${order[@]}" > "$stage/lib/modules/load-order"
+
+cp "$root/bin/busybox" "$stage/bin/busybox"
+ln -s busybox "$stage/bin/sh"
+install -m 755 tools/guest/init "$stage/init"
+install -m 755 tools/guest/udhcpc.script "$stage/etc/udhcpc.script"
+
+(cd "$stage" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
+    cpio --null -o -H newc --owner=0:0 --quiet) | gzip -9 -n > "$image.tmp" ||
+    die "cpio or gzip failed"
+mv "$image.tmp" "$image"
+echo "mkinitramfs: $image ($(( $(stat -c %s "$image") / 1024 )) KiB; kernel $kver; modules: ${order[*]%.ko})"

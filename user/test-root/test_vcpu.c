@@ -1,0 +1,216 @@
+/* Virtual CPUs: a thread bound to a VCPU runs at EL1 in its own guest
+ * address space; its exits arrive at the test (its VMM) as fault messages
+ * and the replies complete the instructions. */
+#include "test.h"
+#include <icecap/vcpu.h>
+
+void guest_exits(void);
+void guest_state(void);
+void guest_read_tpidr(void);
+
+#define GUEST_MMIO 0x10000000ull
+
+/* A guest address space holding copies of this image at its own addresses. */
+static ic_cptr_t guest_vspace(void)
+{
+    ic_cptr_t vs = alloc_object(IC_OBJ_VSPACE, 0);
+    if (!vs)
+        return 0;
+    ic_word_t va = bootinfo->image_vaddr;
+    for (ic_word_t s = bootinfo->image_frames.start; s < bootinfo->image_frames.end; s++, va += 4096) {
+        ic_cptr_t copy = copy_with_rights(s, IC_RIGHTS_ALL);
+        if (!copy || map_frame(vs, copy, va, IC_RIGHTS_ALL, IC_ATTR_CACHED) != IC_OK)
+            return 0;
+    }
+    return vs;
+}
+
+struct guest {
+    ic_cptr_t tcb, vcpu, ep;
+};
+
+/* A guest thread at priority 100 starting at 'entry' with x0 = arg,
+ * x19 = GUEST_MMIO, x20 = 0x5566; not yet resumed. */
+static bool guest_create(struct guest *g, ic_cptr_t vs, void (*entry)(void), ic_word_t arg)
+{
+    g->tcb = alloc_object(IC_OBJ_TCB, 0);
+    g->vcpu = alloc_object(IC_OBJ_VCPU, 0);
+    g->ep = alloc_object(IC_OBJ_ENDPOINT, 0);
+    if (!g->tcb || !g->vcpu || !g->ep)
+        return false;
+    if (ic_tcb_configure(g->tcb, IC_WORD_BITS - IC_ROOT_CNODE_BITS, 0, g->ep, ROOT_CNODE, vs, 0) != IC_OK ||
+        ic_tcb_set_priority(g->tcb, 100, ROOT_TCB) != IC_OK || ic_vcpu_set_tcb(g->vcpu, g->tcb) != IC_OK)
+        return false;
+    /* FP/SIMD usable at the guest's EL1 (CPACR_EL1.FPEN) */
+    if (ic_vcpu_write_register(g->vcpu, IC_VCPU_CPACR_EL1, 3u << 20) != IC_OK)
+        return false;
+    ic_user_context_t regs = { 0 };
+    regs.regs[IC_REG_PC] = (ic_word_t)entry;
+    regs.regs[IC_REG_SPSR] = 0x3c5; /* EL1h, interrupts masked */
+    regs.regs[IC_REG_X0] = arg;
+    regs.regs[IC_REG_X0 + 19] = GUEST_MMIO;
+    regs.regs[IC_REG_X0 + 20] = 0x5566;
+    return ic_tcb_write_registers(g->tcb, false, IC_REG_COUNT, &regs) == IC_OK;
+}
+
+/* Wait for the next exit of g: its label; MRs in the IPC buffer. */
+static ic_word_t next_exit(struct guest *g)
+{
+    return ic_msginfo_label(ic_recv(g->ep, NULL));
+}
+
+static void reply_emulated(unsigned n, ic_word_t v0)
+{
+    ic_set_mr(0, v0);
+    ic_reply(ic_msginfo_new(IC_VCPU_REPLY_EMULATED, 0, 0, n));
+}
+
+TEST(vcpu_guest_exits_and_emulation)
+{
+    ic_cptr_t vs = guest_vspace();
+    CHECK(vs);
+    struct guest g;
+    CHECK(guest_create(&g, vs, guest_exits, 0));
+    CHECK_OK(ic_tcb_resume(g.tcb));
+
+    /* HVC: arguments in, results out */
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0x1234);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x42);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_PC), (ic_word_t)guest_exits + 8); /* the HVC returns past itself */
+    reply_emulated(1, 0x99);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 1);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0x99);
+    reply_emulated(0, 0);
+
+    /* MMIO read of a word: the syndrome decodes, the value is truncated */
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_DATA_ABORT);
+    CHECK_EQ(ic_get_mr(IC_VCPU_ABORT_ADDR), GUEST_MMIO);
+    ic_word_t esr = ic_get_mr(IC_VCPU_ABORT_ESR);
+    CHECK_EQ(esr >> 26, 0x24);
+    CHECK(esr & (1u << 24));                /* ISV */
+    CHECK_EQ((esr >> 22) & 3, 2);           /* 4 bytes */
+    CHECK_EQ((esr >> 16) & 0x1f, 1);        /* into w1 */
+    CHECK_EQ(esr & (1u << 6), 0);           /* a read */
+    reply_emulated(1, 0x1122334455667788ull);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0x55667788);
+    reply_emulated(0, 0);
+
+    /* MMIO write: the value travels in the message */
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_DATA_ABORT);
+    CHECK_EQ(ic_get_mr(IC_VCPU_ABORT_ADDR), GUEST_MMIO + 8);
+    CHECK(ic_get_mr(IC_VCPU_ABORT_ESR) & (1u << 6));
+    CHECK_EQ(ic_get_mr(IC_VCPU_ABORT_VALUE), 0x5566);
+    reply_emulated(0, 0);
+
+    /* a sign-extended byte */
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_DATA_ABORT);
+    CHECK_EQ(ic_get_mr(IC_VCPU_ABORT_ADDR), GUEST_MMIO + 1);
+    reply_emulated(1, 0x80);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0xffffffffffffff80ull);
+    reply_emulated(0, 0);
+
+    /* WFI */
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_WFI);
+    reply_emulated(0, 0);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 4);
+    reply_emulated(0, 0);
+
+    /* SMC: trapped, answered, skipped */
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_SMC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 7);
+    reply_emulated(1, 0x77);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 5);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0x77);
+    reply_emulated(0, 0);
+
+    /* a trapped system register read */
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_SYSREG);
+    CHECK_EQ(ic_get_mr(IC_VCPU_SYSREG_ESR) >> 26, 0x18);
+    CHECK_EQ(ic_get_mr(IC_VCPU_SYSREG_ESR) & 1, 1); /* a read */
+    reply_emulated(1, 0xac);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0xac);
+    reply_emulated(0, 0);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0xff);
+}
+
+TEST(vcpu_state_is_kept_per_guest)
+{
+    /* two guests interleave; each keeps its own EL1 and FP registers */
+    ic_cptr_t vs = guest_vspace();
+    CHECK(vs);
+    struct guest a, b;
+    CHECK(guest_create(&a, vs, guest_state, 0xaaaa5555));
+    CHECK(guest_create(&b, vs, guest_state, 0xbbbb6666));
+    CHECK_OK(ic_tcb_resume(a.tcb));
+    CHECK_EQ(next_exit(&a), IC_FAULT_VCPU_HVC);
+    /* a waits at its first exit while b runs through both of its own */
+    CHECK_OK(ic_tcb_resume(b.tcb));
+    CHECK_EQ(next_exit(&b), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x10);
+    reply_emulated(0, 0);
+    CHECK_EQ(next_exit(&b), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x11);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0 + 1), 0xbbbb6666); /* its TPIDR_EL1 */
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0 + 2), 0xbbbb6666); /* its d5 */
+    /* a's state was saved when b ran: the VMM sees it, and a finds it */
+    CHECK_OK(ic_vcpu_read_register(a.vcpu, IC_VCPU_TPIDR_EL1));
+    CHECK_EQ(ic_get_mr(0), 0xaaaa5555);
+    /* the root's reply now belongs to b; a goes on after suspend and
+     * resume (an HVC exit returns past the HVC) */
+    CHECK_OK(ic_tcb_suspend(a.tcb));
+    CHECK_OK(ic_tcb_resume(a.tcb));
+    CHECK_EQ(next_exit(&a), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x11);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0 + 1), 0xaaaa5555);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0 + 2), 0xaaaa5555);
+}
+
+TEST(vcpu_registers_set_by_the_vmm)
+{
+    ic_cptr_t vs = guest_vspace();
+    CHECK(vs);
+    struct guest g;
+    CHECK(guest_create(&g, vs, guest_read_tpidr, 0));
+    CHECK_OK(ic_vcpu_write_register(g.vcpu, IC_VCPU_TPIDR_EL1, 0x7e57));
+    CHECK_OK(ic_vcpu_read_register(g.vcpu, IC_VCPU_TPIDR_EL1));
+    CHECK_EQ(ic_get_mr(0), 0x7e57);
+    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0x7e57);
+    /* bad register numbers and capabilities */
+    CHECK_EQ(ic_vcpu_read_register(g.vcpu, IC_VCPU_REG_COUNT), IC_RANGE_ERROR);
+    CHECK_EQ(ic_vcpu_write_register(g.vcpu, ~0ull, 1), IC_RANGE_ERROR);
+    CHECK_EQ(ic_vcpu_set_tcb(g.vcpu, g.ep), IC_INVALID_CAPABILITY);
+    CHECK_EQ(ic_vcpu_read_register(g.tcb, 0), IC_INVALID_CAPABILITY);
+    /* the PSTATE of a guest may not name EL2 */
+    ic_user_context_t regs;
+    CHECK_OK(ic_tcb_read_registers(g.tcb, false, IC_REG_X0, &regs));
+    regs.regs[IC_REG_SPSR] = 0x3c9; /* EL2h */
+    CHECK_OK(ic_tcb_write_registers(g.tcb, false, IC_REG_X0, &regs));
+    CHECK_OK(ic_tcb_read_registers(g.tcb, false, IC_REG_X0, &regs));
+    CHECK_EQ(regs.regs[IC_REG_SPSR] & 0x1f, 0x5);
+}
+
+TEST(vcpu_deleted_under_a_guest_stops_it)
+{
+    ic_cptr_t vs = guest_vspace();
+    CHECK(vs);
+    struct guest g;
+    CHECK(guest_create(&g, vs, guest_read_tpidr, 0));
+    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_OK(ic_cnode_delete(ROOT_CNODE, g.vcpu, ROOT_DEPTH));
+    /* the thread is a native thread again, stopped: a reply finds nobody */
+    reply_emulated(0, 0);
+    ic_user_context_t regs;
+    CHECK_OK(ic_tcb_read_registers(g.tcb, false, IC_REG_X0, &regs));
+    CHECK_EQ(regs.regs[IC_REG_SPSR] & 0x1f, 0);
+}
