@@ -10,6 +10,7 @@
 
 #include "object.h"
 #include <icecap/vcpu.h>
+#include "arch.h"
 
 struct cpu;
 
@@ -21,13 +22,20 @@ struct vcpu {
 _Static_assert(sizeof(struct vcpu) <= (1u << IC_VCPU_SIZE_BITS), "VCPU fits its object");
 
 void vcpu_init(struct vcpu *v);
-void vcpu_switch(struct cpu *c, struct tcb *next);
+void vcpu_switch_slow(struct cpu *c, struct tcb *next);
 void vcpu_unload(struct cpu *c);
 void vcpu_finalise(struct vcpu *v);
 void vcpu_unbind_tcb(struct tcb *t);
 void vcpu_handle_exit(struct tcb *t, uint64_t esr);
 bool vcpu_emulated_reply(struct tcb *guest, word_t fault, struct tcb *vmm);
 word_t vcpu_spsr_write(struct tcb *t, word_t old, word_t v);
+
+/* Before 'next' runs on this CPU: make its VCPU (or none) the active one. */
+static inline void vcpu_switch(struct cpu *c, struct tcb *next)
+{
+    if (c->vcpu_active != next->vcpu)
+        vcpu_switch_slow(c, next);
+}
 
 /* vcpu_fp.S */
 void vcpu_fp_save(uint64_t *fp);

@@ -3,6 +3,7 @@
  * the mean over many iterations after a warm-up. Prints `name: value unit`
  * lines and `bench done`. */
 #include <icecap/icecap.h>
+#include <icecap/vcpu.h>
 
 #define ROOT_CNODE IC_SLOT_ROOT_CNODE
 #define ROOT_VSPACE IC_SLOT_ROOT_VSPACE
@@ -231,6 +232,39 @@ static void bench_signal(void)
     report("signal_to_waiting_thread (higher priority, same CPU)", total, ITERATIONS);
 }
 
+/* ---------------------------------------------------------------- VM exits */
+void guest_mmio_bench(void);
+
+static void bench_vm_exit(void)
+{
+    ic_cptr_t vs = new_vspace(), tcb = make(IC_OBJ_TCB, 0), vcpu = make(IC_OBJ_VCPU, 0);
+    ic_cptr_t ep = make(IC_OBJ_ENDPOINT, 0);
+    ic_err_t err = ic_tcb_configure(tcb, 64 - IC_ROOT_CNODE_BITS, 0, ep, ROOT_CNODE, vs, 0);
+    if (!err)
+        err = ic_tcb_set_priority(tcb, 254, ROOT_TCB);
+    if (!err)
+        err = ic_vcpu_set_tcb(vcpu, tcb);
+    if (err)
+        die("guest setup", err);
+    ic_user_context_t regs = { 0 };
+    regs.regs[IC_REG_PC] = (ic_word_t)guest_mmio_bench;
+    regs.regs[IC_REG_SPSR] = 0x3c5;
+    regs.regs[IC_REG_X0] = ITERATIONS + WARMUP;
+    regs.regs[IC_REG_X0 + 19] = 0x10000000;
+    if ((err = ic_tcb_write_registers(tcb, true, IC_REG_COUNT, &regs)))
+        die("start guest", err);
+    /* the VMM: every read of the emulated register returns 0x1234 */
+    ic_msginfo_t info = ic_recv(ep, NULL);
+    while (ic_msginfo_label(info) == IC_FAULT_VCPU_DATA_ABORT) {
+        ic_set_mr(0, 0x1234);
+        info = ic_reply_recv(ep, ic_msginfo_new(IC_VCPU_REPLY_EMULATED, 0, 0, 1), NULL);
+    }
+    if (ic_msginfo_label(info) != IC_FAULT_VCPU_HVC)
+        die("guest ended unexpectedly", IC_ILLEGAL_OPERATION);
+    report("vm_exit_round_trip (emulated MMIO read, guest to VMM and back)", ic_get_mr(0),
+           ITERATIONS + WARMUP);
+}
+
 int main(ic_bootinfo_t *bootinfo)
 {
     bi = bootinfo;
@@ -243,6 +277,7 @@ int main(ic_bootinfo_t *bootinfo)
     bench_ipc();
     bench_fault();
     bench_signal();
+    bench_vm_exit();
     ic_printf("bench done\n");
     return 0;
 }

@@ -189,6 +189,10 @@ TEST(vcpu_registers_set_by_the_vmm)
     CHECK_EQ(ic_vcpu_read_register(g.vcpu, IC_VCPU_REG_COUNT), IC_RANGE_ERROR);
     CHECK_EQ(ic_vcpu_write_register(g.vcpu, ~0ull, 1), IC_RANGE_ERROR);
     CHECK_EQ(ic_vcpu_set_tcb(g.vcpu, g.ep), IC_INVALID_CAPABILITY);
+    /* a thread that is not stopped cannot become a guest */
+    ic_cptr_t other = alloc_object(IC_OBJ_VCPU, 0);
+    CHECK(other);
+    CHECK_EQ(ic_vcpu_set_tcb(other, ROOT_TCB), IC_ILLEGAL_OPERATION);
     CHECK_EQ(ic_vcpu_read_register(g.tcb, 0), IC_INVALID_CAPABILITY);
     /* the PSTATE of a guest may not name EL2 */
     ic_user_context_t regs;

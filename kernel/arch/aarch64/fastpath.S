@@ -60,11 +60,8 @@
     ldrb w11, [x22, #CAP_RIGHTS]
 .endm
 
-/* The other thread (x24) must be a native thread (a guest's EL1 state is
- * switched by the full path) and run on this CPU with nothing else ready. */
+/* The other thread (x24) must run on this CPU with nothing else ready. */
 .macro fast_may_run
-    ldr x11, [x24, #TCB_VCPU]
-    cbnz x11, fast_slow
     ldrb w11, [x24, #TCB_AFFINITY]
     ldr w12, [x19, #CPU_ID]
     cmp w11, w12
@@ -134,6 +131,8 @@ fastpath_reply_recv:
     fast_lock
     ldr x24, [x20, #TCB_CALLER]             /* whom we reply to */
     cbz x24, fast_slow
+    ldr x11, [x24, #TCB_VCPU]               /* a guest's EL1 state is switched */
+    cbnz x11, fast_slow                     /* by the full path */
     fast_may_run
     ldrb w25, [x24, #TCB_PENDING_FAULT]
     cbz w25, 1f

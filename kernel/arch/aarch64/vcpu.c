@@ -63,10 +63,8 @@ void vcpu_unload(struct cpu *c)
 }
 
 /* Before 'next' runs on this CPU: make its VCPU (or none) the active one. */
-void vcpu_switch(struct cpu *c, struct tcb *next)
+void vcpu_switch_slow(struct cpu *c, struct tcb *next)
 {
-    if (c->vcpu_active == next->vcpu)
-        return;
     vcpu_unload(c);
     if (next->vcpu)
         load(c, next->vcpu);
@@ -246,13 +244,16 @@ ic_err_t vcpu_invoke_set_tcb(struct invocation *inv)
     if (tc->cap.type != CAP_TCB)
         return IC_INVALID_CAPABILITY;
     struct tcb *t = cap_tcb(&tc->cap);
+    /* only a stopped thread: one blocked in a receive or running at EL0
+     * must not come back at EL1 (the IPC fast path relies on this) */
+    if (t->state != THREAD_INACTIVE)
+        return IC_ILLEGAL_OPERATION;
     if (v->tcb == t)
         return IC_OK;
     if (v->tcb)
         unbind(v, v->tcb);
     if (t->vcpu)
         unbind(t->vcpu, t);
-    smp_stall_thread(t);
     v->tcb = t;
     t->vcpu = v;
     t->ctx.spsr = SPSR_EL1H_MASKED;
