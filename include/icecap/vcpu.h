@@ -34,6 +34,7 @@ enum ic_vcpu_exit {
     IC_FAULT_VCPU_SYSREG = 12,    /* a trapped system register access */
     IC_FAULT_VCPU_VTIMER = 13,    /* the guest's virtual timer fired */
     IC_FAULT_VCPU_UNKNOWN = 14,   /* any other exception from the guest */
+    IC_FAULT_VCPU_VGIC_MAINTENANCE = 15, /* the guest ended virtual interrupts */
 };
 
 enum ic_vcpu_reply { IC_VCPU_REPLY_RETRY = 0, IC_VCPU_REPLY_EMULATED = 1 };
@@ -49,6 +50,13 @@ enum { IC_VCPU_CALL_X0 = 0, IC_VCPU_CALL_IMM = 8, IC_VCPU_CALL_PC, IC_VCPU_CALL_
 enum { IC_VCPU_SYSREG_PC, IC_VCPU_SYSREG_ESR, IC_VCPU_SYSREG_VALUE, IC_VCPU_SYSREG_LENGTH };
 /* IC_FAULT_VCPU_WFI, _VTIMER and _UNKNOWN: pc and ESR */
 enum { IC_VCPU_EXIT_PC, IC_VCPU_EXIT_ESR, IC_VCPU_EXIT_LENGTH };
+/* IC_FAULT_VCPU_VGIC_MAINTENANCE: pc and the list registers (bit i for list
+ * register i) whose interrupt the guest has ended; they are free again.
+ * Virtual interrupts go in with vcpu_inject_irq(virq, priority, group,
+ * index), each into a list register the VMM knows to be free. The virtual
+ * timer's exit masks it until vcpu_ack_vtimer. Both exits are answered with
+ * IC_VCPU_REPLY_RETRY or _EMULATED, which just resume the guest. */
+enum { IC_VCPU_MAINTENANCE_PC, IC_VCPU_MAINTENANCE_LRS, IC_VCPU_MAINTENANCE_LENGTH };
 
 /* EL1 system registers, as vcpu_read_register / vcpu_write_register name them. */
 enum ic_vcpu_reg {

@@ -208,6 +208,10 @@ void boot_create_root_task(void)
      * kernel keeps */
     add_untyped(bi, BOARD_DEVICE_BASE, BOARD_GICD_BASE, true);
     add_untyped(bi, BOARD_UART_BASE + 0x1000, BOARD_DEVICE_END, true);
+#if GIC_VERSION == 2
+    /* the virtual CPU interface, for VMMs to map into their guests */
+    add_untyped(bi, BOARD_GICV_BASE, BOARD_GICV_BASE + 0x10000, true);
+#endif
     bi->empty = (ic_slot_range_t){ next_slot, BIT(IC_ROOT_CNODE_BITS) };
 
     kprintf("root task: %lu image frames, %lu untyped regions, slots %lu..%lu free\n", frames_end - frames_start,

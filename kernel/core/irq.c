@@ -9,6 +9,7 @@
 #include "plat.h"
 #include "sched.h"
 #include "util.h"
+#include "vcpu.h"
 
 void trap_timer_tick(void);
 
@@ -26,6 +27,10 @@ void irq_handle_pending(void)
             return;
         if (irq == BOARD_TIMER_PPI) {
             trap_timer_tick();
+        } else if (irq == PLAT_VGIC_MAINTENANCE_PPI) {
+            vcpu_handle_maintenance();
+        } else if (irq == BOARD_VTIMER_PPI) {
+            vcpu_handle_vtimer();
         } else if (irq < 16) {
             /* SGIs only bring the CPU into the kernel to reschedule; stall
              * requests are answered in smp_lock */

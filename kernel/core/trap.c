@@ -120,6 +120,7 @@ void kernel_boot(void)
     plat_irq_init_boot();
     plat_irq_init_cpu(0);
     plat_irq_enable(BOARD_TIMER_PPI);
+    plat_irq_enable(PLAT_VGIC_MAINTENANCE_PPI);
     timer_rearm();
     boot_create_root_task();
     smp_start_secondaries();
@@ -132,6 +133,7 @@ void kernel_secondary(unsigned cpu)
     arch_cpu_init(cpu);
     plat_irq_init_cpu(cpu);
     plat_irq_enable(BOARD_TIMER_PPI);
+    plat_irq_enable(PLAT_VGIC_MAINTENANCE_PPI);
     timer_rearm();
     sched_exit_to_user();
 }

@@ -26,6 +26,23 @@ void plat_irq_disable(unsigned irq);   /* mask */
 void plat_irq_send_sgi(unsigned cpu, unsigned sgi);
 unsigned plat_irq_lines(void);         /* number of INTIDs the distributor implements */
 
+/* The GIC's virtual CPU interface, for virtual CPUs: the list registers
+ * through which virtual interrupts reach a guest, and their controls. */
+#define PLAT_VGIC_MAX_LRS 16
+struct vgic_state {
+    uint64_t hcr, vmcr, apr0, apr1;
+    uint64_t lr[PLAT_VGIC_MAX_LRS];
+};
+#define PLAT_VGIC_MAINTENANCE_PPI 25u
+unsigned plat_vgic_num_lrs(void);
+void plat_vgic_save(struct vgic_state *s);          /* and disable the interface */
+void plat_vgic_restore(const struct vgic_state *s); /* and enable it */
+uint64_t plat_vgic_lr_pending(unsigned virq, unsigned priority, unsigned group);
+bool plat_vgic_lr_in_use(uint64_t lr);
+uint32_t plat_vgic_eoi_lrs(void);                   /* live: LRs whose interrupt the guest ended */
+void plat_vgic_clear_lr(unsigned i);                /* live */
+unsigned plat_vgic_max_virq(void);
+
 /* PSCI, through SMC (QEMU virt with virtualization=on and no EL3 firmware
  * answers PSCI itself). */
 int plat_psci_cpu_on(uint64_t target_mpidr, uint64_t entry, uint64_t context);

@@ -11,11 +11,14 @@
 #include "object.h"
 #include <icecap/vcpu.h>
 #include "arch.h"
+#include "plat.h"
 
 struct cpu;
 
 struct vcpu {
     struct tcb *tcb;
+    struct vgic_state vgic;
+    bool vtimer_masked;              /* its timer fired; the VMM has not acked */
     word_t regs[IC_VCPU_REG_COUNT];
     uint64_t fp[64] __attribute__((aligned(16))); /* q0..q31 */
 };
@@ -29,6 +32,8 @@ void vcpu_unbind_tcb(struct tcb *t);
 void vcpu_handle_exit(struct tcb *t, uint64_t esr);
 bool vcpu_emulated_reply(struct tcb *guest, word_t fault, struct tcb *vmm);
 word_t vcpu_spsr_write(struct tcb *t, word_t old, word_t v);
+void vcpu_handle_maintenance(void);
+void vcpu_handle_vtimer(void);
 
 /* Before 'next' runs on this CPU: make its VCPU (or none) the active one. */
 static inline void vcpu_switch(struct cpu *c, struct tcb *next)

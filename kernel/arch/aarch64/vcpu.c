@@ -40,6 +40,11 @@ static void load(struct cpu *c, struct vcpu *v)
     VCPU_SYSREGS(RESTORE)
 #undef RESTORE
     vcpu_fp_restore(v->fp);
+    plat_vgic_restore(&v->vgic);
+    if (v->vtimer_masked)
+        plat_irq_disable(BOARD_VTIMER_PPI);
+    else
+        plat_irq_enable(BOARD_VTIMER_PPI);
     SYSREG_WRITE(hcr_el2, HCR_VCPU);
     isb();
     c->vcpu_active = v;
@@ -55,6 +60,8 @@ void vcpu_unload(struct cpu *c)
     VCPU_SYSREGS(SAVE)
 #undef SAVE
     vcpu_fp_save(v->fp);
+    plat_vgic_save(&v->vgic);
+    plat_irq_disable(BOARD_VTIMER_PPI);
     SYSREG_WRITE(cntv_ctl_el0, 0); /* its timer stops with it */
     SYSREG_WRITE(hcr_el2, HCR_NATIVE);
     SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
@@ -230,6 +237,9 @@ bool vcpu_emulated_reply(struct tcb *guest, word_t fault, struct tcb *vmm)
     case IC_FAULT_VCPU_WFI:
         guest->ctx.pc += 4;
         return true;
+    case IC_FAULT_VCPU_VTIMER:
+    case IC_FAULT_VCPU_VGIC_MAINTENANCE:
+        return true; /* asynchronous: nothing to complete */
     default:
         return false;
     }
@@ -281,5 +291,66 @@ ic_err_t vcpu_invoke_write_register(struct invocation *inv)
         value |= MPIDR_RES1;
     vcpu_flush(v);
     v->regs[index] = value;
+    return IC_OK;
+}
+
+/* ------------------------------------------------------------ interrupts */
+
+/* The guest running on this CPU, if its thread is the current one. */
+static struct tcb *running_guest(void)
+{
+    struct cpu *c = this_cpu();
+    struct vcpu *v = c->vcpu_active;
+    if (!v || !v->tcb || c->current != v->tcb || v->tcb->state != THREAD_RUNNABLE)
+        return NULL;
+    return v->tcb;
+}
+
+/* The guest ended interrupts whose list registers asked for it: free them
+ * and tell the VMM. */
+void vcpu_handle_maintenance(void)
+{
+    struct tcb *t = running_guest();
+    if (!t)
+        return;
+    uint32_t lrs = plat_vgic_eoi_lrs();
+    for (unsigned i = 0; i < PLAT_VGIC_MAX_LRS; i++)
+        if (lrs & BIT(i))
+            plat_vgic_clear_lr(i);
+    word_t msg[IC_VCPU_MAINTENANCE_LENGTH] = { t->ctx.pc, lrs };
+    fault_raise(t, IC_FAULT_VCPU_VGIC_MAINTENANCE, msg, IC_VCPU_MAINTENANCE_LENGTH);
+}
+
+/* The guest's virtual timer fired: mask it until the VMM has injected it
+ * and acknowledged (vcpu_ack_vtimer). */
+void vcpu_handle_vtimer(void)
+{
+    plat_irq_disable(BOARD_VTIMER_PPI);
+    struct tcb *t = running_guest();
+    if (!t)
+        return;
+    t->vcpu->vtimer_masked = true;
+    word_t msg[IC_VCPU_EXIT_LENGTH] = { t->ctx.pc, 0 };
+    fault_raise(t, IC_FAULT_VCPU_VTIMER, msg, IC_VCPU_EXIT_LENGTH);
+}
+
+ic_err_t vcpu_invoke_inject_irq(struct invocation *inv)
+{
+    struct vcpu *v = (struct vcpu *)(uintptr_t)inv->slot->cap.obj;
+    word_t virq = inv->args[0], priority = inv->args[1], group = inv->args[2], index = inv->args[3];
+    if (virq > plat_vgic_max_virq() || priority > 0xff || group > 1 || index >= plat_vgic_num_lrs())
+        return IC_RANGE_ERROR;
+    vcpu_flush(v);
+    if (plat_vgic_lr_in_use(v->vgic.lr[index]))
+        return IC_DELETE_FIRST;
+    v->vgic.lr[index] = plat_vgic_lr_pending((unsigned)virq, (unsigned)priority, (unsigned)group);
+    return IC_OK;
+}
+
+ic_err_t vcpu_invoke_ack_vtimer(struct invocation *inv)
+{
+    struct vcpu *v = (struct vcpu *)(uintptr_t)inv->slot->cap.obj;
+    vcpu_flush(v);
+    v->vtimer_masked = false;
     return IC_OK;
 }

@@ -135,3 +135,69 @@ unsigned plat_irq_lines(void)
     unsigned n = 32 * ((mmio_read32(GICD_TYPER) & 0x1f) + 1);
     return n > GICV2_MAX_LINES ? GICV2_MAX_LINES : n;
 }
+
+/* ---------------------------------------------------------------- the virtual CPU interface
+ * GICH, memory-mapped and banked per CPU. List registers: state in bits
+ * 29:28 (01 pending), group 30, priority 27:23 (the top 5 bits), EOI
+ * maintenance request 19 (for a software interrupt), virtual ID 9:0. */
+#define GICH_HCR (BOARD_GICH_BASE + 0x000)
+#define GICH_VTR (BOARD_GICH_BASE + 0x004)
+#define GICH_VMCR (BOARD_GICH_BASE + 0x008)
+#define GICH_EISR0 (BOARD_GICH_BASE + 0x020)
+#define GICH_APR (BOARD_GICH_BASE + 0x0f0)
+#define GICH_LR(n) (BOARD_GICH_BASE + 0x100 + 4 * (n))
+#define GICH_HCR_EN BIT(0)
+#define GICH_LR_PENDING (1u << 28)
+#define GICH_LR_STATE (3u << 28)
+#define GICH_LR_EOI (1u << 19)
+
+unsigned plat_vgic_num_lrs(void)
+{
+    unsigned n = (mmio_read32(GICH_VTR) & 0x3f) + 1;
+    return n < PLAT_VGIC_MAX_LRS ? n : PLAT_VGIC_MAX_LRS;
+}
+
+unsigned plat_vgic_max_virq(void)
+{
+    return 1019;
+}
+
+uint64_t plat_vgic_lr_pending(unsigned virq, unsigned priority, unsigned group)
+{
+    return GICH_LR_PENDING | ((group & 1u) << 30) | (((priority & 0xffu) >> 3) << 23) | GICH_LR_EOI | (virq & 0x3ffu);
+}
+
+bool plat_vgic_lr_in_use(uint64_t lr)
+{
+    return (lr & GICH_LR_STATE) != 0;
+}
+
+void plat_vgic_save(struct vgic_state *s)
+{
+    unsigned n = plat_vgic_num_lrs();
+    s->vmcr = mmio_read32(GICH_VMCR);
+    s->apr0 = mmio_read32(GICH_APR);
+    for (unsigned i = 0; i < n; i++)
+        s->lr[i] = mmio_read32(GICH_LR(i));
+    mmio_write32(GICH_HCR, 0);
+}
+
+void plat_vgic_restore(const struct vgic_state *s)
+{
+    unsigned n = plat_vgic_num_lrs();
+    mmio_write32(GICH_VMCR, (uint32_t)s->vmcr);
+    mmio_write32(GICH_APR, (uint32_t)s->apr0);
+    for (unsigned i = 0; i < n; i++)
+        mmio_write32(GICH_LR(i), (uint32_t)s->lr[i]);
+    mmio_write32(GICH_HCR, (uint32_t)s->hcr | GICH_HCR_EN);
+}
+
+uint32_t plat_vgic_eoi_lrs(void)
+{
+    return mmio_read32(GICH_EISR0);
+}
+
+void plat_vgic_clear_lr(unsigned i)
+{
+    mmio_write32(GICH_LR(i), 0);
+}

@@ -194,3 +194,95 @@ unsigned plat_irq_lines(void)
     unsigned n = 32 * ((mmio_read32(GICD_TYPER) & 0x1f) + 1);
     return n > GICV3_MAX_LINES ? GICV3_MAX_LINES : n;
 }
+
+/* ---------------------------------------------------------------- the virtual CPU interface
+ * ICH_*_EL2. List registers: state in bits 63:62 (01 pending), group 60,
+ * priority 55:48, EOI maintenance request 41 (for a software interrupt),
+ * virtual INTID 31:0. */
+#define ICH_HCR_EN BIT(0)
+#define ICH_LR_PENDING (1ull << 62)
+#define ICH_LR_STATE (3ull << 62)
+#define ICH_LR_EOI (1ull << 41)
+
+unsigned plat_vgic_num_lrs(void)
+{
+    unsigned n = (unsigned)(gicv3_sysreg_read(ich_vtr_el2) & 0x1f) + 1;
+    return n < PLAT_VGIC_MAX_LRS ? n : PLAT_VGIC_MAX_LRS;
+}
+
+unsigned plat_vgic_max_virq(void)
+{
+    return GICV3_MAX_LINES - 1;
+}
+
+uint64_t plat_vgic_lr_pending(unsigned virq, unsigned priority, unsigned group)
+{
+    return ICH_LR_PENDING | ((uint64_t)(group & 1) << 60) | ((uint64_t)(priority & 0xff) << 48) | ICH_LR_EOI | virq;
+}
+
+bool plat_vgic_lr_in_use(uint64_t lr)
+{
+    return (lr & ICH_LR_STATE) != 0;
+}
+
+/* The list registers are separate system registers: one case each. */
+#define GICV3_LRS(X)                                                                               \
+    X(0, ich_lr0_el2) X(1, ich_lr1_el2) X(2, ich_lr2_el2) X(3, ich_lr3_el2) X(4, ich_lr4_el2)      \
+    X(5, ich_lr5_el2) X(6, ich_lr6_el2) X(7, ich_lr7_el2) X(8, ich_lr8_el2) X(9, ich_lr9_el2)      \
+    X(10, ich_lr10_el2) X(11, ich_lr11_el2) X(12, ich_lr12_el2) X(13, ich_lr13_el2)                \
+    X(14, ich_lr14_el2) X(15, ich_lr15_el2)
+
+static uint64_t gicv3_lr_read(unsigned i)
+{
+    switch (i) {
+#define READ_LR(n, r) case n: return gicv3_sysreg_read(r);
+        GICV3_LRS(READ_LR)
+#undef READ_LR
+    default: return 0;
+    }
+}
+
+static void gicv3_lr_write(unsigned i, uint64_t v)
+{
+    switch (i) {
+#define WRITE_LR(n, r) case n: gicv3_sysreg_write(r, v); break;
+        GICV3_LRS(WRITE_LR)
+#undef WRITE_LR
+    default: break;
+    }
+}
+
+void plat_vgic_save(struct vgic_state *s)
+{
+    unsigned n = plat_vgic_num_lrs();
+    s->vmcr = gicv3_sysreg_read(ich_vmcr_el2);
+    s->apr0 = gicv3_sysreg_read(ich_ap0r0_el2);
+    s->apr1 = gicv3_sysreg_read(ich_ap1r0_el2);
+    for (unsigned i = 0; i < n; i++)
+        s->lr[i] = gicv3_lr_read(i);
+    gicv3_sysreg_write(ich_hcr_el2, 0);
+    gicv3_isb();
+}
+
+void plat_vgic_restore(const struct vgic_state *s)
+{
+    unsigned n = plat_vgic_num_lrs();
+    gicv3_sysreg_write(ich_vmcr_el2, s->vmcr);
+    gicv3_sysreg_write(ich_ap0r0_el2, s->apr0);
+    gicv3_sysreg_write(ich_ap1r0_el2, s->apr1);
+    for (unsigned i = 0; i < n; i++)
+        gicv3_lr_write(i, s->lr[i]);
+    gicv3_sysreg_write(ich_hcr_el2, s->hcr | ICH_HCR_EN);
+    gicv3_isb();
+}
+
+uint32_t plat_vgic_eoi_lrs(void)
+{
+    return (uint32_t)gicv3_sysreg_read(ich_eisr_el2);
+}
+
+void plat_vgic_clear_lr(unsigned i)
+{
+    gicv3_lr_write(i, 0);
+    gicv3_isb();
+}
