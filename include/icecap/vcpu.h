@@ -54,8 +54,11 @@ enum { IC_VCPU_EXIT_PC, IC_VCPU_EXIT_ESR, IC_VCPU_EXIT_LENGTH };
  * register i) whose interrupt the guest has ended; they are free again.
  * Virtual interrupts go in with vcpu_inject_irq(virq, priority, group,
  * index), each into a list register the VMM knows to be free. The virtual
- * timer's exit masks it until vcpu_ack_vtimer. Both exits are answered with
- * IC_VCPU_REPLY_RETRY or _EMULATED, which just resume the guest. */
+ * timer's exit masks the timer's physical interrupt until vcpu_ack_vtimer:
+ * the VMM injects the timer's interrupt (27) and acks once the guest has
+ * ended it (its maintenance exit), when the guest has dealt with the timer.
+ * Both exits are answered with IC_VCPU_REPLY_RETRY or _EMULATED, which just
+ * resume the guest. */
 enum { IC_VCPU_MAINTENANCE_PC, IC_VCPU_MAINTENANCE_LRS, IC_VCPU_MAINTENANCE_LENGTH };
 
 /* EL1 system registers, as vcpu_read_register / vcpu_write_register name them. */

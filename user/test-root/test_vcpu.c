@@ -218,3 +218,97 @@ TEST(vcpu_deleted_under_a_guest_stops_it)
     CHECK_OK(ic_tcb_read_registers(g.tcb, false, IC_REG_X0, &regs));
     CHECK_EQ(regs.regs[IC_REG_SPSR] & 0x1f, 0);
 }
+
+void guest_virq_v3(void);
+void guest_virq_v2(void);
+
+#define GUEST_GICC 0x08010000ull
+
+/* Map the GICv2 virtual CPU interface (two pages) at GUEST_GICC. */
+static bool map_gicv(ic_cptr_t vs)
+{
+    for (ic_word_t i = 0; i < bootinfo->untyped.end - bootinfo->untyped.start; i++) {
+        const ic_untyped_desc_t *d = &bootinfo->untyped_list[i];
+        if (!d->is_device || d->paddr != 0x08040000ull)
+            continue;
+        ic_cptr_t f = alloc_slots(2);
+        if (!f || ic_untyped_retype(bootinfo->untyped.start + i, IC_OBJ_FRAME_4K, 0, ROOT_CNODE, ROOT_DEPTH, f, 2,
+                                    ROOT_CNODE) != IC_OK)
+            return false;
+        return map_frame(vs, f, GUEST_GICC, IC_RIGHTS_ALL, IC_ATTR_DEVICE) == IC_OK &&
+               map_frame(vs, f + 1, GUEST_GICC + 4096, IC_RIGHTS_ALL, IC_ATTR_DEVICE) == IC_OK;
+    }
+    return false;
+}
+
+/* A guest running guest_virq_v3 or _v2 (whichever the GIC is), stopped at
+ * its HVC 0x40. */
+static bool start_virq_guest(struct guest *g)
+{
+    bool v3 = bootinfo->gic_version == 3;
+    ic_cptr_t vs = guest_vspace();
+    if (!vs || (!v3 && !map_gicv(vs)) || !guest_create(g, vs, v3 ? guest_virq_v3 : guest_virq_v2, 0))
+        return false;
+    if (!v3) {
+        ic_user_context_t regs;
+        if (ic_tcb_read_registers(g->tcb, false, IC_REG_COUNT, &regs) != IC_OK)
+            return false;
+        regs.regs[IC_REG_X0 + 19] = GUEST_GICC;
+        if (ic_tcb_write_registers(g->tcb, false, IC_REG_COUNT, &regs) != IC_OK)
+            return false;
+    }
+    return ic_tcb_resume(g->tcb) == IC_OK && next_exit(g) == IC_FAULT_VCPU_HVC &&
+           ic_get_mr(IC_VCPU_CALL_IMM) == 0x40;
+}
+
+/* After injecting: the guest takes the interrupt and ends it (a maintenance
+ * exit frees the list register), then reports the INTID. */
+static ic_word_t interrupt_seen_by_guest(struct guest *g)
+{
+    ic_word_t label = next_exit(g);
+    if (label != IC_FAULT_VCPU_VGIC_MAINTENANCE || ic_get_mr(IC_VCPU_MAINTENANCE_LRS) != 1)
+        return ~0ull;
+    ic_reply(ic_msginfo_new(IC_VCPU_REPLY_RETRY, 0, 0, 0));
+    if (next_exit(g) != IC_FAULT_VCPU_HVC || ic_get_mr(IC_VCPU_CALL_IMM) != 0x41)
+        return ~0ull;
+    return ic_get_mr(IC_VCPU_CALL_X0) & 0x3ff;
+}
+
+TEST(vcpu_virtual_interrupt_reaches_guest_handler)
+{
+    struct guest g;
+    CHECK(start_virq_guest(&g));
+    unsigned group = bootinfo->gic_version == 3 ? 1 : 0;
+    /* bad injections change nothing */
+    CHECK_EQ(ic_vcpu_inject_irq(g.vcpu, 40, 0xa0, group, 64), IC_RANGE_ERROR);
+    CHECK_EQ(ic_vcpu_inject_irq(g.vcpu, 5000, 0xa0, group, 0), IC_RANGE_ERROR);
+    CHECK_EQ(ic_vcpu_inject_irq(g.vcpu, 40, 0x100, group, 0), IC_RANGE_ERROR);
+    CHECK_EQ(ic_vcpu_inject_irq(g.vcpu, 40, 0xa0, 2, 0), IC_RANGE_ERROR);
+    CHECK_OK(ic_vcpu_inject_irq(g.vcpu, 40, 0xa0, group, 0));
+    /* the list register is taken until the guest has ended the interrupt */
+    CHECK_EQ(ic_vcpu_inject_irq(g.vcpu, 41, 0xa0, group, 0), IC_DELETE_FIRST);
+    reply_emulated(0, 0);
+    CHECK_EQ(interrupt_seen_by_guest(&g), 40);
+    CHECK_OK(ic_vcpu_inject_irq(g.vcpu, 41, 0xa0, group, 0)); /* free again */
+}
+
+TEST(vcpu_virtual_timer_fires_through_the_vmm)
+{
+    struct guest g;
+    CHECK(start_virq_guest(&g));
+    unsigned group = bootinfo->gic_version == 3 ? 1 : 0;
+    /* the guest starts its timer: about a millisecond */
+    reply_emulated(1, bootinfo->timer_frequency / 1000);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_VTIMER);
+    /* the VMM forwards it as the timer's interrupt; the timer stays masked
+     * until the guest has ended that interrupt, then the VMM unmasks it */
+    CHECK_OK(ic_vcpu_inject_irq(g.vcpu, 27, 0xa0, group, 0));
+    ic_reply(ic_msginfo_new(IC_VCPU_REPLY_RETRY, 0, 0, 0));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_VGIC_MAINTENANCE);
+    CHECK_EQ(ic_get_mr(IC_VCPU_MAINTENANCE_LRS), 1);
+    CHECK_OK(ic_vcpu_ack_vtimer(g.vcpu));
+    ic_reply(ic_msginfo_new(IC_VCPU_REPLY_RETRY, 0, 0, 0));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x41);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0) & 0x3ff, 27);
+}
