@@ -265,6 +265,47 @@ static void bench_vm_exit(void)
            ITERATIONS + WARMUP);
 }
 
+void guest_irq_bench(void);
+
+/* From the VMM's injection to the first instruction of the guest's handler. */
+static void bench_virq(void)
+{
+    if (bi->gic_version != 3)
+        return; /* the guest of this benchmark speaks GICv3 */
+    ic_cptr_t vs = new_vspace(), tcb = make(IC_OBJ_TCB, 0), vcpu = make(IC_OBJ_VCPU, 0);
+    ic_cptr_t ep = make(IC_OBJ_ENDPOINT, 0);
+    ic_err_t err = ic_tcb_configure(tcb, 64 - IC_ROOT_CNODE_BITS, 0, ep, ROOT_CNODE, vs, 0);
+    if (!err)
+        err = ic_tcb_set_priority(tcb, 254, ROOT_TCB);
+    if (!err)
+        err = ic_vcpu_set_tcb(vcpu, tcb);
+    if (err)
+        die("guest setup", err);
+    ic_user_context_t regs = { 0 };
+    regs.regs[IC_REG_PC] = (ic_word_t)guest_irq_bench;
+    regs.regs[IC_REG_SPSR] = 0x3c5;
+    regs.regs[IC_REG_X0] = ITERATIONS + WARMUP;
+    if ((err = ic_tcb_write_registers(tcb, true, IC_REG_COUNT, &regs)))
+        die("start guest", err);
+    uint64_t total = 0, t0 = 0;
+    for (int i = 0; i < 3 * (ITERATIONS + WARMUP); i++) {
+        ic_msginfo_t info = ic_recv(ep, NULL);
+        ic_word_t label = ic_msginfo_label(info);
+        if (label == IC_FAULT_VCPU_HVC && ic_get_mr(IC_VCPU_CALL_IMM) == 0x40) {
+            t0 = ic_cycles();
+            if ((err = ic_vcpu_inject_irq(vcpu, 40, 0xa0, 1, 0)))
+                die("inject", err);
+        } else if (label == IC_FAULT_VCPU_HVC && ic_get_mr(IC_VCPU_CALL_IMM) == 0x41) {
+            if (i >= 3 * WARMUP)
+                total += ic_get_mr(IC_VCPU_CALL_X0) - t0;
+        } else if (label != IC_FAULT_VCPU_VGIC_MAINTENANCE) {
+            die("unexpected guest exit", IC_ILLEGAL_OPERATION);
+        }
+        ic_reply(ic_msginfo_new(IC_VCPU_REPLY_RETRY, 0, 0, 0));
+    }
+    report("virq_injection (VMM injects to guest handler entry)", total, ITERATIONS);
+}
+
 int main(ic_bootinfo_t *bootinfo)
 {
     bi = bootinfo;
@@ -278,6 +319,7 @@ int main(ic_bootinfo_t *bootinfo)
     bench_fault();
     bench_signal();
     bench_vm_exit();
+    bench_virq();
     ic_printf("bench done\n");
     return 0;
 }

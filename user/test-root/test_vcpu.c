@@ -312,3 +312,23 @@ TEST(vcpu_virtual_timer_fires_through_the_vmm)
     CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x41);
     CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0) & 0x3ff, 27);
 }
+
+TEST(vcpu_guest_state_does_not_leak_to_native_threads)
+{
+    /* a guest sets registers that EL0 can read; after it, the root's view
+     * is the native one */
+    ic_cptr_t vs = guest_vspace();
+    CHECK(vs);
+    struct guest g;
+    CHECK(guest_create(&g, vs, guest_read_tpidr, 0));
+    CHECK_OK(ic_vcpu_write_register(g.vcpu, IC_VCPU_TPIDRRO_EL0, 0x5ec7e7));
+    CHECK_OK(ic_vcpu_write_register(g.vcpu, IC_VCPU_CNTVOFF_EL2, 1ull << 40));
+    CHECK_OK(ic_vcpu_write_register(g.vcpu, IC_VCPU_CNTKCTL_EL1, 0));
+    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    uint64_t ro, vct, pct;
+    __asm__ volatile("mrs %0, tpidrro_el0" : "=r"(ro));
+    __asm__ volatile("isb; mrs %0, cntvct_el0; mrs %1, cntpct_el0" : "=r"(vct), "=r"(pct));
+    CHECK_EQ(ro, 0);
+    CHECK(pct - vct < (1ull << 39)); /* no guest offset */
+}

@@ -24,6 +24,7 @@
     X(IC_VCPU_FPSR, fpsr)
 
 #define MPIDR_RES1 (1ull << 31)
+#define NATIVE_CNTKCTL 0x3ull /* EL0 may read both counters, as arch.c sets */
 #define SCTLR_EL1_RES1 0x30d00800ull
 
 void vcpu_init(struct vcpu *v)
@@ -41,10 +42,15 @@ static void load(struct cpu *c, struct vcpu *v)
 #undef RESTORE
     vcpu_fp_restore(v->fp);
     plat_vgic_restore(&v->vgic);
-    if (v->vtimer_masked)
-        plat_irq_disable(BOARD_VTIMER_PPI);
-    else
-        plat_irq_enable(BOARD_VTIMER_PPI);
+    /* the timer's interrupt line follows the VCPU's mask; it is left alone
+     * while no guest runs, because unload stops the timer */
+    if (c->vtimer_line_enabled == v->vtimer_masked) {
+        if (v->vtimer_masked)
+            plat_irq_disable(BOARD_VTIMER_PPI);
+        else
+            plat_irq_enable(BOARD_VTIMER_PPI);
+        c->vtimer_line_enabled = !v->vtimer_masked;
+    }
     SYSREG_WRITE(hcr_el2, HCR_VCPU);
     isb();
     c->vcpu_active = v;
@@ -61,8 +67,11 @@ void vcpu_unload(struct cpu *c)
 #undef SAVE
     vcpu_fp_save(v->fp);
     plat_vgic_save(&v->vgic);
-    plat_irq_disable(BOARD_VTIMER_PPI);
     SYSREG_WRITE(cntv_ctl_el0, 0); /* its timer stops with it */
+    /* what native threads at EL0 can see must not come from the guest */
+    SYSREG_WRITE(tpidrro_el0, 0);
+    SYSREG_WRITE(cntvoff_el2, 0);
+    SYSREG_WRITE(cntkctl_el1, NATIVE_CNTKCTL);
     SYSREG_WRITE(hcr_el2, HCR_NATIVE);
     SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
     isb();
@@ -326,6 +335,7 @@ void vcpu_handle_maintenance(void)
 void vcpu_handle_vtimer(void)
 {
     plat_irq_disable(BOARD_VTIMER_PPI);
+    this_cpu()->vtimer_line_enabled = false;
     struct tcb *t = running_guest();
     if (!t)
         return;
