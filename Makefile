@@ -159,3 +159,29 @@ clean:
 	rm -rf build
 
 -include $(shell find $(BUILD) build/host -name '*.d' -type f 2>/dev/null)
+
+# ---------------------------------------------------------------- guest (the host VM's Linux)
+# Debian's own arm64 kernel and busybox-static, fetched and unpacked by
+# scripts/fetch-guest.sh; tools/guest/mkinitramfs.sh builds the initramfs
+# (busybox, the virtio modules, tools/guest/init). Both are quiet when done.
+#   make guest               build/guest/Image and build/guest/initramfs.cpio.gz
+#   make run-guest-direct    boot them on QEMU without IceCap (the shell's
+#                            `poweroff` ends QEMU; Ctrl-a x quits)
+#   make test-guest-direct   boot, shell, CPUs, network and poweroff checks of
+#                            that boot (tools/guest/test-direct.exp)
+HOST_KERNEL ?= build/guest/Image
+HOST_INITRD ?= build/guest/initramfs.cpio.gz
+GUEST_DIRECT_FLAGS := -M virt,virtualization=on,gic-version=3 -cpu max -smp 2 -m 1G \
+                      -nographic -no-reboot -append "console=ttyAMA0 panic=-1" \
+                      -netdev user,id=n0 -device virtio-net-device,netdev=n0
+
+.PHONY: guest run-guest-direct test-guest-direct
+guest: setup
+	@scripts/fetch-guest.sh
+	@tools/guest/mkinitramfs.sh
+
+run-guest-direct: guest
+	$(QEMU) $(GUEST_DIRECT_FLAGS) -kernel $(HOST_KERNEL) -initrd $(HOST_INITRD)
+
+test-guest-direct: guest
+	@expect tools/guest/test-direct.exp $(HOST_KERNEL) $(HOST_INITRD) $(QEMU)

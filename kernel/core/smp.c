@@ -26,6 +26,10 @@ static void answer_stall(void)
         if (t->state == THREAD_RUNNABLE)
             sched_ready_insert(c, t, true);
     }
+    if (c->stall_vcpu && c->vcpu_active == c->stall_vcpu)
+        vcpu_unload(c);
+    c->stall_tcb = NULL;
+    c->stall_vcpu = NULL;
     __atomic_store_n(&c->stall_request, 0, __ATOMIC_RELEASE);
 }
 
@@ -40,17 +44,29 @@ void smp_lock_wait(uint32_t ticket)
     answer_stall();
 }
 
-void smp_stall_thread(struct tcb *t)
+/* Ask another CPU to give up a thread or a VCPU, and wait until it has. */
+static void request(struct cpu *other, struct tcb *t, struct vcpu *v)
 {
-    if (!t->on_cpu || (unsigned)(t->on_cpu - 1) == this_cpu()->id)
-        return;
-    struct cpu *other = &cpus[t->on_cpu - 1];
     other->stall_tcb = t;
+    other->stall_vcpu = v;
     __atomic_store_n(&other->stall_request, 1, __ATOMIC_RELEASE);
     plat_irq_send_sgi(other->id, SGI_STALL);
     __asm__ volatile("dsb ish; sev" ::: "memory");
     while (__atomic_load_n(&other->stall_request, __ATOMIC_ACQUIRE))
         ;
+}
+
+void smp_stall_thread(struct tcb *t)
+{
+    if (!t->on_cpu || (unsigned)(t->on_cpu - 1) == this_cpu()->id)
+        return;
+    request(&cpus[t->on_cpu - 1], t, NULL);
+}
+
+void smp_unload_vcpu(unsigned cpu, struct vcpu *v)
+{
+    if (cpu != this_cpu()->id)
+        request(&cpus[cpu], NULL, v);
 }
 
 extern char arch_secondary_entry[];

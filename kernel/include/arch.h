@@ -21,6 +21,8 @@ struct cpu {
     volatile uint32_t stall_request; /* another CPU wants 'stall_tcb' off this CPU */
     struct tcb *volatile stall_tcb;
     struct vcpu *vcpu_active;       /* whose EL1 state is in this CPU's registers */
+    bool guest_mode;                /* vcpu_active's thread runs (else it is parked) */
+    struct vcpu *volatile stall_vcpu; /* another CPU wants this VCPU unloaded */
     bool vtimer_line_enabled;       /* the virtual timer's PPI, at the GIC */
     uint64_t ready_bitmap[IC_NUM_PRIORITIES / 64];
     struct thread_queue ready[IC_NUM_PRIORITIES];

@@ -35,12 +35,16 @@ struct vgic_state {
 };
 #define PLAT_VGIC_MAINTENANCE_PPI 25u
 unsigned plat_vgic_num_lrs(void);
-void plat_vgic_save(struct vgic_state *s);          /* and disable the interface */
-void plat_vgic_restore(const struct vgic_state *s); /* and enable it */
+void plat_vgic_save(struct vgic_state *s);          /* list registers and controls */
+void plat_vgic_restore(const struct vgic_state *s);
+void plat_vgic_enable(uint64_t hcr);                /* the interface on, with these controls */
+void plat_vgic_disable(void);
 uint64_t plat_vgic_lr_pending(unsigned virq, unsigned priority, unsigned group);
 bool plat_vgic_lr_in_use(uint64_t lr);
 uint32_t plat_vgic_eoi_lrs(void);                   /* live: LRs whose interrupt the guest ended */
 void plat_vgic_clear_lr(unsigned i);                /* live */
+uint64_t plat_vgic_read_lr(unsigned i);             /* live */
+void plat_vgic_write_lr(unsigned i, uint64_t lr);   /* live */
 unsigned plat_vgic_max_virq(void);
 
 /* PSCI, through SMC (QEMU virt with virtualization=on and no EL3 firmware

@@ -29,6 +29,8 @@ static inline __attribute__((always_inline)) void smp_unlock(void)
     __asm__ volatile("sev");
 }
 void smp_stall_thread(struct tcb *t);
+struct vcpu;
+void smp_unload_vcpu(unsigned cpu, struct vcpu *v);
 void smp_start_secondaries(void);
 
 #endif

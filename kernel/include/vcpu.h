@@ -3,8 +3,10 @@
  * States of a VCPU: unbound, or bound to one TCB (vcpu->tcb, tcb->vcpu). A
  * bound VCPU's EL1 state lives either in its object or, while its thread is
  * the current thread of a CPU, in that CPU's registers (cpu->vcpu_active).
- * Every switch away from the thread saves it (vcpu_switch, vcpu_unload), so
- * the object is up to date whenever the thread is not running. */
+ * While another (native) thread runs, the state may stay in the CPU, parked
+ * (vcpu.c); vcpu_unload, locally or at another CPU's request
+ * (smp_unload_vcpu), puts it back into the object before anybody reads or
+ * changes it there, or before another VCPU or CPU needs it. */
 #ifndef KERNEL_VCPU_H
 #define KERNEL_VCPU_H
 
@@ -19,6 +21,7 @@ struct vcpu {
     struct tcb *tcb;
     struct vgic_state vgic;
     bool vtimer_masked;              /* its timer fired; the VMM has not acked */
+    uint8_t loaded_on;               /* 1 + the CPU whose registers hold it, or 0 */
     word_t regs[IC_VCPU_REG_COUNT];
     uint64_t fp[64] __attribute__((aligned(16))); /* q0..q31 */
 };
@@ -38,7 +41,7 @@ void vcpu_handle_vtimer(void);
 /* Before 'next' runs on this CPU: make its VCPU (or none) the active one. */
 static inline void vcpu_switch(struct cpu *c, struct tcb *next)
 {
-    if (c->vcpu_active != next->vcpu)
+    if (next->vcpu ? (c->vcpu_active != next->vcpu || !c->guest_mode) : c->guest_mode)
         vcpu_switch_slow(c, next);
 }
 

@@ -332,3 +332,41 @@ TEST(vcpu_guest_state_does_not_leak_to_native_threads)
     CHECK_EQ(ro, 0);
     CHECK(pct - vct < (1ull << 39)); /* no guest offset */
 }
+
+static volatile ic_word_t spin_count;
+
+static void spin_forever(ic_word_t unused0, ic_word_t unused1)
+{
+    (void)unused0;
+    (void)unused1;
+    for (;;)
+        spin_count++;
+}
+
+TEST(vcpu_on_another_cpu_is_saved_when_the_vmm_asks)
+{
+    /* the guest runs on CPU 1 beside a busy native thread there, so its
+     * state stays parked in CPU 1 after each exit; the VMM on CPU 0 reads
+     * and writes it, which makes CPU 1 give it up */
+    if (bootinfo->num_cpus < 2)
+        return;
+    ic_cptr_t vs = guest_vspace();
+    CHECK(vs);
+    struct thread spinner;
+    CHECK(thread_start_on(&spinner, spin_forever, 0, 0, 50, 0, 1));
+    struct guest g;
+    CHECK(guest_create(&g, vs, guest_state, 0x1111));
+    CHECK_OK(ic_tcb_set_affinity(g.tcb, 1));
+    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x10);
+    CHECK_OK(ic_vcpu_read_register(g.vcpu, IC_VCPU_TPIDR_EL1));
+    CHECK_EQ(ic_get_mr(0), 0x1111);
+    CHECK_OK(ic_vcpu_write_register(g.vcpu, IC_VCPU_TPIDR_EL1, 0x2222));
+    reply_emulated(0, 0);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x11);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0 + 1), 0x2222); /* the VMM's TPIDR_EL1 */
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0 + 2), 0x1111); /* its own d5, kept */
+    CHECK(spin_count > 0);
+}

@@ -9,7 +9,9 @@
 #include "smp.h"
 #include "util.h"
 
-/* The EL1 (and per-VCPU EL2) registers a guest owns, in ABI order. */
+/* The EL1 (and per-VCPU EL2) registers a guest owns. The second list is
+ * what native threads at EL0 could see: a parked VCPU (below) saves those
+ * and puts native values in their place. */
 #define VCPU_SYSREGS(X)                                                                            \
     X(IC_VCPU_SCTLR_EL1, sctlr_el1) X(IC_VCPU_TTBR0_EL1, ttbr0_el1) X(IC_VCPU_TTBR1_EL1, ttbr1_el1) \
     X(IC_VCPU_TCR_EL1, tcr_el1) X(IC_VCPU_MAIR_EL1, mair_el1) X(IC_VCPU_AMAIR_EL1, amair_el1)       \
@@ -17,11 +19,12 @@
     X(IC_VCPU_VBAR_EL1, vbar_el1) X(IC_VCPU_ELR_EL1, elr_el1) X(IC_VCPU_SPSR_EL1, spsr_el1)         \
     X(IC_VCPU_SP_EL1, sp_el1) X(IC_VCPU_ESR_EL1, esr_el1) X(IC_VCPU_FAR_EL1, far_el1)               \
     X(IC_VCPU_AFSR0_EL1, afsr0_el1) X(IC_VCPU_AFSR1_EL1, afsr1_el1) X(IC_VCPU_PAR_EL1, par_el1)     \
-    X(IC_VCPU_TPIDR_EL1, tpidr_el1) X(IC_VCPU_TPIDRRO_EL0, tpidrro_el0)                             \
-    X(IC_VCPU_CNTKCTL_EL1, cntkctl_el1) X(IC_VCPU_MDSCR_EL1, mdscr_el1)                             \
-    X(IC_VCPU_CNTV_CVAL_EL0, cntv_cval_el0) X(IC_VCPU_CNTVOFF_EL2, cntvoff_el2)                     \
-    X(IC_VCPU_CNTV_CTL_EL0, cntv_ctl_el0) X(IC_VCPU_VMPIDR_EL2, vmpidr_el2) X(IC_VCPU_FPCR, fpcr)  \
+    X(IC_VCPU_TPIDR_EL1, tpidr_el1) X(IC_VCPU_MDSCR_EL1, mdscr_el1)                                 \
+    X(IC_VCPU_CNTV_CVAL_EL0, cntv_cval_el0) X(IC_VCPU_VMPIDR_EL2, vmpidr_el2) X(IC_VCPU_FPCR, fpcr)  \
     X(IC_VCPU_FPSR, fpsr)
+#define VCPU_EL0_VISIBLE_REGS(X)                                                                   \
+    X(IC_VCPU_CNTV_CTL_EL0, cntv_ctl_el0) X(IC_VCPU_TPIDRRO_EL0, tpidrro_el0)                       \
+    X(IC_VCPU_CNTVOFF_EL2, cntvoff_el2) X(IC_VCPU_CNTKCTL_EL1, cntkctl_el1)
 
 #define MPIDR_RES1 (1ull << 31)
 #define NATIVE_CNTKCTL 0x3ull /* EL0 may read both counters, as arch.c sets */
@@ -33,17 +36,20 @@ void vcpu_init(struct vcpu *v)
     v->regs[IC_VCPU_VMPIDR_EL2] = MPIDR_RES1;
 }
 
-static void load(struct cpu *c, struct vcpu *v)
+#define SAVE(i, r) v->regs[i] = SYSREG_READ(r);
+#define RESTORE(i, r) SYSREG_WRITE(r, v->regs[i]);
+
+/* A loaded VCPU is either in guest mode (its thread runs) or parked: a
+ * native thread runs, the guest's EL1 and FP state stay in the CPU (native
+ * threads cannot reach them: EL1 is unused under HCR_EL2.TGE and FP traps),
+ * and what EL0 could see is swapped out. Going back to the same guest then
+ * costs a few registers instead of a full switch. */
+static void enter_guest_mode(struct cpu *c, struct vcpu *v)
 {
     SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_ALLOWED);
-    isb();
-#define RESTORE(i, r) SYSREG_WRITE(r, v->regs[i]);
-    VCPU_SYSREGS(RESTORE)
-#undef RESTORE
-    vcpu_fp_restore(v->fp);
-    plat_vgic_restore(&v->vgic);
-    /* the timer's interrupt line follows the VCPU's mask; it is left alone
-     * while no guest runs, because unload stops the timer */
+    VCPU_EL0_VISIBLE_REGS(RESTORE)
+    plat_vgic_enable(v->vgic.hcr);
+    /* the timer's interrupt line follows the VCPU's mask */
     if (c->vtimer_line_enabled == v->vtimer_masked) {
         if (v->vtimer_masked)
             plat_irq_disable(BOARD_VTIMER_PPI);
@@ -53,37 +59,71 @@ static void load(struct cpu *c, struct vcpu *v)
     }
     SYSREG_WRITE(hcr_el2, HCR_VCPU);
     isb();
-    c->vcpu_active = v;
+    c->guest_mode = true;
 }
 
-/* Save the active VCPU of this CPU and return it to native threads. */
+static void park(struct cpu *c)
+{
+    struct vcpu *v = c->vcpu_active;
+    VCPU_EL0_VISIBLE_REGS(SAVE)
+    /* its timer stops and its interface is off while it is parked */
+    SYSREG_WRITE(cntv_ctl_el0, 0);
+    SYSREG_WRITE(tpidrro_el0, 0);
+    SYSREG_WRITE(cntvoff_el2, 0);
+    SYSREG_WRITE(cntkctl_el1, NATIVE_CNTKCTL);
+    plat_vgic_disable();
+    SYSREG_WRITE(hcr_el2, HCR_NATIVE);
+    SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
+    isb();
+    c->guest_mode = false;
+}
+
+static void load(struct cpu *c, struct vcpu *v)
+{
+    SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_ALLOWED);
+    isb();
+    VCPU_SYSREGS(RESTORE)
+    vcpu_fp_restore(v->fp);
+    plat_vgic_restore(&v->vgic);
+    v->loaded_on = (uint8_t)(c->id + 1);
+    c->vcpu_active = v;
+    enter_guest_mode(c, v);
+}
+
+/* Save this CPU's VCPU into its object; native threads only from now on. */
 void vcpu_unload(struct cpu *c)
 {
     struct vcpu *v = c->vcpu_active;
     if (!v)
         return;
-#define SAVE(i, r) v->regs[i] = SYSREG_READ(r);
+    if (c->guest_mode)
+        park(c);
+    SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_ALLOWED);
+    isb();
     VCPU_SYSREGS(SAVE)
-#undef SAVE
     vcpu_fp_save(v->fp);
     plat_vgic_save(&v->vgic);
-    SYSREG_WRITE(cntv_ctl_el0, 0); /* its timer stops with it */
-    /* what native threads at EL0 can see must not come from the guest */
-    SYSREG_WRITE(tpidrro_el0, 0);
-    SYSREG_WRITE(cntvoff_el2, 0);
-    SYSREG_WRITE(cntkctl_el1, NATIVE_CNTKCTL);
-    SYSREG_WRITE(hcr_el2, HCR_NATIVE);
     SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
     isb();
+    v->loaded_on = 0;
     c->vcpu_active = NULL;
 }
 
-/* Before 'next' runs on this CPU: make its VCPU (or none) the active one. */
 void vcpu_switch_slow(struct cpu *c, struct tcb *next)
 {
+    struct vcpu *v = next->vcpu;
+    if (!v) {
+        park(c);
+        return;
+    }
+    if (c->vcpu_active == v) {
+        enter_guest_mode(c, v);
+        return;
+    }
     vcpu_unload(c);
-    if (next->vcpu)
-        load(c, next->vcpu);
+    if (v->loaded_on)
+        smp_unload_vcpu(v->loaded_on - 1u, v);
+    load(c, v);
 }
 
 /* Make sure v's state is in its object, not in some CPU. */
@@ -93,6 +133,8 @@ static void vcpu_flush(struct vcpu *v)
         smp_stall_thread(v->tcb);
     if (this_cpu()->vcpu_active == v)
         vcpu_unload(this_cpu());
+    else if (v->loaded_on)
+        smp_unload_vcpu(v->loaded_on - 1u, v);
 }
 
 static void unbind(struct vcpu *v, struct tcb *t)
@@ -350,17 +392,28 @@ ic_err_t vcpu_invoke_inject_irq(struct invocation *inv)
     word_t virq = inv->args[0], priority = inv->args[1], group = inv->args[2], index = inv->args[3];
     if (virq > plat_vgic_max_virq() || priority > 0xff || group > 1 || index >= plat_vgic_num_lrs())
         return IC_RANGE_ERROR;
-    vcpu_flush(v);
-    if (plat_vgic_lr_in_use(v->vgic.lr[index]))
+    /* parked on this CPU (the usual case: the VMM answers an exit of its
+     * guest), the list register is written in place */
+    bool here = this_cpu()->vcpu_active == v;
+    if (!here)
+        vcpu_flush(v);
+    uint64_t old = here ? plat_vgic_read_lr((unsigned)index) : v->vgic.lr[index];
+    if (plat_vgic_lr_in_use(old))
         return IC_DELETE_FIRST;
-    v->vgic.lr[index] = plat_vgic_lr_pending((unsigned)virq, (unsigned)priority, (unsigned)group);
+    uint64_t lr = plat_vgic_lr_pending((unsigned)virq, (unsigned)priority, (unsigned)group);
+    if (here)
+        plat_vgic_write_lr((unsigned)index, lr);
+    else
+        v->vgic.lr[index] = lr;
     return IC_OK;
 }
 
 ic_err_t vcpu_invoke_ack_vtimer(struct invocation *inv)
 {
     struct vcpu *v = (struct vcpu *)(uintptr_t)inv->slot->cap.obj;
-    vcpu_flush(v);
+    /* read when the guest next enters guest mode */
+    if (v->tcb)
+        smp_stall_thread(v->tcb);
     v->vtimer_masked = false;
     return IC_OK;
 }

@@ -179,7 +179,6 @@ void plat_vgic_save(struct vgic_state *s)
     s->apr0 = mmio_read32(GICH_APR);
     for (unsigned i = 0; i < n; i++)
         s->lr[i] = mmio_read32(GICH_LR(i));
-    mmio_write32(GICH_HCR, 0);
 }
 
 void plat_vgic_restore(const struct vgic_state *s)
@@ -189,7 +188,16 @@ void plat_vgic_restore(const struct vgic_state *s)
     mmio_write32(GICH_APR, (uint32_t)s->apr0);
     for (unsigned i = 0; i < n; i++)
         mmio_write32(GICH_LR(i), (uint32_t)s->lr[i]);
-    mmio_write32(GICH_HCR, (uint32_t)s->hcr | GICH_HCR_EN);
+}
+
+void plat_vgic_enable(uint64_t hcr)
+{
+    mmio_write32(GICH_HCR, (uint32_t)hcr | GICH_HCR_EN);
+}
+
+void plat_vgic_disable(void)
+{
+    mmio_write32(GICH_HCR, 0);
 }
 
 uint32_t plat_vgic_eoi_lrs(void)
@@ -199,5 +207,15 @@ uint32_t plat_vgic_eoi_lrs(void)
 
 void plat_vgic_clear_lr(unsigned i)
 {
-    mmio_write32(GICH_LR(i), 0);
+    plat_vgic_write_lr(i, 0);
+}
+
+uint64_t plat_vgic_read_lr(unsigned i)
+{
+    return mmio_read32(GICH_LR(i));
+}
+
+void plat_vgic_write_lr(unsigned i, uint64_t lr)
+{
+    mmio_write32(GICH_LR(i), (uint32_t)lr);
 }

@@ -260,8 +260,6 @@ void plat_vgic_save(struct vgic_state *s)
     s->apr1 = gicv3_sysreg_read(ich_ap1r0_el2);
     for (unsigned i = 0; i < n; i++)
         s->lr[i] = gicv3_lr_read(i);
-    gicv3_sysreg_write(ich_hcr_el2, 0);
-    gicv3_isb();
 }
 
 void plat_vgic_restore(const struct vgic_state *s)
@@ -272,7 +270,17 @@ void plat_vgic_restore(const struct vgic_state *s)
     gicv3_sysreg_write(ich_ap1r0_el2, s->apr1);
     for (unsigned i = 0; i < n; i++)
         gicv3_lr_write(i, s->lr[i]);
-    gicv3_sysreg_write(ich_hcr_el2, s->hcr | ICH_HCR_EN);
+}
+
+void plat_vgic_enable(uint64_t hcr)
+{
+    gicv3_sysreg_write(ich_hcr_el2, hcr | ICH_HCR_EN);
+    gicv3_isb();
+}
+
+void plat_vgic_disable(void)
+{
+    gicv3_sysreg_write(ich_hcr_el2, 0);
     gicv3_isb();
 }
 
@@ -283,6 +291,16 @@ uint32_t plat_vgic_eoi_lrs(void)
 
 void plat_vgic_clear_lr(unsigned i)
 {
-    gicv3_lr_write(i, 0);
+    plat_vgic_write_lr(i, 0);
+}
+
+uint64_t plat_vgic_read_lr(unsigned i)
+{
+    return gicv3_lr_read(i);
+}
+
+void plat_vgic_write_lr(unsigned i, uint64_t lr)
+{
+    gicv3_lr_write(i, lr);
     gicv3_isb();
 }
