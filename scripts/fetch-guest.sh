@@ -47,11 +47,11 @@ fi
 # The current kernel package: what the metapackage linux-image-arm64 depends on.
 kernel_package() {
     apt-cache depends linux-image-arm64:arm64 2>/dev/null |
-        sed -n 's/^ *Depends: \(linux-image-6\.[0-9.]*-[0-9]*-arm64\)\(:arm64\)\{0,1\}$/\1/p' | head -n 1
+        sed -n 's/^ *Depends: \(linux-image-6\.[0-9.]*-[0-9]*-arm64\)\(:arm64\)\{0,1\}$/\1/p' | head -n 1 || true
 }
 have_candidate() {   # true when apt has a candidate version of package $1
     local c
-    c=$(apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { print $2 }')
+    c=$(apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ { print $2 }' || true)
     [[ -n $c && $c != "(none)" ]]
 }
 kpkg=$(kernel_package)
