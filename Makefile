@@ -1,8 +1,9 @@
 # IceCap in C: the top-level build.
 #
 #   make run-minimal   boot the kernel with the greeting root task
-#   make test          every test: host unit tests, then the kernel suite on
-#                      QEMU with GICv3 and with GICv2
+#   make test          every test: host unit tests (kernel logic, VMM library),
+#                      the kernel suite on QEMU with GICv3 and with GICv2, the
+#                      minimal demo, and the guest Linux booted directly
 #   make bench         microbenchmarks under QEMU -icount shift=0
 #   make tcb-size      lines of C and assembly in the kernel
 #
@@ -121,8 +122,24 @@ $(HOST_BUILD)/test_%: tests/host/test_%.c tests/host/harness.c tests/host/kernel
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) $< tests/host/harness.c tests/host/kernel_stubs.c $(HOST_KERNEL_SRCS) -o $@
 
-test-host: setup $(HOST_TESTS)
-	@tools/run-host-tests.sh $(HOST_TESTS)
+# The VMM library's pure modules (user/vmm), tested on the build machine too.
+VMM_SRCS := $(wildcard user/vmm/*.c)
+VMM_HOST_TESTS := $(patsubst tests/host/vmm/test_%.c,$(HOST_BUILD)/vmm/test_%,$(wildcard tests/host/vmm/test_*.c))
+# ...and compiled for the target, to keep them freestanding.
+VMM_TARGET_OBJS := $(patsubst user/vmm/%.c,$(BUILD)/vmm-check/%.o,$(VMM_SRCS))
+
+$(HOST_BUILD)/vmm/test_%: tests/host/vmm/test_%.c tests/host/harness.c tests/host/harness.h $(VMM_SRCS) \
+		$(wildcard user/vmm/include/vmm/*.h)
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -Iuser/vmm/include $< tests/host/harness.c $(VMM_SRCS) -o $@
+
+$(BUILD)/vmm-check/%.o: user/vmm/%.c $(wildcard user/vmm/include/vmm/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (target)"
+	@$(CC) $(TARGET_CFLAGS) -Iuser/vmm/include -c $< -o $@
+
+test-host: setup $(HOST_TESTS) $(VMM_HOST_TESTS) $(VMM_TARGET_OBJS)
+	@tools/run-host-tests.sh $(HOST_TESTS) $(VMM_HOST_TESTS)
 
 test-kernel: setup $(BUILD)/kernel-test-root.elf
 	@tools/run-suite.sh --timeout 300 --name "kernel suite (GICv$(GIC))" -- \
@@ -136,6 +153,7 @@ test: setup
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel GIC=3
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel GIC=2
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory run-minimal-check
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-guest-direct
 	@$(MAKE) --no-print-directory tcb-size
 	@echo "all tests:"
 	@awk '{ p += $$1; f += $$2; n = $$0; sub(/^[0-9]+ [0-9]+ /, "", n); print "  " n ": " $$1 " passed, " $$2 " failed" } \

@@ -62,7 +62,7 @@ declare -A state=()   # visiting | done
 order=()
 copy_module() {
     local name=$1 src dst deps dep
-    [[ ${state[$name]-} == done ]] && return
+    [[ ${state[$name]-} == "done" ]] && return
     [[ ${state[$name]-} == visiting ]] && die "module dependency cycle at $name"
     state[$name]=visiting
     src=${path_of[$name]-}
@@ -82,7 +82,7 @@ copy_module() {
     for dep in ${deps//,/ }; do
         copy_module "${dep//-/_}"
     done
-    state[$name]=done
+    state[$name]="done"
     order+=("$name.ko")
 }
 for m in "${wanted[@]}"; do

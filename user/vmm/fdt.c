@@ -106,7 +106,7 @@ int fdt_begin_node(struct fdt_writer *w, const char *name)
     /* the root is nameless, every other node has a name */
     if ((w->depth == 0) != (len == 0))
         return fail(w, FDT_ERR_BADARG);
-    size_t need = (w->struct_off ? 0 : 16) + 4 + ALIGN4(len + 1);
+    size_t need = (w->struct_off ? 0u : 16u) + 4 + ALIGN4(len + 1);
     if (need < len || room(w) < need)
         return fail(w, FDT_ERR_NOSPACE);
     if (!w->struct_off) {

@@ -5,7 +5,7 @@
  * moves interrupts from this model into list registers (vcpu_inject_irq)
  * and back out when the guest ends them (the maintenance exit).
  *
- * Per-VM state, no allocation: the caller owns a struct vgic (about 5 KiB).
+ * Per-VM state, no allocation: the caller owns a struct vgic (about 8 KiB).
  *
  * Typical VMM use:
  *   vgic_init(&vg, 3, nr_vcpus, 256);
@@ -17,10 +17,11 @@
  *                                          at its EOI: set_level(false) and
  *                                          vcpu_ack_vtimer (it fires again if
  *                                          still due)
- *   then for each vCPU in vgic_take_kicks(), while it has a free LR:
- *       vgic_next_to_inject -> vcpu_inject_irq(irq, prio, vgic_irq_group(..))
+ *   then for each vCPU in vgic_take_kicks(), while it has a free list
+ *   register (the VMM remembers which LR holds which INTID):
+ *       vgic_next_to_inject -> vcpu_inject_irq(irq, prio, vgic_irq_group(..), lr)
  *                           -> vgic_injected
- *   maintenance exit for an LR holding irq -> vgic_eoi
+ *   maintenance exit, bit i set -> vgic_eoi(INTID that LR i held)
  *
  * Every value from the guest (offset, size, register bits, INTID, target
  * list) is range-checked; nothing a guest does can make these functions
