@@ -324,6 +324,9 @@ TEST(vcpu_guest_state_does_not_leak_to_native_threads)
     CHECK_OK(ic_vcpu_write_register(g.vcpu, IC_VCPU_TPIDRRO_EL0, 0x5ec7e7));
     CHECK_OK(ic_vcpu_write_register(g.vcpu, IC_VCPU_CNTVOFF_EL2, 1ull << 40));
     CHECK_OK(ic_vcpu_write_register(g.vcpu, IC_VCPU_CNTKCTL_EL1, 0));
+    /* single step with debug exceptions on: would stop the root if it
+     * leaked (the root runs on this CPU right after the guest) */
+    CHECK_OK(ic_vcpu_write_register(g.vcpu, IC_VCPU_MDSCR_EL1, 1 | (1u << 13) | (1u << 15)));
     CHECK_OK(ic_tcb_resume(g.tcb));
     CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
     uint64_t ro, vct, pct;

@@ -31,6 +31,10 @@ void arch_mmu_build_tables(void)
 
 extern char arch_vectors[];
 
+#define MDCR_TDA (1ull << 9)
+#define MDCR_TDOSA (1ull << 10)
+#define MDCR_TDRA (1ull << 11)
+
 void arch_cpu_init(unsigned cpu)
 {
     struct cpu *c = &cpus[cpu];
@@ -46,7 +50,10 @@ void arch_cpu_init(unsigned cpu)
     SYSREG_WRITE(cntkctl_el1, 0x3ull);      /* EL0 may read both counters (not the timers) */
     SYSREG_WRITE(cntvoff_el2, 0);
     /* Cycle counter for benchmarks: readable at EL0, counting at EL2 too. */
-    SYSREG_WRITE(mdcr_el2, SYSREG_READ(pmcr_el0) >> 11 & 0x1f);
+    /* guests may not program debug registers (breakpoints, watchpoints,
+     * single step): their accesses trap to EL2 (TDA, TDOSA, TDRA) and
+     * reach the VMM as system register exits */
+    SYSREG_WRITE(mdcr_el2, (SYSREG_READ(pmcr_el0) >> 11 & 0x1f) | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA);
     SYSREG_WRITE(pmccfiltr_el0, 1ull << 27);
     SYSREG_WRITE(pmcr_el0, SYSREG_READ(pmcr_el0) | 1ull);
     SYSREG_WRITE(pmcntenset_el0, 1ull << 31);

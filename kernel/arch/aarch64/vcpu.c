@@ -10,8 +10,8 @@
 #include "util.h"
 
 /* The EL1 (and per-VCPU EL2) registers a guest owns. The second list is
- * what native threads at EL0 could see: a parked VCPU (below) saves those
- * and puts native values in their place. */
+ * what native threads at EL0 could see or be affected by: a parked VCPU
+ * (below) saves those and puts native values in their place. */
 #define VCPU_SYSREGS(X)                                                                            \
     X(IC_VCPU_SCTLR_EL1, sctlr_el1) X(IC_VCPU_TTBR0_EL1, ttbr0_el1) X(IC_VCPU_TTBR1_EL1, ttbr1_el1) \
     X(IC_VCPU_TCR_EL1, tcr_el1) X(IC_VCPU_MAIR_EL1, mair_el1) X(IC_VCPU_AMAIR_EL1, amair_el1)       \
@@ -19,12 +19,13 @@
     X(IC_VCPU_VBAR_EL1, vbar_el1) X(IC_VCPU_ELR_EL1, elr_el1) X(IC_VCPU_SPSR_EL1, spsr_el1)         \
     X(IC_VCPU_SP_EL1, sp_el1) X(IC_VCPU_ESR_EL1, esr_el1) X(IC_VCPU_FAR_EL1, far_el1)               \
     X(IC_VCPU_AFSR0_EL1, afsr0_el1) X(IC_VCPU_AFSR1_EL1, afsr1_el1) X(IC_VCPU_PAR_EL1, par_el1)     \
-    X(IC_VCPU_TPIDR_EL1, tpidr_el1) X(IC_VCPU_MDSCR_EL1, mdscr_el1)                                 \
+    X(IC_VCPU_TPIDR_EL1, tpidr_el1)                                                                 \
     X(IC_VCPU_CNTV_CVAL_EL0, cntv_cval_el0) X(IC_VCPU_VMPIDR_EL2, vmpidr_el2) X(IC_VCPU_FPCR, fpcr)  \
     X(IC_VCPU_FPSR, fpsr)
 #define VCPU_EL0_VISIBLE_REGS(X)                                                                   \
     X(IC_VCPU_CNTV_CTL_EL0, cntv_ctl_el0) X(IC_VCPU_TPIDRRO_EL0, tpidrro_el0)                       \
-    X(IC_VCPU_CNTVOFF_EL2, cntvoff_el2) X(IC_VCPU_CNTKCTL_EL1, cntkctl_el1)
+    X(IC_VCPU_CNTVOFF_EL2, cntvoff_el2) X(IC_VCPU_CNTKCTL_EL1, cntkctl_el1)                         \
+    X(IC_VCPU_MDSCR_EL1, mdscr_el1)
 
 #define MPIDR_RES1 (1ull << 31)
 #define NATIVE_CNTKCTL 0x3ull /* EL0 may read both counters, as arch.c sets */
@@ -71,6 +72,7 @@ static void park(struct cpu *c)
     SYSREG_WRITE(tpidrro_el0, 0);
     SYSREG_WRITE(cntvoff_el2, 0);
     SYSREG_WRITE(cntkctl_el1, NATIVE_CNTKCTL);
+    SYSREG_WRITE(mdscr_el1, 0); /* no single-stepping or debug exceptions for native threads */
     plat_vgic_disable();
     SYSREG_WRITE(hcr_el2, HCR_NATIVE);
     SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
