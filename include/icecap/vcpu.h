@@ -30,7 +30,8 @@ enum ic_vcpu_exit {
     IC_FAULT_VCPU_DATA_ABORT = 8, /* a guest access to unmapped guest-physical memory */
     IC_FAULT_VCPU_HVC = 9,
     IC_FAULT_VCPU_SMC = 10,
-    IC_FAULT_VCPU_WFI = 11,       /* WFI or WFE: the guest has nothing to do */
+    IC_FAULT_VCPU_WFI = 11,       /* reserved: WFI and WFE are not trapped (the guest
+                                     waits on its CPU for an interrupt) */
     IC_FAULT_VCPU_SYSREG = 12,    /* a trapped system register access */
     IC_FAULT_VCPU_VTIMER = 13,    /* the guest's virtual timer fired */
     IC_FAULT_VCPU_UNKNOWN = 14,   /* any other exception from the guest */
@@ -48,7 +49,7 @@ enum { IC_VCPU_CALL_X0 = 0, IC_VCPU_CALL_IMM = 8, IC_VCPU_CALL_PC, IC_VCPU_CALL_
 /* IC_FAULT_VCPU_SYSREG: ESR (its ISS names the register, Rt and direction)
  * and, for a write, the value */
 enum { IC_VCPU_SYSREG_PC, IC_VCPU_SYSREG_ESR, IC_VCPU_SYSREG_VALUE, IC_VCPU_SYSREG_LENGTH };
-/* IC_FAULT_VCPU_WFI, _VTIMER and _UNKNOWN: pc and ESR */
+/* IC_FAULT_VCPU_VTIMER and _UNKNOWN: pc and ESR */
 enum { IC_VCPU_EXIT_PC, IC_VCPU_EXIT_ESR, IC_VCPU_EXIT_LENGTH };
 /* IC_FAULT_VCPU_VGIC_MAINTENANCE: pc and the list registers (bit i for list
  * register i) whose interrupt the guest has ended; they are free again.

@@ -101,16 +101,18 @@ NORETURN void trap_kernel(uint64_t kind);
 #define HCR_RW (1ull << 31)
 #define HCR_NATIVE (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_DC | HCR_TSC | HCR_TGE | HCR_RW)
 /* HCR_EL2 for a virtual CPU: its own EL1 with stage 2; physical interrupts,
- * WFI/WFE, SMC, ACTLR and implementation-defined registers trap to EL2; TLB
- * and cache maintenance broadcast to the inner shareable domain. */
+ * SMC, ACTLR and implementation-defined registers trap to EL2; TLB and cache
+ * maintenance broadcast to the inner shareable domain. WFI and WFE are not
+ * trapped: an idle guest waits on its CPU until an interrupt comes to EL2
+ * (its timer, a virtual interrupt, the scheduler's tick), so it needs no
+ * timer service in its VMM; it keeps threads of lower priority on that CPU
+ * waiting, as any runnable thread does. */
 #define HCR_FB (1ull << 9)
 #define HCR_BSU_INNER (1ull << 10)
-#define HCR_TWI (1ull << 13)
-#define HCR_TWE (1ull << 14)
 #define HCR_TIDCP (1ull << 20)
 #define HCR_TACR (1ull << 21)
-#define HCR_VCPU (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_INNER | HCR_TWI | HCR_TWE | \
-                  HCR_TSC | HCR_TIDCP | HCR_TACR | HCR_RW)
+#define HCR_VCPU (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_INNER | HCR_TSC | HCR_TIDCP | \
+                  HCR_TACR | HCR_RW)
 /* CPTR_EL2: FP/SIMD traps for native threads (their FP state is not kept) */
 #define CPTR_EL2_FP_TRAPPED (0x33ffull | (1ull << 10))
 #define CPTR_EL2_FP_ALLOWED 0x33ffull

@@ -183,7 +183,6 @@ word_t vcpu_spsr_write(struct tcb *t, word_t old, word_t v)
 /* ------------------------------------------------------------ exits */
 
 #define ESR_EC(esr) ((esr) >> 26)
-#define EC_WFX 0x01
 #define EC_HVC64 0x16
 #define EC_SMC64 0x17
 #define EC_SYSREG 0x18
@@ -234,7 +233,7 @@ void vcpu_handle_exit(struct tcb *t, uint64_t esr)
     default:
         msg[IC_VCPU_EXIT_PC] = t->ctx.pc;
         msg[IC_VCPU_EXIT_ESR] = esr;
-        fault_raise(t, ESR_EC(esr) == EC_WFX ? IC_FAULT_VCPU_WFI : IC_FAULT_VCPU_UNKNOWN, msg, IC_VCPU_EXIT_LENGTH);
+        fault_raise(t, IC_FAULT_VCPU_UNKNOWN, msg, IC_VCPU_EXIT_LENGTH);
         return;
     }
 }
@@ -286,9 +285,6 @@ bool vcpu_emulated_reply(struct tcb *guest, word_t fault, struct tcb *vmm)
             guest->ctx.x[i] = ipc_get_mr(vmm, buf, i);
         if (fault == IC_FAULT_VCPU_SMC)
             guest->ctx.pc += 4; /* a trapped SMC returns to itself; HVC to the next */
-        return true;
-    case IC_FAULT_VCPU_WFI:
-        guest->ctx.pc += 4;
         return true;
     case IC_FAULT_VCPU_VTIMER:
     case IC_FAULT_VCPU_VGIC_MAINTENANCE:
