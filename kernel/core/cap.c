@@ -128,6 +128,7 @@ ic_err_t cap_derive(const struct cte *src, struct cap *out)
     case CAP_IRQ_CONTROL:
     case CAP_ZOMBIE:
     case CAP_UNTYPED:
+    case CAP_REPLY:
         return IC_ILLEGAL_OPERATION;
     case CAP_FRAME:
         c.vmid = 0; c.a = 0; c.b = 0;

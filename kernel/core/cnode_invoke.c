@@ -64,6 +64,8 @@ ic_err_t cnode_invoke_move(struct invocation *inv)
     if (src->cap.type == CAP_ZOMBIE)
         return IC_ILLEGAL_OPERATION;
     cap_move(dest, src, src->cap);
+    if (dest->cap.type == CAP_REPLY)
+        cap_tcb(&dest->cap)->reply_slot = dest;
     return IC_OK;
 }
 
@@ -103,4 +105,27 @@ ic_err_t cnode_invoke_revoke(struct invocation *inv)
     if (err)
         return err;
     return cte_revoke(slot);
+}
+
+/* Keep the reply to the caller we are serving in a capability, so that we
+ * can take other calls before answering this one (with a Send on it). */
+ic_err_t cnode_invoke_save_caller(struct invocation *inv)
+{
+    struct cte *slot;
+    struct tcb *caller = inv->thread->caller;
+    ic_err_t err = cnode_lookup_slot_exact(&inv->slot->cap, inv->args[0], (unsigned)inv->args[1], &slot);
+    if (err)
+        return err;
+    if (!cte_is_empty(slot))
+        return IC_DELETE_FIRST;
+    if (!caller)
+        return IC_ILLEGAL_OPERATION;
+    inv->thread->caller = NULL;
+    caller->callee = NULL;
+    struct cap c = cap_null();
+    c.type = CAP_REPLY;
+    c.obj = (word_t)(uintptr_t)caller;
+    cap_insert_new(slot, c, NULL);
+    caller->reply_slot = slot;
+    return IC_OK;
 }

@@ -58,6 +58,10 @@ static void finalise_leaf(struct cap *c, bool final)
         if (final)
             vcpu_finalise((struct vcpu *)(uintptr_t)c->obj);
         break;
+    case CAP_REPLY:
+        /* the caller keeps waiting, with nobody able to answer */
+        cap_tcb(c)->reply_slot = NULL;
+        break;
     default:
         break;
     }

@@ -14,7 +14,6 @@ static const char *const fault_names[] = {
     [IC_FAULT_VCPU_DATA_ABORT] = "guest abort",
     [IC_FAULT_VCPU_HVC] = "guest hvc",
     [IC_FAULT_VCPU_SMC] = "guest smc",
-    [IC_FAULT_VCPU_WFI] = "guest wfi",
     [IC_FAULT_VCPU_SYSREG] = "guest system register",
     [IC_FAULT_VCPU_VTIMER] = "guest timer",
     [IC_FAULT_VCPU_UNKNOWN] = "guest exception",

@@ -171,13 +171,9 @@ void endpoint_recv(struct tcb *receiver, struct endpoint *ep, bool blocking)
 
 /* Answer the thread that called us. A faulted thread resumes if the reply's
  * label is 0 and stays stopped otherwise. */
-void ipc_reply(struct tcb *replier)
+/* Deliver the replier's message as the reply the caller waits for. */
+static void reply_to(struct tcb *replier, struct tcb *caller)
 {
-    struct tcb *caller = replier->caller;
-    if (!caller)
-        return;
-    replier->caller = NULL;
-    caller->callee = NULL;
     if (caller->pending_fault) {
         word_t fault = caller->pending_fault, label = ic_msginfo_label(replier->ctx.x[1]);
         caller->pending_fault = 0;
@@ -192,6 +188,34 @@ void ipc_reply(struct tcb *replier)
     replier->ctx.x[1] &= ~(ic_word_t)(0x7u << IC_MSGINFO_CAPS_SHIFT);
     transfer_message(replier, caller, 0, false, NULL);
     sched_make_runnable(caller);
+}
+
+void ipc_reply(struct tcb *replier)
+{
+    struct tcb *caller = replier->caller;
+    if (!caller)
+        return;
+    replier->caller = NULL;
+    caller->callee = NULL;
+    reply_to(replier, caller);
+}
+
+/* A send on a saved reply capability: it is used up. */
+void ipc_reply_with_cap(struct tcb *replier, struct cte *slot)
+{
+    struct tcb *caller = cap_tcb(&slot->cap);
+    cap_remove(slot);
+    caller->reply_slot = NULL;
+    reply_to(replier, caller);
+}
+
+/* The reply capability of a caller that stops waiting disappears with it. */
+static void drop_saved_reply(struct tcb *t)
+{
+    if (t->reply_slot) {
+        cap_remove(t->reply_slot);
+        t->reply_slot = NULL;
+    }
 }
 
 /* Take a thread out of whatever IPC it waits in. */
@@ -213,6 +237,7 @@ void ipc_cancel(struct tcb *t)
         if (t->callee && t->callee->caller == t)
             t->callee->caller = NULL;
         t->callee = NULL;
+        drop_saved_reply(t);
         break;
     default:
         break;

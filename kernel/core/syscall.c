@@ -29,6 +29,9 @@ static void do_send(struct tcb *t, struct cte *slot, bool blocking, bool is_call
             return set_error(t, IC_INVALID_CAPABILITY);
         notification_signal(cap_ntfn(c), c->a);
         return;
+    case CAP_REPLY:
+        ipc_reply_with_cap(t, slot); /* Send or Call: the reply goes out, nothing comes back */
+        return;
     case CAP_NULL:
     case CAP_ZOMBIE:
         return set_error(t, IC_INVALID_CAPABILITY);

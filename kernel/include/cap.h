@@ -30,6 +30,7 @@ enum cap_type {
     CAP_IRQ_HANDLER,
     CAP_ZOMBIE,
     CAP_VCPU,
+    CAP_REPLY,
     CAP_TYPE_COUNT
 };
 
@@ -42,6 +43,8 @@ enum cap_type {
  *   VSPACE:       obj=root table, vmid, a=VTTBR value (root | vmid << 48)
  *   IRQ_HANDLER:  irq
  *   VCPU:         obj
+ *   REPLY:        obj=the caller waiting for the reply; one of a kind: never
+ *                 copied, gone once used, and its caller's reply_slot names it
  *   ZOMBIE:       obj, zombie_type (CAP_TCB or CAP_CNODE), a=slots left, b=parent zombie slot */
 struct cap {
     uint8_t type;

@@ -23,6 +23,7 @@ void endpoint_send(struct tcb *sender, struct endpoint *ep, word_t badge, bool c
                    bool blocking);
 void endpoint_recv(struct tcb *receiver, struct endpoint *ep, bool blocking);
 void ipc_reply(struct tcb *replier);
+void ipc_reply_with_cap(struct tcb *replier, struct cte *slot);
 void ipc_cancel(struct tcb *t);
 void endpoint_cancel_all(struct endpoint *ep);
 

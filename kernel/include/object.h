@@ -66,6 +66,7 @@ struct tcb {
     word_t fault_msg[12];                /* fault message while blocked sending it */
     uint8_t fault_len;
     struct vcpu *vcpu;                  /* runs at EL1 as this virtual CPU, if set */
+    struct cte *reply_slot;             /* the saved reply capability to us, if any */
 };
 _Static_assert(sizeof(struct tcb) <= (1u << IC_TCB_SIZE_BITS), "TCB fits its object");
 

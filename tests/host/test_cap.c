@@ -323,7 +323,8 @@ TEST(derive_refuses_uncopyable_caps)
     struct cte s = { 0 };
     struct cap out = mk(CAP_TCB, 0x1234, 0), zombie = mk(CAP_ZOMBIE, UT_BASE, 3);
     zombie.zombie_type = CAP_TCB;
-    const struct cap refused[] = { cap_null(), untyped(UT_BASE, UT_BITS), mk(CAP_IRQ_CONTROL, 0, 0), zombie };
+    const struct cap refused[] = { cap_null(), untyped(UT_BASE, UT_BITS), mk(CAP_IRQ_CONTROL, 0, 0), zombie,
+                                   mk(CAP_REPLY, 0x5000, 0), mk(CAP_PAGE_TABLE, 0x6000, 0) };
     for (unsigned i = 0; i < ARRAY_SIZE(refused); i++) {
         s.cap = refused[i];
         CHECK_EQ(cap_derive(&s, &out), IC_ILLEGAL_OPERATION);

@@ -842,3 +842,69 @@ TEST(ipc_fast_path_copies_only_length_words)
         CHECK(r[1] != 0xfeed);
     }
 }
+
+/* ------------------------------------------------------------ saved replies */
+
+TEST(ipc_saved_reply_answers_an_earlier_caller)
+{
+    reset_shared();
+    ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0), saved = alloc_slot();
+    CHECK(ep && saved);
+    /* nothing to save before a Call was received */
+    CHECK_EQ(ic_cnode_save_caller(ROOT_CNODE, saved, ROOT_DEPTH), IC_ILLEGAL_OPERATION);
+    struct thread a, b;
+    CHECK(thread_start(&a, call_record, ep, 1, 100, 0));
+    CHECK(thread_start(&b, call_record, ep, 2, 90, 0));
+    CHECK(let_threads_run());
+    CHECK_EQ(ic_msginfo_label(ic_recv(ep, NULL)), 1);
+    CHECK_OK(ic_cnode_save_caller(ROOT_CNODE, saved, ROOT_DEPTH));
+    CHECK_EQ(ic_cnode_save_caller(ROOT_CNODE, saved, ROOT_DEPTH), IC_DELETE_FIRST);
+    /* take b's call and answer it first */
+    CHECK_EQ(ic_msginfo_label(ic_recv(ep, NULL)), 2);
+    ic_reply(ic_msginfo_new(0x22, 0, 0, 0));
+    CHECK(let_threads_run());
+    CHECK_EQ(r[22], 0x22);
+    CHECK_EQ(r[21], 0);
+    /* a reply capability cannot be copied, and is used up by the answer */
+    ic_cptr_t copy = alloc_slot();
+    CHECK_EQ(ic_cnode_copy(ROOT_CNODE, copy, ROOT_DEPTH, saved, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE),
+             IC_ILLEGAL_OPERATION);
+    ic_send(saved, ic_msginfo_new(0x11, 0, 0, 0));
+    CHECK(let_threads_run());
+    CHECK_EQ(r[21], 0x11);
+    CHECK(slot_is_empty(saved));
+}
+
+TEST(ipc_saved_reply_disappears_with_its_caller)
+{
+    reset_shared();
+    ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0), saved = alloc_slot(), moved = alloc_slot();
+    CHECK(ep && saved && moved);
+    struct thread a;
+    CHECK(thread_start(&a, call_record, ep, 1, 100, 0));
+    CHECK_EQ(ic_msginfo_label(ic_recv(ep, NULL)), 1);
+    CHECK_OK(ic_cnode_save_caller(ROOT_CNODE, saved, ROOT_DEPTH));
+    /* it can move, and still answers from its new slot... */
+    CHECK_OK(ic_cnode_move(ROOT_CNODE, moved, ROOT_DEPTH, saved, ROOT_DEPTH, ROOT_CNODE));
+    /* ...until its caller stops waiting */
+    CHECK_OK(ic_tcb_suspend(a.tcb));
+    CHECK(slot_is_empty(moved));
+    CHECK_EQ(syscall_x0(IC_SYS_CALL, moved, ic_msginfo_new(0, 0, 0, 0)), IC_INVALID_CAPABILITY);
+}
+
+TEST(ipc_deleting_a_saved_reply_leaves_the_caller_waiting)
+{
+    reset_shared();
+    ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0), saved = alloc_slot();
+    CHECK(ep && saved);
+    struct thread a;
+    CHECK(thread_start(&a, call_record, ep, 1, 100, 0));
+    CHECK_EQ(ic_msginfo_label(ic_recv(ep, NULL)), 1);
+    CHECK_OK(ic_cnode_save_caller(ROOT_CNODE, saved, ROOT_DEPTH));
+    CHECK_OK(ic_cnode_delete(ROOT_CNODE, saved, ROOT_DEPTH));
+    ic_reply(ic_msginfo_new(0x11, 0, 0, 0)); /* nobody: the reply was saved away */
+    CHECK(let_threads_run());
+    CHECK_EQ(r[21], 0);
+    /* the caller can still be stopped and destroyed cleanly */
+    CHECK_OK(ic_tcb_suspend(a.tcb));
+}

@@ -372,3 +372,21 @@ TEST(vcpu_on_another_cpu_is_saved_when_the_vmm_asks)
     CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0 + 2), 0x1111); /* its own d5, kept */
     CHECK(spin_count > 0);
 }
+
+TEST(vcpu_exit_answered_through_a_saved_reply)
+{
+    /* a VMM serving several guests keeps one exit's reply while it takes
+     * another; here one guest, answered late through the saved reply */
+    ic_cptr_t vs = guest_vspace(), saved = alloc_slot();
+    CHECK(vs && saved);
+    struct guest g;
+    CHECK(guest_create(&g, vs, guest_exits, 0));
+    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_OK(ic_cnode_save_caller(ROOT_CNODE, saved, ROOT_DEPTH));
+    ic_set_mr(0, 0x99);
+    ic_send(saved, ic_msginfo_new(IC_VCPU_REPLY_EMULATED, 0, 0, 1));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 1);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0x99);
+}
