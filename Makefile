@@ -35,7 +35,7 @@ TARGET_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdli
                  -fno-stack-protector -fno-pic -fno-pie -mgeneral-regs-only -mno-outline-atomics \
                  -fno-omit-frame-pointer -Iinclude -I$(GEN)
 KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ikernel/include -Ikernel/plat/$(PLAT) -DGIC_VERSION=$(GIC)
-USER_CFLAGS := $(TARGET_CFLAGS) -Iuser/lib/include
+USER_CFLAGS := $(TARGET_CFLAGS) -Iuser/lib/include -Iuser/vmm/include
 LDFLAGS_TARGET := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
 .PHONY: all setup run run-minimal run-minimal-check test test-host test-kernel bench tcb-size clean
@@ -203,3 +203,30 @@ run-guest-direct: guest
 
 test-guest-direct: guest
 	@expect tools/guest/test-direct.exp $(HOST_KERNEL) $(HOST_INITRD) $(QEMU)
+
+# ---------------------------------------------------------------- the host VM under IceCap
+# The host VMM (user/host-vmm) carries the guest's kernel and initramfs in
+# its image and runs them as the host VM.
+HOST_VMM_OBJS := $(patsubst %,$(BUILD)/%.o,$(wildcard user/host-vmm/*.c) $(wildcard user/vmm/*.c)) \
+                 $(BUILD)/user/host-vmm/images.o
+
+$(BUILD)/user/host-vmm/images.o: user/host-vmm/images.S $(HOST_KERNEL) $(HOST_INITRD)
+	@mkdir -p $(dir $@)
+	@$(CC) -c -DHOST_KERNEL_PATH='"$(HOST_KERNEL)"' -DHOST_INITRD_PATH='"$(HOST_INITRD)"' $< -o $@
+
+$(BUILD)/user/host-vmm.elf: $(HOST_VMM_OBJS) $(BUILD)/user/libicecap.a user/lib/user.ld
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_TARGET) -T user/lib/user.ld $(HOST_VMM_OBJS) $(BUILD)/user/libicecap.a -o $@ -lgcc
+
+$(HOST_KERNEL) $(HOST_INITRD):
+	@$(MAKE) --no-print-directory guest
+
+# Guests do not get SVE, SME or pointer authentication yet (their state is
+# not switched), so the host VM's CPU is 'max' without them.
+HOST_VM_QEMU_FLAGS := $(subst -cpu max,-cpu max$(comma)sve=off$(comma)sme=off$(comma)pauth=off,$(QEMU_FLAGS))
+comma := ,
+
+run-host: setup $(BUILD)/kernel-host-vmm.elf
+	@echo "Booting the host VM under IceCap (Ctrl-a x quits QEMU)."
+	$(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-host-vmm.elf
+

@@ -6,7 +6,7 @@
 
 #include <icecap/types.h>
 
-#define IC_ROOT_CNODE_BITS 12
+#define IC_ROOT_CNODE_BITS 14
 
 enum ic_root_slot {
     IC_SLOT_NULL = 0,

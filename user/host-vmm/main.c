@@ -1,0 +1,361 @@
+/* The host VMM: builds the host VM from the Linux kernel and initramfs in
+ * its image and runs it, emulating what the guest's exits ask for: the GIC
+ * distributor and redistributor, a PL011 console, PSCI.
+ *
+ * This first version runs as the root task and gives the guest one vCPU and
+ * 256 MiB of RAM mapped at its own physical addresses (so that devices
+ * passed through later can use guest addresses for DMA). */
+#include <icecap/icecap.h>
+#include <icecap/vcpu.h>
+#include <vmm/fdt.h>
+#include <vmm/linux.h>
+#include <vmm/mmio.h>
+#include <vmm/psci.h>
+#include <vmm/vgic.h>
+
+#define ROOT_CNODE IC_SLOT_ROOT_CNODE
+#define ROOT_VSPACE IC_SLOT_ROOT_VSPACE
+#define ROOT_TCB IC_SLOT_ROOT_TCB
+
+#define GUEST_RAM_BITS 28
+#define GUEST_RAM_SIZE (1ull << GUEST_RAM_BITS)
+#define GUEST_GICD 0x08000000ull
+#define GUEST_GICR 0x080a0000ull
+#define GUEST_UART 0x09000000ull
+#define BOOTARGS "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1"
+#define NUM_LRS 4
+
+extern const char guest_kernel_start[], guest_kernel_end[], guest_initrd_start[], guest_initrd_end[];
+
+static ic_bootinfo_t *bi;
+static ic_cptr_t next_slot, pool;
+static struct vgic vgic;
+static struct psci_state psci;
+static unsigned lr_irq[NUM_LRS]; /* the interrupt in each list register, 0 if free */
+
+static void die(const char *what, long err)
+{
+    ic_printf("host-vmm: %s failed (%ld)\n", what, err);
+    ic_exit(1);
+}
+
+static void check(ic_err_t err, const char *what)
+{
+    if (err)
+        die(what, err);
+}
+
+static ic_cptr_t make(ic_cptr_t from, ic_word_t type, ic_word_t size_bits, ic_word_t count)
+{
+    ic_cptr_t first = next_slot;
+    check(ic_untyped_retype(from, type, size_bits, ROOT_CNODE, 64, first, count, ROOT_CNODE), "retype");
+    next_slot += count;
+    return first;
+}
+
+/* An untyped region of at least 2^bits bytes (RAM), from the boot info. */
+static ic_cptr_t find_untyped(unsigned bits, ic_word_t *paddr)
+{
+    for (ic_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
+        const ic_untyped_desc_t *d = &bi->untyped_list[i];
+        if (!d->is_device && d->size_bits >= bits) {
+            *paddr = d->paddr;
+            return bi->untyped.start + i;
+        }
+    }
+    die("finding guest memory", IC_NOT_ENOUGH_MEMORY);
+    return 0;
+}
+
+/* ------------------------------------------------------------ the device tree */
+
+static long build_dtb(void *buf, size_t size, uint64_t ram, uint64_t initrd, uint64_t initrd_end)
+{
+    struct fdt_writer w;
+    enum { GIC_PHANDLE = 1, CLOCK_PHANDLE = 2 };
+    fdt_begin(&w, buf, size);
+    fdt_begin_node(&w, "");
+    fdt_property_string(&w, "compatible", "linux,dummy-virt");
+    fdt_property_u32(&w, "#address-cells", 2);
+    fdt_property_u32(&w, "#size-cells", 2);
+    fdt_property_u32(&w, "interrupt-parent", GIC_PHANDLE);
+
+    fdt_begin_node(&w, "chosen");
+    fdt_property_string(&w, "bootargs", BOOTARGS);
+    fdt_property_string(&w, "stdout-path", "/pl011@9000000");
+    fdt_property_u64(&w, "linux,initrd-start", initrd);
+    fdt_property_u64(&w, "linux,initrd-end", initrd_end);
+    fdt_end_node(&w);
+
+    fdt_begin_node(&w, "memory@60000000");
+    fdt_property_string(&w, "device_type", "memory");
+    const uint64_t mem[] = { ram, GUEST_RAM_SIZE };
+    fdt_property_u64_array(&w, "reg", mem, 2);
+    fdt_end_node(&w);
+
+    fdt_begin_node(&w, "cpus");
+    fdt_property_u32(&w, "#address-cells", 1);
+    fdt_property_u32(&w, "#size-cells", 0);
+    fdt_begin_node(&w, "cpu@0");
+    fdt_property_string(&w, "device_type", "cpu");
+    fdt_property_string(&w, "compatible", "arm,armv8");
+    fdt_property_u32(&w, "reg", 0);
+    fdt_property_string(&w, "enable-method", "psci");
+    fdt_end_node(&w);
+    fdt_end_node(&w);
+
+    fdt_begin_node(&w, "psci");
+    const char *const psci_compat[] = { "arm,psci-1.0", "arm,psci-0.2" };
+    fdt_property_strings(&w, "compatible", psci_compat, 2);
+    fdt_property_string(&w, "method", "hvc");
+    fdt_end_node(&w);
+
+    fdt_begin_node(&w, "timer");
+    fdt_property_string(&w, "compatible", "arm,armv8-timer");
+    /* secure, non-secure, virtual, hypervisor: PPIs 13, 14, 11, 10, level */
+    const uint32_t timer_irqs[] = { 1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4 };
+    fdt_property_u32_array(&w, "interrupts", timer_irqs, 12);
+    fdt_property_empty(&w, "always-on");
+    fdt_end_node(&w);
+
+    fdt_begin_node(&w, "intc@8000000");
+    fdt_property_string(&w, "compatible", "arm,gic-v3");
+    fdt_property_u32(&w, "#interrupt-cells", 3);
+    fdt_property_empty(&w, "interrupt-controller");
+    fdt_property_u32(&w, "#address-cells", 2);
+    fdt_property_u32(&w, "#size-cells", 2);
+    fdt_property_u32(&w, "#redistributor-regions", 1);
+    const uint64_t gic_reg[] = { GUEST_GICD, VGIC_GICD_SIZE_V3, GUEST_GICR, VGIC_GICR_STRIDE };
+    fdt_property_u64_array(&w, "reg", gic_reg, 4);
+    fdt_property_u32(&w, "phandle", GIC_PHANDLE);
+    fdt_end_node(&w);
+
+    fdt_begin_node(&w, "apb-pclk");
+    fdt_property_string(&w, "compatible", "fixed-clock");
+    fdt_property_u32(&w, "#clock-cells", 0);
+    fdt_property_u32(&w, "clock-frequency", 24000000);
+    fdt_property_string(&w, "clock-output-names", "clk24mhz");
+    fdt_property_u32(&w, "phandle", CLOCK_PHANDLE);
+    fdt_end_node(&w);
+
+    fdt_begin_node(&w, "pl011@9000000");
+    const char *const uart_compat[] = { "arm,pl011", "arm,primecell" };
+    fdt_property_strings(&w, "compatible", uart_compat, 2);
+    const uint64_t uart_reg[] = { GUEST_UART, 0x1000 };
+    fdt_property_u64_array(&w, "reg", uart_reg, 2);
+    const uint32_t uart_irq[] = { 0, 1, 4 };
+    fdt_property_u32_array(&w, "interrupts", uart_irq, 3);
+    const uint32_t clocks[] = { CLOCK_PHANDLE, CLOCK_PHANDLE };
+    fdt_property_u32_array(&w, "clocks", clocks, 2);
+    const char *const clock_names[] = { "uartclk", "apb_pclk" };
+    fdt_property_strings(&w, "clock-names", clock_names, 2);
+    fdt_end_node(&w);
+
+    fdt_end_node(&w);
+    return fdt_finish(&w);
+}
+
+/* ------------------------------------------------------------ devices */
+
+/* A PL011 that only transmits: enough for the console's output. */
+static uint64_t uart_read(uint64_t off)
+{
+    static const uint8_t id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
+    if (off == 0x18)
+        return 0x90; /* FR: transmit FIFO empty, receive FIFO empty */
+    if (off >= 0xfe0 && off < 0x1000)
+        return id[(off - 0xfe0) / 4];
+    return 0;
+}
+
+static void uart_write(uint64_t off, uint64_t v)
+{
+    if (off == 0)
+        ic_debug_putchar((char)v);
+}
+
+/* Put what the virtual GIC has for the vCPU into free list registers. */
+static void inject_pending(ic_cptr_t vcpu)
+{
+    for (unsigned lr = 0; lr < NUM_LRS; lr++) {
+        unsigned irq;
+        uint8_t prio;
+        if (lr_irq[lr] || vgic_next_to_inject(&vgic, 0, &irq, &prio) != 1)
+            continue;
+        if (ic_vcpu_inject_irq(vcpu, irq, prio, vgic_irq_group(&vgic, 0, irq), lr) != IC_OK)
+            continue;
+        vgic_injected(&vgic, 0, irq);
+        lr_irq[lr] = irq;
+    }
+}
+
+/* An MMIO exit: returns the value for a read. */
+static uint64_t emulate_mmio(const struct mmio_access *a)
+{
+    uint64_t v = 0;
+    if (a->addr >= GUEST_GICD && a->addr < GUEST_GICD + VGIC_GICD_SIZE_V3) {
+        if (a->write)
+            vgic_mmio_write(&vgic, VGIC_GICD, 0, a->addr - GUEST_GICD, a->size, a->value);
+        else
+            vgic_mmio_read(&vgic, VGIC_GICD, 0, a->addr - GUEST_GICD, a->size, &v);
+    } else if (a->addr >= GUEST_GICR && a->addr < GUEST_GICR + VGIC_GICR_STRIDE) {
+        if (a->write)
+            vgic_mmio_write(&vgic, VGIC_GICR, 0, a->addr - GUEST_GICR, a->size, a->value);
+        else
+            vgic_mmio_read(&vgic, VGIC_GICR, 0, a->addr - GUEST_GICR, a->size, &v);
+    } else if (a->addr >= GUEST_UART && a->addr < GUEST_UART + 0x1000) {
+        if (a->write)
+            uart_write(a->addr - GUEST_UART, a->value);
+        else
+            v = uart_read(a->addr - GUEST_UART);
+    } else {
+        ic_printf("host-vmm: %s of unemulated address %llx ignored\n", a->write ? "write" : "read",
+                  (unsigned long long)a->addr);
+    }
+    return v;
+}
+
+static void run(ic_cptr_t vcpu, ic_cptr_t ep)
+{
+    ic_msginfo_t info = ic_recv(ep, NULL);
+    for (;;) {
+        ic_word_t label = ic_msginfo_label(info), reply = IC_VCPU_REPLY_EMULATED, len = 0;
+        switch (label) {
+        case IC_FAULT_VCPU_DATA_ABORT: {
+            uint64_t msg[IC_VCPU_ABORT_LENGTH];
+            for (unsigned i = 0; i < IC_VCPU_ABORT_LENGTH; i++)
+                msg[i] = ic_get_mr(i);
+            struct mmio_access a;
+            if (mmio_decode_exit(msg, IC_VCPU_ABORT_LENGTH, &a) != 0) {
+                ic_printf("host-vmm: guest abort at %llx (pc %llx) cannot be emulated; stopping it\n",
+                          (unsigned long long)msg[IC_VCPU_ABORT_ADDR], (unsigned long long)msg[IC_VCPU_ABORT_PC]);
+                ic_exit(1);
+            }
+            uint64_t v = emulate_mmio(&a);
+            ic_set_mr(0, v);
+            len = 1;
+            break;
+        }
+        case IC_FAULT_VCPU_HVC:
+        case IC_FAULT_VCPU_SMC: {
+            uint64_t x[4] = { ic_get_mr(0), ic_get_mr(1), ic_get_mr(2), ic_get_mr(3) };
+            struct psci_result r;
+            psci_handle(&psci, 0, x, &r);
+            if (r.action == PSCI_ACTION_SYSTEM_OFF || r.action == PSCI_ACTION_SYSTEM_RESET) {
+                ic_printf("host-vmm: the guest powered off\n");
+                ic_debug_halt();
+            }
+            for (unsigned i = 0; i < 4; i++)
+                ic_set_mr(i, r.x[i]);
+            len = 4;
+            break;
+        }
+        case IC_FAULT_VCPU_SYSREG: {
+            struct mmio_sysreg s;
+            if (mmio_decode_sysreg(ic_get_mr(IC_VCPU_SYSREG_ESR), &s) == 0 && s.write &&
+                s.id == MMIO_SYSREG_ICC_SGI1R_EL1)
+                vgic_sgi1r_write(&vgic, 0, ic_get_mr(IC_VCPU_SYSREG_VALUE));
+            ic_set_mr(0, 0); /* other trapped registers read as zero, writes are ignored */
+            len = 1;
+            break;
+        }
+        case IC_FAULT_VCPU_VTIMER:
+            vgic_set_level(&vgic, 27, 0, true);
+            break;
+        case IC_FAULT_VCPU_VGIC_MAINTENANCE: {
+            ic_word_t lrs = ic_get_mr(IC_VCPU_MAINTENANCE_LRS);
+            for (unsigned lr = 0; lr < NUM_LRS; lr++) {
+                if (!(lrs & (1u << lr)) || !lr_irq[lr])
+                    continue;
+                unsigned irq = lr_irq[lr];
+                lr_irq[lr] = 0;
+                if (irq == 27) { /* the guest has dealt with its timer: unmask it */
+                    vgic_set_level(&vgic, 27, 0, false);
+                    vgic_eoi(&vgic, 0, irq);
+                    ic_vcpu_ack_vtimer(vcpu);
+                } else {
+                    vgic_eoi(&vgic, 0, irq);
+                }
+            }
+            break;
+        }
+        default:
+            ic_printf("host-vmm: unexpected guest exit %llu (pc %llx, esr %llx); stopping it\n",
+                      (unsigned long long)label, (unsigned long long)ic_get_mr(0),
+                      (unsigned long long)ic_get_mr(1));
+            ic_exit(1);
+        }
+        inject_pending(vcpu);
+        info = ic_reply_recv(ep, ic_msginfo_new(reply, 0, 0, len), NULL);
+    }
+}
+
+int main(ic_bootinfo_t *bootinfo)
+{
+    bi = bootinfo;
+    next_slot = bi->empty.start;
+    if (bi->gic_version != 3) {
+        ic_printf("host-vmm: this VMM emulates a GICv3 only\n");
+        return 1;
+    }
+    ic_printf("host-vmm: building the host VM\n");
+    /* guest RAM: the first half of a large region, at its own addresses;
+     * the VMM's objects come from the second half */
+    ic_word_t region;
+    ic_cptr_t big = find_untyped(GUEST_RAM_BITS + 1, &region);
+    ic_cptr_t ram_ut = make(big, IC_OBJ_UNTYPED, GUEST_RAM_BITS, 1);
+    pool = make(big, IC_OBJ_UNTYPED, GUEST_RAM_BITS, 1);
+    const unsigned nframes = (unsigned)(GUEST_RAM_SIZE >> IC_LARGE_PAGE_BITS);
+    ic_cptr_t frames = make(ram_ut, IC_OBJ_FRAME_2M, 0, nframes);
+    ic_cptr_t vspace = make(pool, IC_OBJ_VSPACE, 0, 1);
+    check(ic_page_table_map(make(pool, IC_OBJ_PAGE_TABLE, 0, 1), region, vspace), "guest page table");
+    check(ic_page_table_map(make(pool, IC_OBJ_PAGE_TABLE, 0, 1), region, ROOT_VSPACE), "vmm page table");
+    for (unsigned i = 0; i < nframes; i++) {
+        ic_word_t ipa = region + ((ic_word_t)i << IC_LARGE_PAGE_BITS);
+        ic_cptr_t copy = next_slot++;
+        check(ic_frame_map(frames + i, ipa, IC_RIGHTS_ALL, IC_ATTR_CACHED, vspace), "map guest RAM");
+        check(ic_cnode_copy(ROOT_CNODE, copy, 64, frames + i, 64, IC_RIGHTS_ALL, ROOT_CNODE), "copy");
+        check(ic_frame_map(copy, ipa, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED, ROOT_VSPACE), "map for the vmm");
+    }
+
+    /* the kernel, its initramfs and the device tree */
+    struct linux_image img;
+    size_t ksize = (size_t)(guest_kernel_end - guest_kernel_start);
+    size_t isize = (size_t)(guest_initrd_end - guest_initrd_start);
+    int lerr = linux_parse_image(guest_kernel_start, ksize, &img);
+    if (lerr)
+        die("reading the kernel's header", lerr);
+    struct linux_layout layout;
+    if ((lerr = linux_plan(&img, region, GUEST_RAM_SIZE, isize, &layout)))
+        die("placing the kernel", lerr);
+    memcpy((void *)layout.kernel, guest_kernel_start, ksize);
+    memcpy((void *)layout.initrd, guest_initrd_start, isize);
+    long dtb_size = build_dtb((void *)layout.dtb, LINUX_DTB_MAX, region, layout.initrd, layout.initrd_end);
+    if (dtb_size < 0)
+        die("writing the device tree", dtb_size);
+    ic_printf("host-vmm: kernel %llu KiB at %llx, initramfs %llu KiB, device tree %ld bytes\n",
+              (unsigned long long)ksize / 1024, (unsigned long long)layout.kernel,
+              (unsigned long long)isize / 1024, dtb_size);
+
+    vgic_init(&vgic, 3, 1, 256);
+    psci_init(&psci, 1);
+
+    /* the vCPU and the thread that runs it, below the VMM's priority */
+    ic_cptr_t tcb = make(pool, IC_OBJ_TCB, 0, 1), vcpu = make(pool, IC_OBJ_VCPU, 0, 1);
+    ic_cptr_t ep = make(pool, IC_OBJ_ENDPOINT, 0, 1);
+    check(ic_tcb_configure(tcb, 64 - IC_ROOT_CNODE_BITS, 0, ep, ROOT_CNODE, vspace, 0), "configure");
+    check(ic_tcb_set_priority(tcb, 100, ROOT_TCB), "priority");
+    check(ic_vcpu_set_tcb(vcpu, tcb), "bind");
+    check(ic_vcpu_write_register(vcpu, IC_VCPU_VMPIDR_EL2, 0), "mpidr");
+    struct linux_regs boot;
+    linux_boot_regs(&layout, &boot);
+    ic_user_context_t regs = { 0 };
+    regs.regs[IC_REG_PC] = boot.pc;
+    regs.regs[IC_REG_SPSR] = boot.pstate;
+    for (unsigned i = 0; i < 4; i++)
+        regs.regs[IC_REG_X0 + i] = boot.x[i];
+    check(ic_tcb_write_registers(tcb, true, IC_REG_COUNT, &regs), "start");
+    ic_printf("host-vmm: starting the host VM\n");
+    run(vcpu, ep);
+    return 0;
+}
