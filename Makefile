@@ -223,8 +223,8 @@ $(HOST_KERNEL) $(HOST_INITRD):
 
 # Guests do not get SVE, SME or pointer authentication yet (their state is
 # not switched), so the host VM's CPU is 'max' without them.
-HOST_VM_QEMU_FLAGS := $(subst -cpu max,-cpu max$(comma)sve=off$(comma)sme=off$(comma)pauth=off,$(QEMU_FLAGS))
 comma := ,
+HOST_VM_QEMU_FLAGS := $(subst -cpu max,-cpu max$(comma)sve=off$(comma)sme=off$(comma)pauth=off,$(QEMU_FLAGS))
 
 run-host: setup $(BUILD)/kernel-host-vmm.elf
 	@echo "Booting the host VM under IceCap (Ctrl-a x quits QEMU)."

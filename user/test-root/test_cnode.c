@@ -693,10 +693,10 @@ static void guarded_lookup_thread(ic_word_t n, ic_word_t self)
 
 TEST(cnode_guarded_cspace_two_level_lookup)
 {
-    /* A thread whose CSpace is the root CNode with a 48-bit guard G:
-     * the root level takes 60 bits (guard + 12 index bits), the remaining
+    /* A thread whose CSpace is the root CNode with a guard G of GB bits:
+     * the root level takes 60 bits (guard + root index bits), the remaining
      * 4 bits index a radix-4 CNode stored in the root CNode. */
-    const ic_word_t G = 0xabcdef;
+    const ic_word_t G = 0xabcdef, GB = 60 - IC_ROOT_CNODE_BITS;
     ic_cptr_t x = alloc_object(IC_OBJ_CNODE, 4), y = alloc_object(IC_OBJ_CNODE, 2);
     ic_cptr_t f1 = alloc_object(IC_OBJ_FRAME_4K, 0), f2 = alloc_object(IC_OBJ_FRAME_4K, 0);
     CHECK(x && y && f1 && f2);
@@ -704,10 +704,10 @@ TEST(cnode_guarded_cspace_two_level_lookup)
     CHECK_OK(ic_cnode_copy(x, 7, 4, y, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE));
     struct thread t;
     CHECK(thread_create(&t, guarded_lookup_thread, 0, 0, SAME_PRIO, 0));
-    ic_word_t top = G << 16;
+    ic_word_t top = G << (IC_ROOT_CNODE_BITS + 4);
     g_cptrs[0] = top | (f1 << 4);           /* a root slot: the walk stops there */
     g_cptrs[1] = top | (x << 4) | 2;        /* slot 2 of X */
-    g_cptrs[2] = ((G ^ 1) << 16) | (x << 4) | 2; /* wrong guard */
+    g_cptrs[2] = ((G ^ 1) << (IC_ROOT_CNODE_BITS + 4)) | (x << 4) | 2; /* wrong guard */
     g_cptrs[3] = top | (x << 4) | 5;        /* an empty slot of X */
     g_cptrs[4] = f1;                        /* a plain slot index: guard mismatch */
     g_cptrs[5] = top | (x << 4) | 7;        /* the CNode Y itself: not a frame */
@@ -723,11 +723,11 @@ TEST(cnode_guarded_cspace_two_level_lookup)
     CHECK_OK(ic_tcb_write_registers(t.tcb, false, IC_REG_COUNT, &regs));
     /* cspace_guard: guard size in bits 0..5, the guard above */
     CHECK_EQ(ic_tcb_configure(t.tcb, (G << 6) | 60, (ic_word_t)t.ipc, 0, ROOT_CNODE, ROOT_VSPACE, t.ipc_frame),
-             IC_RANGE_ERROR); /* 60 + 12 > 64 */
-    CHECK_EQ(ic_tcb_configure(t.tcb, (1ull << 49 << 6) | 48, (ic_word_t)t.ipc, 0, ROOT_CNODE, ROOT_VSPACE,
+             IC_RANGE_ERROR); /* 60 + root index bits > 64 */
+    CHECK_EQ(ic_tcb_configure(t.tcb, (1ull << (GB + 1) << 6) | GB, (ic_word_t)t.ipc, 0, ROOT_CNODE, ROOT_VSPACE,
                               t.ipc_frame),
              IC_RANGE_ERROR); /* guard wider than its size */
-    CHECK_OK(ic_tcb_configure(t.tcb, (G << 6) | 48, (ic_word_t)t.ipc, 0, ROOT_CNODE, ROOT_VSPACE, t.ipc_frame));
+    CHECK_OK(ic_tcb_configure(t.tcb, (G << 6) | GB, (ic_word_t)t.ipc, 0, ROOT_CNODE, ROOT_VSPACE, t.ipc_frame));
     CHECK_OK(ic_tcb_resume(t.tcb));
     CHECK(yield_until(&g_state, 1));
     CHECK_EQ(g_errs[0], IC_OK);
