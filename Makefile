@@ -1,5 +1,6 @@
 # IceCap in C: the top-level build.
 #
+#   make run           boot the host VM (Debian's Linux) under IceCap
 #   make run-minimal   boot the kernel with the greeting root task
 #   make test          every test: host unit tests (kernel logic, VMM library),
 #                      the kernel suite on QEMU with GICv3 and with GICv2, the
@@ -38,7 +39,8 @@ KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ikernel/include -Ikernel/plat/$(PLAT) -DGIC_V
 USER_CFLAGS := $(TARGET_CFLAGS) -Iuser/lib/include -Iuser/vmm/include
 LDFLAGS_TARGET := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
-.PHONY: all setup run run-minimal run-minimal-check test test-host test-kernel bench tcb-size clean
+.PHONY: all setup run run-minimal run-minimal-check run-host test test-host test-kernel test-host-vm bench tcb-size \
+        clean
 .SECONDARY:
 
 all: $(BUILD)/kernel-root-minimal.elf $(BUILD)/kernel-test-root.elf $(BUILD)/kernel-bench-root.elf
@@ -106,8 +108,8 @@ run-minimal: setup $(BUILD)/kernel-root-minimal.elf
 	@echo "Booting the minimal root task (QEMU exits when it is done; Ctrl-a x quits)."
 	$(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/kernel-root-minimal.elf
 
-# Until the host VM exists, the main demo is the minimal root task.
-run: run-minimal
+# The main demo: the host VM (Debian's Linux) under IceCap.
+run: run-host
 
 # ---------------------------------------------------------------- tests
 HOST_BUILD := build/host
@@ -154,6 +156,7 @@ test: setup
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel GIC=2
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory run-minimal-check
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-guest-direct
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm
 	@$(MAKE) --no-print-directory tcb-size
 	@echo "all tests:"
 	@awk '{ p += $$1; f += $$2; n = $$0; sub(/^[0-9]+ [0-9]+ /, "", n); print "  " n ": " $$1 " passed, " $$2 " failed" } \
@@ -227,6 +230,10 @@ comma := ,
 HOST_VM_QEMU_FLAGS := $(subst -cpu max,-cpu max$(comma)sve=off$(comma)sme=off$(comma)pauth=off,$(QEMU_FLAGS))
 
 run-host: setup $(BUILD)/kernel-host-vmm.elf
-	@echo "Booting the host VM under IceCap (Ctrl-a x quits QEMU)."
+	@echo "Booting the host VM under IceCap: a shell comes up in a few seconds; Ctrl-a x quits QEMU."
 	$(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-host-vmm.elf
+
+# The host VM driven through its console: boot, shell, poweroff.
+test-host-vm: setup $(BUILD)/kernel-host-vmm.elf
+	@expect tools/guest/test-host-vm.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-host-vmm.elf
 

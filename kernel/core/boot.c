@@ -204,10 +204,10 @@ void boot_create_root_task(void)
     bi->image_frames = (ic_slot_range_t){ frames_start, frames_end };
     bi->untyped.start = bi->untyped.end = next_slot;
     add_untyped(bi, boot_free, BOARD_RAM_BASE + BOARD_RAM_SIZE, false);
-    /* devices, except the interrupt controller and the UART, which the
-     * kernel keeps */
+    /* devices, except the interrupt controller, which the kernel keeps;
+     * the UART is shared: the kernel's debug output goes to it too */
     add_untyped(bi, BOARD_DEVICE_BASE, BOARD_GICD_BASE, true);
-    add_untyped(bi, BOARD_UART_BASE + 0x1000, BOARD_DEVICE_END, true);
+    add_untyped(bi, BOARD_UART_BASE, BOARD_DEVICE_END, true);
 #if GIC_VERSION == 2
     /* the virtual CPU interface, for VMMs to map into their guests */
     add_untyped(bi, BOARD_GICV_BASE, BOARD_GICV_BASE + 0x10000, true);

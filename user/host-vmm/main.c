@@ -1,6 +1,7 @@
 /* The host VMM: builds the host VM from the Linux kernel and initramfs in
- * its image and runs it, emulating what the guest's exits ask for: the GIC
- * distributor and redistributor, a PL011 console, PSCI.
+ * its image and runs it, emulating what the guest's exits ask for (the GIC
+ * distributor and redistributor, PSCI) and passing the UART through: its
+ * registers are mapped into the guest and its interrupt forwarded.
  *
  * This first version runs as the root task and gives the guest one vCPU and
  * 256 MiB of RAM mapped at its own physical addresses (so that devices
@@ -24,6 +25,8 @@
 #define GUEST_UART 0x09000000ull
 #define BOOTARGS "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1"
 #define NUM_LRS 4
+#define UART_IRQ 33
+#define BADGE_UART 1
 
 extern const char guest_kernel_start[], guest_kernel_end[], guest_initrd_start[], guest_initrd_end[];
 
@@ -32,6 +35,7 @@ static ic_cptr_t next_slot, pool;
 static struct vgic vgic;
 static struct psci_state psci;
 static unsigned lr_irq[NUM_LRS]; /* the interrupt in each list register, 0 if free */
+static ic_cptr_t uart_handler;
 
 static void die(const char *what, long err)
 {
@@ -65,6 +69,33 @@ static ic_cptr_t find_untyped(unsigned bits, ic_word_t *paddr)
     }
     die("finding guest memory", IC_NOT_ENOUGH_MEMORY);
     return 0;
+}
+
+/* The device untyped region whose first page is 'paddr'. */
+static ic_cptr_t find_device_untyped(ic_word_t paddr, ic_word_t *base)
+{
+    for (ic_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
+        const ic_untyped_desc_t *d = &bi->untyped_list[i];
+        if (d->is_device && d->paddr == paddr) {
+            *base = d->paddr;
+            return bi->untyped.start + i;
+        }
+    }
+    die("finding a device", IC_FAILED_LOOKUP);
+    return 0;
+}
+
+/* Map a 4 KiB frame, making page tables from the pool as needed. */
+static void map_4k(ic_cptr_t vspace, ic_cptr_t frame, ic_word_t va, ic_word_t attrs)
+{
+    for (int i = 0; i < 3; i++) {
+        ic_err_t err = ic_frame_map(frame, va, IC_RIGHT_READ | IC_RIGHT_WRITE, attrs, vspace);
+        if (err != IC_FAILED_LOOKUP) {
+            check(err, "map");
+            return;
+        }
+        check(ic_page_table_map(make(pool, IC_OBJ_PAGE_TABLE, 0, 1), va, vspace), "page table");
+    }
 }
 
 /* ------------------------------------------------------------ the device tree */
@@ -157,23 +188,6 @@ static long build_dtb(void *buf, size_t size, uint64_t ram, uint64_t initrd, uin
 
 /* ------------------------------------------------------------ devices */
 
-/* A PL011 that only transmits: enough for the console's output. */
-static uint64_t uart_read(uint64_t off)
-{
-    static const uint8_t id[8] = { 0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1 };
-    if (off == 0x18)
-        return 0x90; /* FR: transmit FIFO empty, receive FIFO empty */
-    if (off >= 0xfe0 && off < 0x1000)
-        return id[(off - 0xfe0) / 4];
-    return 0;
-}
-
-static void uart_write(uint64_t off, uint64_t v)
-{
-    if (off == 0)
-        ic_debug_putchar((char)v);
-}
-
 /* Put what the virtual GIC has for the vCPU into free list registers. */
 static void inject_pending(ic_cptr_t vcpu)
 {
@@ -203,11 +217,6 @@ static uint64_t emulate_mmio(const struct mmio_access *a)
             vgic_mmio_write(&vgic, VGIC_GICR, 0, a->addr - GUEST_GICR, a->size, a->value);
         else
             vgic_mmio_read(&vgic, VGIC_GICR, 0, a->addr - GUEST_GICR, a->size, &v);
-    } else if (a->addr >= GUEST_UART && a->addr < GUEST_UART + 0x1000) {
-        if (a->write)
-            uart_write(a->addr - GUEST_UART, a->value);
-        else
-            v = uart_read(a->addr - GUEST_UART);
     } else {
         ic_printf("host-vmm: %s of unemulated address %llx ignored\n", a->write ? "write" : "read",
                   (unsigned long long)a->addr);
@@ -217,9 +226,19 @@ static uint64_t emulate_mmio(const struct mmio_access *a)
 
 static void run(ic_cptr_t vcpu, ic_cptr_t ep)
 {
-    ic_msginfo_t info = ic_recv(ep, NULL);
+    ic_word_t badge;
+    ic_msginfo_t info = ic_recv(ep, &badge);
     for (;;) {
         ic_word_t label = ic_msginfo_label(info), reply = IC_VCPU_REPLY_EMULATED, len = 0;
+        if (info == 0 && badge) {
+            /* a forwarded interrupt (the bound notification), not an exit:
+             * nobody waits for a reply */
+            if (badge & BADGE_UART)
+                vgic_set_level(&vgic, UART_IRQ, 0, true);
+            inject_pending(vcpu);
+            info = ic_recv(ep, &badge);
+            continue;
+        }
         switch (label) {
         case IC_FAULT_VCPU_DATA_ABORT: {
             uint64_t msg[IC_VCPU_ABORT_LENGTH];
@@ -273,6 +292,10 @@ static void run(ic_cptr_t vcpu, ic_cptr_t ep)
                     vgic_set_level(&vgic, 27, 0, false);
                     vgic_eoi(&vgic, 0, irq);
                     ic_vcpu_ack_vtimer(vcpu);
+                } else if (irq == UART_IRQ) { /* the same for the UART's line */
+                    vgic_set_level(&vgic, UART_IRQ, 0, false);
+                    vgic_eoi(&vgic, 0, irq);
+                    ic_irq_handler_ack(uart_handler);
                 } else {
                     vgic_eoi(&vgic, 0, irq);
                 }
@@ -286,7 +309,7 @@ static void run(ic_cptr_t vcpu, ic_cptr_t ep)
             ic_exit(1);
         }
         inject_pending(vcpu);
-        info = ic_reply_recv(ep, ic_msginfo_new(reply, 0, 0, len), NULL);
+        info = ic_reply_recv(ep, ic_msginfo_new(reply, 0, 0, len), &badge);
     }
 }
 
@@ -336,6 +359,22 @@ int main(ic_bootinfo_t *bootinfo)
     ic_printf("host-vmm: kernel %llu KiB at %llx, initramfs %llu KiB, device tree %ld bytes\n",
               (unsigned long long)ksize / 1024, (unsigned long long)layout.kernel,
               (unsigned long long)isize / 1024, dtb_size);
+
+    /* the UART, passed through: its page at its own address, its interrupt
+     * forwarded through a notification bound to this thread */
+    ic_word_t uart_region;
+    ic_cptr_t uart_ut = find_device_untyped(GUEST_UART, &uart_region);
+    ic_cptr_t uart_frame = make(uart_ut, IC_OBJ_FRAME_4K, 0, 1);
+    check(ic_frame_get_address(uart_frame), "uart address");
+    if (ic_get_mr(0) != GUEST_UART)
+        die("finding the UART's page", IC_FAILED_LOOKUP);
+    map_4k(vspace, uart_frame, GUEST_UART, IC_ATTR_DEVICE);
+    ic_cptr_t ntfn = make(pool, IC_OBJ_NOTIFICATION, 0, 1), uart_badged = next_slot++;
+    check(ic_cnode_mint(ROOT_CNODE, uart_badged, 64, ntfn, 64, IC_RIGHTS_ALL, BADGE_UART, ROOT_CNODE), "mint");
+    uart_handler = next_slot++;
+    check(ic_irq_control_get(IC_SLOT_IRQ_CONTROL, UART_IRQ, uart_handler, 64, ROOT_CNODE), "uart irq");
+    check(ic_irq_handler_set_notification(uart_handler, uart_badged), "uart irq notification");
+    check(ic_tcb_bind_notification(ROOT_TCB, ntfn), "bind");
 
     vgic_init(&vgic, 3, 1, 256);
     psci_init(&psci, 1);
