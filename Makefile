@@ -172,6 +172,8 @@ bench: setup $(BUILD)/kernel-bench-root.elf
 	@echo "Microbenchmarks in guest instructions (QEMU -icount shift=0):"
 	@tools/run-suite.sh --timeout 300 --name bench --bench -- \
 		$(QEMU) $(QEMU_FLAGS) -icount shift=0 -kernel $(BUILD)/kernel-bench-root.elf
+	@echo "Boot times (wall clock, without -icount):"
+	@$(MAKE) --no-print-directory bench-boot
 
 tcb-size:
 	@tools/tcb-size.sh kernel
@@ -236,4 +238,17 @@ run-host: setup $(BUILD)/kernel-host-vmm.elf
 # The host VM driven through its console: boot, shell, poweroff.
 test-host-vm: setup $(BUILD)/kernel-host-vmm.elf
 	@expect tools/guest/test-host-vm.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-host-vmm.elf
+
+# Boot to the shell's ready line, wall clock: under IceCap, and the same
+# kernel and initramfs directly on QEMU, entered at EL1 as a guest is, with
+# the same console and CPU features, one CPU and no network (the host VM has
+# one vCPU and no network yet).
+bench-boot: setup $(BUILD)/kernel-host-vmm.elf guest
+	@icecap=$$(tools/guest/boot-time.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-host-vmm.elf) && \
+	 direct=$$(tools/guest/boot-time.exp $(QEMU) -M virt,gic-version=3 -cpu max,sve=off,sme=off,pauth=off -smp 1 -m 1G \
+	     -nographic -no-reboot -kernel $(HOST_KERNEL) -initrd $(HOST_INITRD) \
+	     -append "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1") && \
+	 echo "host_vm_boot (to the shell, under IceCap): $$icecap ms" && \
+	 echo "direct_boot (the same Linux on QEMU alone): $$direct ms" && \
+	 echo "boot_ratio (IceCap / direct, x100): $$((100 * icecap / direct))"
 

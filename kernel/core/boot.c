@@ -162,11 +162,13 @@ void boot_create_root_task(void)
         word_t seg_end = ALIGN_UP(ph[i].vaddr + ph[i].memsz, BIT(IC_PAGE_BITS));
         for (word_t va = seg_start; va < seg_end; va += BIT(IC_PAGE_BITS)) {
             uint8_t *page = map_new_page(vspace, va);
-            for (word_t off = 0; off < BIT(IC_PAGE_BITS); off++) {
-                word_t a = va + off;
-                if (a >= ph[i].vaddr && a < ph[i].vaddr + ph[i].filesz)
-                    page[off] = (uint8_t)root_image_start[ph[i].offset + (a - ph[i].vaddr)];
-            }
+            /* the part of this page the file provides; the rest stays zero */
+            word_t from = va > ph[i].vaddr ? va : ph[i].vaddr;
+            word_t to = va + BIT(IC_PAGE_BITS);
+            if (to > ph[i].vaddr + ph[i].filesz)
+                to = ph[i].vaddr + ph[i].filesz;
+            if (from < to)
+                memcpy(page + (from - va), root_image_start + ph[i].offset + (from - ph[i].vaddr), to - from);
         }
     }
     word_t frames_end = next_slot;
