@@ -42,7 +42,9 @@ enum ic_vcpu_reply { IC_VCPU_REPLY_RETRY = 0, IC_VCPU_REPLY_EMULATED = 1 };
 
 /* IC_FAULT_VCPU_DATA_ABORT: the syndrome (ESR) says, when its ISV bit is
  * set, the access size, sign extension, register and direction. */
-enum { IC_VCPU_ABORT_PC, IC_VCPU_ABORT_ADDR, IC_VCPU_ABORT_ESR, IC_VCPU_ABORT_VALUE, IC_VCPU_ABORT_LENGTH };
+enum { IC_VCPU_ABORT_PC, IC_VCPU_ABORT_ADDR, IC_VCPU_ABORT_ESR, IC_VCPU_ABORT_VALUE,
+       IC_VCPU_ABORT_VADDR, /* the guest's virtual address, for an abort the VMM injects */
+       IC_VCPU_ABORT_LENGTH };
 /* IC_FAULT_VCPU_HVC and _SMC: x0..x7 (the SMCCC arguments), then the
  * immediate of the instruction and the pc */
 enum { IC_VCPU_CALL_X0 = 0, IC_VCPU_CALL_IMM = 8, IC_VCPU_CALL_PC, IC_VCPU_CALL_LENGTH };

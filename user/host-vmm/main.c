@@ -203,28 +203,54 @@ static void inject_pending(ic_cptr_t vcpu)
     }
 }
 
-/* An MMIO exit: returns the value for a read. */
-static uint64_t emulate_mmio(const struct mmio_access *a)
+/* An MMIO exit: false if no device is there; *v is the value for a read. */
+static bool emulate_mmio(const struct mmio_access *a, uint64_t *v)
 {
-    uint64_t v = 0;
     if (a->addr >= GUEST_GICD && a->addr < GUEST_GICD + VGIC_GICD_SIZE_V3) {
         if (a->write)
             vgic_mmio_write(&vgic, VGIC_GICD, 0, a->addr - GUEST_GICD, a->size, a->value);
         else
-            vgic_mmio_read(&vgic, VGIC_GICD, 0, a->addr - GUEST_GICD, a->size, &v);
+            vgic_mmio_read(&vgic, VGIC_GICD, 0, a->addr - GUEST_GICD, a->size, v);
     } else if (a->addr >= GUEST_GICR && a->addr < GUEST_GICR + VGIC_GICR_STRIDE) {
         if (a->write)
             vgic_mmio_write(&vgic, VGIC_GICR, 0, a->addr - GUEST_GICR, a->size, a->value);
         else
-            vgic_mmio_read(&vgic, VGIC_GICR, 0, a->addr - GUEST_GICR, a->size, &v);
+            vgic_mmio_read(&vgic, VGIC_GICR, 0, a->addr - GUEST_GICR, a->size, v);
     } else {
-        ic_printf("host-vmm: %s of unemulated address %llx ignored\n", a->write ? "write" : "read",
-                  (unsigned long long)a->addr);
+        return false;
     }
-    return v;
+    return true;
 }
 
-static void run(ic_cptr_t vcpu, ic_cptr_t ep)
+/* The architectural answer to a guest access nobody emulates: a
+ * synchronous exception taken to the guest's own EL1, as the hardware would
+ * deliver it (an external abort, or an undefined instruction). */
+static void inject_exception(ic_cptr_t tcb, ic_cptr_t vcpu, uint64_t esr_el1, uint64_t far)
+{
+    ic_user_context_t regs;
+    check(ic_tcb_read_registers(tcb, false, IC_REG_X0, &regs), "read guest registers");
+    uint64_t spsr = regs.regs[IC_REG_SPSR];
+    bool from_el0 = (spsr & 0xf) == 0;
+    check(ic_vcpu_read_register(vcpu, IC_VCPU_VBAR_EL1), "read VBAR_EL1");
+    uint64_t vbar = ic_get_mr(0);
+    /* the vector: lower EL AArch64 (0x400), current EL with SP_ELx (0x200)
+     * or with SP_EL0 (0x000), synchronous */
+    uint64_t offset = from_el0 ? 0x400 : (spsr & 1) ? 0x200 : 0x000;
+    check(ic_vcpu_write_register(vcpu, IC_VCPU_ESR_EL1, esr_el1), "ESR_EL1");
+    check(ic_vcpu_write_register(vcpu, IC_VCPU_FAR_EL1, far), "FAR_EL1");
+    check(ic_vcpu_write_register(vcpu, IC_VCPU_ELR_EL1, regs.regs[IC_REG_PC]), "ELR_EL1");
+    check(ic_vcpu_write_register(vcpu, IC_VCPU_SPSR_EL1, spsr), "SPSR_EL1");
+    regs.regs[IC_REG_PC] = vbar + offset;
+    regs.regs[IC_REG_SPSR] = 0x3c5; /* EL1h, D, A, I and F masked */
+    check(ic_tcb_write_registers(tcb, false, IC_REG_X0, &regs), "write guest registers");
+}
+
+#define ESR_IL (1ull << 25)
+#define EC_DABT_LOWER 0x24ull
+#define EC_DABT_CURRENT 0x25ull
+#define DFSC_SYNC_EXTERNAL 0x10ull
+
+static void run(ic_cptr_t tcb, ic_cptr_t vcpu, ic_cptr_t ep)
 {
     ic_word_t badge;
     ic_msginfo_t info = ic_recv(ep, &badge);
@@ -245,12 +271,22 @@ static void run(ic_cptr_t vcpu, ic_cptr_t ep)
             for (unsigned i = 0; i < IC_VCPU_ABORT_LENGTH; i++)
                 msg[i] = ic_get_mr(i);
             struct mmio_access a;
-            if (mmio_decode_exit(msg, IC_VCPU_ABORT_LENGTH, &a) != 0) {
-                ic_printf("host-vmm: guest abort at %llx (pc %llx) cannot be emulated; stopping it\n",
+            bool emulated = false;
+            uint64_t v = 0;
+            if (mmio_decode_exit(msg, IC_VCPU_ABORT_LENGTH, &a) == 0)
+                emulated = emulate_mmio(&a, &v);
+            if (!emulated) {
+                ic_printf("host-vmm: guest access to %llx (pc %llx) not emulated: abort injected\n",
                           (unsigned long long)msg[IC_VCPU_ABORT_ADDR], (unsigned long long)msg[IC_VCPU_ABORT_PC]);
-                ic_exit(1);
+                ic_user_context_t regs;
+                check(ic_tcb_read_registers(tcb, false, IC_REG_X0, &regs), "read guest registers");
+                uint64_t ec = (regs.regs[IC_REG_SPSR] & 0xf) == 0 ? EC_DABT_LOWER : EC_DABT_CURRENT;
+                uint64_t wnr = msg[IC_VCPU_ABORT_ESR] & (1u << 6);
+                inject_exception(tcb, vcpu, (ec << 26) | ESR_IL | wnr | DFSC_SYNC_EXTERNAL,
+                                 msg[IC_VCPU_ABORT_VADDR]);
+                reply = IC_VCPU_REPLY_RETRY;
+                break;
             }
-            uint64_t v = emulate_mmio(&a);
             ic_set_mr(0, v);
             len = 1;
             break;
@@ -271,10 +307,20 @@ static void run(ic_cptr_t vcpu, ic_cptr_t ep)
         }
         case IC_FAULT_VCPU_SYSREG: {
             struct mmio_sysreg s;
-            if (mmio_decode_sysreg(ic_get_mr(IC_VCPU_SYSREG_ESR), &s) == 0 && s.write &&
-                s.id == MMIO_SYSREG_ICC_SGI1R_EL1)
+            uint64_t esr = ic_get_mr(IC_VCPU_SYSREG_ESR);
+            bool ok = mmio_decode_sysreg(esr, &s) == 0;
+            if (ok && s.write && s.id == MMIO_SYSREG_ICC_SGI1R_EL1) {
                 vgic_sgi1r_write(&vgic, 0, ic_get_mr(IC_VCPU_SYSREG_VALUE));
-            ic_set_mr(0, 0); /* other trapped registers read as zero, writes are ignored */
+            } else if (!ok || ((esr >> 20) & 3) != 2) {
+                /* not a debug register (op0 = 2, which read as zero and
+                 * ignore writes: a machine without self-hosted debug) */
+                ic_printf("host-vmm: guest system register access %llx (pc %llx): undefined instruction "
+                          "injected\n", (unsigned long long)esr, (unsigned long long)ic_get_mr(IC_VCPU_SYSREG_PC));
+                inject_exception(tcb, vcpu, ESR_IL, 0); /* EC 0: unknown reason */
+                reply = IC_VCPU_REPLY_RETRY;
+                break;
+            }
+            ic_set_mr(0, 0);
             len = 1;
             break;
         }
@@ -395,6 +441,6 @@ int main(ic_bootinfo_t *bootinfo)
         regs.regs[IC_REG_X0 + i] = boot.x[i];
     check(ic_tcb_write_registers(tcb, true, IC_REG_COUNT, &regs), "start");
     ic_printf("host-vmm: starting the host VM\n");
-    run(vcpu, ep);
+    run(tcb, vcpu, ep);
     return 0;
 }

@@ -206,9 +206,11 @@ void vcpu_handle_exit(struct tcb *t, uint64_t esr)
     case EC_DABT_LOWER:
     case EC_IABT_LOWER: {
         /* the guest-physical page from HPFAR, the offset from FAR */
-        word_t addr = ((SYSREG_READ(hpfar_el2) >> 4) << 12) | (SYSREG_READ(far_el2) & 0xfff);
+        word_t far = SYSREG_READ(far_el2);
+        word_t addr = ((SYSREG_READ(hpfar_el2) >> 4) << 12) | (far & 0xfff);
         msg[IC_VCPU_ABORT_PC] = t->ctx.pc;
         msg[IC_VCPU_ABORT_ADDR] = addr;
+        msg[IC_VCPU_ABORT_VADDR] = far;
         msg[IC_VCPU_ABORT_ESR] = esr;
         if (ESR_EC(esr) == EC_DABT_LOWER && (esr & ISS_ISV) && (esr & ISS_WNR))
             msg[IC_VCPU_ABORT_VALUE] = guest_reg(t, ISS_SRT(esr));
