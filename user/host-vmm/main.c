@@ -23,6 +23,7 @@
 #define GUEST_GICD 0x08000000ull
 #define GUEST_GICR 0x080a0000ull
 #define GUEST_UART 0x09000000ull
+#define BADGE_VCPU(i) (1ull << 8 << (i)) /* exits; the low bits are interrupts */
 #define BOOTARGS "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1"
 #define NUM_LRS 4
 #define UART_IRQ 33
@@ -34,7 +35,16 @@ static ic_bootinfo_t *bi;
 static ic_cptr_t next_slot, pool;
 static struct vgic vgic;
 static struct psci_state psci;
-static unsigned lr_irq[NUM_LRS]; /* the interrupt in each list register, 0 if free */
+#define NUM_VCPUS 2
+
+/* A vCPU of the host VM: its thread, its VCPU object and which interrupt
+ * each of its list registers holds (0: free). Its exits carry the badge
+ * BADGE_VCPU(index). */
+static struct guest_vcpu {
+    ic_cptr_t tcb, vcpu;
+    unsigned lr_irq[NUM_LRS];
+} vcpus[NUM_VCPUS];
+static unsigned num_vcpus;
 static ic_cptr_t uart_handler;
 
 static void die(const char *what, long err)
@@ -127,12 +137,16 @@ static long build_dtb(void *buf, size_t size, uint64_t ram, uint64_t initrd, uin
     fdt_begin_node(&w, "cpus");
     fdt_property_u32(&w, "#address-cells", 1);
     fdt_property_u32(&w, "#size-cells", 0);
-    fdt_begin_node(&w, "cpu@0");
-    fdt_property_string(&w, "device_type", "cpu");
-    fdt_property_string(&w, "compatible", "arm,armv8");
-    fdt_property_u32(&w, "reg", 0);
-    fdt_property_string(&w, "enable-method", "psci");
-    fdt_end_node(&w);
+    for (unsigned i = 0; i < num_vcpus; i++) {
+        char name[8] = "cpu@0";
+        name[4] = (char)('0' + i);
+        fdt_begin_node(&w, name);
+        fdt_property_string(&w, "device_type", "cpu");
+        fdt_property_string(&w, "compatible", "arm,armv8");
+        fdt_property_u32(&w, "reg", i);
+        fdt_property_string(&w, "enable-method", "psci");
+        fdt_end_node(&w);
+    }
     fdt_end_node(&w);
 
     fdt_begin_node(&w, "psci");
@@ -156,7 +170,7 @@ static long build_dtb(void *buf, size_t size, uint64_t ram, uint64_t initrd, uin
     fdt_property_u32(&w, "#address-cells", 2);
     fdt_property_u32(&w, "#size-cells", 2);
     fdt_property_u32(&w, "#redistributor-regions", 1);
-    const uint64_t gic_reg[] = { GUEST_GICD, VGIC_GICD_SIZE_V3, GUEST_GICR, VGIC_GICR_STRIDE };
+    const uint64_t gic_reg[] = { GUEST_GICD, VGIC_GICD_SIZE_V3, GUEST_GICR, VGIC_GICR_STRIDE * num_vcpus };
     fdt_property_u64_array(&w, "reg", gic_reg, 4);
     fdt_property_u32(&w, "phandle", GIC_PHANDLE);
     fdt_end_node(&w);
@@ -188,34 +202,46 @@ static long build_dtb(void *buf, size_t size, uint64_t ram, uint64_t initrd, uin
 
 /* ------------------------------------------------------------ devices */
 
-/* Put what the virtual GIC has for the vCPU into free list registers. */
-static void inject_pending(ic_cptr_t vcpu)
+/* Put what the virtual GIC has for a vCPU into its free list registers. */
+static void inject_pending(unsigned i)
 {
+    struct guest_vcpu *g = &vcpus[i];
     for (unsigned lr = 0; lr < NUM_LRS; lr++) {
         unsigned irq;
         uint8_t prio;
-        if (lr_irq[lr] || vgic_next_to_inject(&vgic, 0, &irq, &prio) != 1)
+        if (g->lr_irq[lr] || vgic_next_to_inject(&vgic, i, &irq, &prio) != 1)
             continue;
-        if (ic_vcpu_inject_irq(vcpu, irq, prio, vgic_irq_group(&vgic, 0, irq), lr) != IC_OK)
+        if (ic_vcpu_inject_irq(g->vcpu, irq, prio, vgic_irq_group(&vgic, i, irq), lr) != IC_OK)
             continue;
-        vgic_injected(&vgic, 0, irq);
-        lr_irq[lr] = irq;
+        vgic_injected(&vgic, i, irq);
+        g->lr_irq[lr] = irq;
     }
 }
 
-/* An MMIO exit: false if no device is there; *v is the value for a read. */
-static bool emulate_mmio(const struct mmio_access *a, uint64_t *v)
+/* Every vCPU that may have something new to take. */
+static void inject_all(void)
+{
+    uint32_t kicks = vgic_take_kicks(&vgic);
+    for (unsigned i = 0; i < num_vcpus; i++)
+        if (kicks & (1u << i))
+            inject_pending(i);
+}
+
+/* An MMIO exit of vCPU i: false if no device is there; *v is the value for
+ * a read. */
+static bool emulate_mmio(unsigned i, const struct mmio_access *a, uint64_t *v)
 {
     if (a->addr >= GUEST_GICD && a->addr < GUEST_GICD + VGIC_GICD_SIZE_V3) {
         if (a->write)
-            vgic_mmio_write(&vgic, VGIC_GICD, 0, a->addr - GUEST_GICD, a->size, a->value);
+            vgic_mmio_write(&vgic, VGIC_GICD, i, a->addr - GUEST_GICD, a->size, a->value);
         else
-            vgic_mmio_read(&vgic, VGIC_GICD, 0, a->addr - GUEST_GICD, a->size, v);
-    } else if (a->addr >= GUEST_GICR && a->addr < GUEST_GICR + VGIC_GICR_STRIDE) {
+            vgic_mmio_read(&vgic, VGIC_GICD, i, a->addr - GUEST_GICD, a->size, v);
+    } else if (a->addr >= GUEST_GICR && a->addr < GUEST_GICR + VGIC_GICR_STRIDE * num_vcpus) {
+        /* every vCPU's redistributor frames, one after the other */
         if (a->write)
-            vgic_mmio_write(&vgic, VGIC_GICR, 0, a->addr - GUEST_GICR, a->size, a->value);
+            vgic_mmio_write(&vgic, VGIC_GICR, i, a->addr - GUEST_GICR, a->size, a->value);
         else
-            vgic_mmio_read(&vgic, VGIC_GICR, 0, a->addr - GUEST_GICR, a->size, v);
+            vgic_mmio_read(&vgic, VGIC_GICR, i, a->addr - GUEST_GICR, a->size, v);
     } else {
         return false;
     }
@@ -250,7 +276,17 @@ static void inject_exception(ic_cptr_t tcb, ic_cptr_t vcpu, uint64_t esr_el1, ui
 #define EC_DABT_CURRENT 0x25ull
 #define DFSC_SYNC_EXTERNAL 0x10ull
 
-static void run(ic_cptr_t tcb, ic_cptr_t vcpu, ic_cptr_t ep)
+/* Start vCPU i at 'entry' with x0 = arg, as PSCI CPU_ON or the boot asks. */
+static void start_vcpu(unsigned i, uint64_t entry, uint64_t arg)
+{
+    ic_user_context_t regs = { 0 };
+    regs.regs[IC_REG_PC] = entry;
+    regs.regs[IC_REG_SPSR] = LINUX_BOOT_PSTATE;
+    regs.regs[IC_REG_X0] = arg;
+    check(ic_tcb_write_registers(vcpus[i].tcb, true, IC_REG_COUNT, &regs), "start a vCPU");
+}
+
+static void run(ic_cptr_t ep)
 {
     ic_word_t badge;
     ic_msginfo_t info = ic_recv(ep, &badge);
@@ -261,10 +297,14 @@ static void run(ic_cptr_t tcb, ic_cptr_t vcpu, ic_cptr_t ep)
              * nobody waits for a reply */
             if (badge & BADGE_UART)
                 vgic_set_level(&vgic, UART_IRQ, 0, true);
-            inject_pending(vcpu);
+            inject_all();
             info = ic_recv(ep, &badge);
             continue;
         }
+        unsigned i = (unsigned)__builtin_ctzll(badge >> 8);
+        if ((badge >> 8) == 0 || i >= num_vcpus)
+            die("an exit from an unknown vCPU", (long)badge);
+        ic_cptr_t tcb = vcpus[i].tcb, vcpu = vcpus[i].vcpu;
         switch (label) {
         case IC_FAULT_VCPU_DATA_ABORT: {
             uint64_t msg[IC_VCPU_ABORT_LENGTH];
@@ -274,7 +314,7 @@ static void run(ic_cptr_t tcb, ic_cptr_t vcpu, ic_cptr_t ep)
             bool emulated = false;
             uint64_t v = 0;
             if (mmio_decode_exit(msg, IC_VCPU_ABORT_LENGTH, &a) == 0)
-                emulated = emulate_mmio(&a, &v);
+                emulated = emulate_mmio(i, &a, &v);
             if (!emulated) {
                 ic_printf("host-vmm: guest access to %llx (pc %llx) not emulated: abort injected\n",
                           (unsigned long long)msg[IC_VCPU_ABORT_ADDR], (unsigned long long)msg[IC_VCPU_ABORT_PC]);
@@ -295,10 +335,19 @@ static void run(ic_cptr_t tcb, ic_cptr_t vcpu, ic_cptr_t ep)
         case IC_FAULT_VCPU_SMC: {
             uint64_t x[4] = { ic_get_mr(0), ic_get_mr(1), ic_get_mr(2), ic_get_mr(3) };
             struct psci_result r;
-            psci_handle(&psci, 0, x, &r);
+            psci_handle(&psci, i, x, &r);
             if (r.action == PSCI_ACTION_SYSTEM_OFF || r.action == PSCI_ACTION_SYSTEM_RESET) {
                 ic_printf("host-vmm: the guest powered off\n");
                 ic_debug_halt();
+            }
+            if (r.action == PSCI_ACTION_CPU_ON) {
+                start_vcpu(r.target, r.entry, r.context_id);
+                psci_cpu_started(&psci, r.target);
+            }
+            if (r.action == PSCI_ACTION_CPU_OFF) {
+                check(ic_tcb_suspend(tcb), "stop a vCPU");
+                info = ic_recv(ep, &badge);
+                continue;
             }
             for (unsigned i = 0; i < 4; i++)
                 ic_set_mr(i, r.x[i]);
@@ -310,7 +359,7 @@ static void run(ic_cptr_t tcb, ic_cptr_t vcpu, ic_cptr_t ep)
             uint64_t esr = ic_get_mr(IC_VCPU_SYSREG_ESR);
             bool ok = mmio_decode_sysreg(esr, &s) == 0;
             if (ok && s.write && s.id == MMIO_SYSREG_ICC_SGI1R_EL1) {
-                vgic_sgi1r_write(&vgic, 0, ic_get_mr(IC_VCPU_SYSREG_VALUE));
+                vgic_sgi1r_write(&vgic, i, ic_get_mr(IC_VCPU_SYSREG_VALUE));
             } else if (!ok || ((esr >> 20) & 3) != 2) {
                 /* not a debug register (op0 = 2, which read as zero and
                  * ignore writes: a machine without self-hosted debug) */
@@ -325,25 +374,25 @@ static void run(ic_cptr_t tcb, ic_cptr_t vcpu, ic_cptr_t ep)
             break;
         }
         case IC_FAULT_VCPU_VTIMER:
-            vgic_set_level(&vgic, 27, 0, true);
+            vgic_set_level(&vgic, 27, i, true);
             break;
         case IC_FAULT_VCPU_VGIC_MAINTENANCE: {
             ic_word_t lrs = ic_get_mr(IC_VCPU_MAINTENANCE_LRS);
             for (unsigned lr = 0; lr < NUM_LRS; lr++) {
-                if (!(lrs & (1u << lr)) || !lr_irq[lr])
+                unsigned irq = vcpus[i].lr_irq[lr];
+                if (!(lrs & (1u << lr)) || !irq)
                     continue;
-                unsigned irq = lr_irq[lr];
-                lr_irq[lr] = 0;
+                vcpus[i].lr_irq[lr] = 0;
                 if (irq == 27) { /* the guest has dealt with its timer: unmask it */
-                    vgic_set_level(&vgic, 27, 0, false);
-                    vgic_eoi(&vgic, 0, irq);
+                    vgic_set_level(&vgic, 27, i, false);
+                    vgic_eoi(&vgic, i, irq);
                     ic_vcpu_ack_vtimer(vcpu);
                 } else if (irq == UART_IRQ) { /* the same for the UART's line */
                     vgic_set_level(&vgic, UART_IRQ, 0, false);
-                    vgic_eoi(&vgic, 0, irq);
+                    vgic_eoi(&vgic, i, irq);
                     ic_irq_handler_ack(uart_handler);
                 } else {
-                    vgic_eoi(&vgic, 0, irq);
+                    vgic_eoi(&vgic, i, irq);
                 }
             }
             break;
@@ -354,7 +403,8 @@ static void run(ic_cptr_t tcb, ic_cptr_t vcpu, ic_cptr_t ep)
                       (unsigned long long)ic_get_mr(1));
             ic_exit(1);
         }
-        inject_pending(vcpu);
+        inject_pending(i);
+        inject_all();
         info = ic_reply_recv(ep, ic_msginfo_new(reply, 0, 0, len), &badge);
     }
 }
@@ -363,6 +413,7 @@ int main(ic_bootinfo_t *bootinfo)
 {
     bi = bootinfo;
     next_slot = bi->empty.start;
+    num_vcpus = bi->num_cpus < NUM_VCPUS ? (unsigned)bi->num_cpus : NUM_VCPUS;
     if (bi->gic_version != 3) {
         ic_printf("host-vmm: this VMM emulates a GICv3 only\n");
         return 1;
@@ -422,25 +473,28 @@ int main(ic_bootinfo_t *bootinfo)
     check(ic_irq_handler_set_notification(uart_handler, uart_badged), "uart irq notification");
     check(ic_tcb_bind_notification(ROOT_TCB, ntfn), "bind");
 
-    vgic_init(&vgic, 3, 1, 256);
-    psci_init(&psci, 1);
+    vgic_init(&vgic, 3, num_vcpus, 256);
+    psci_init(&psci, num_vcpus);
 
-    /* the vCPU and the thread that runs it, below the VMM's priority */
-    ic_cptr_t tcb = make(pool, IC_OBJ_TCB, 0, 1), vcpu = make(pool, IC_OBJ_VCPU, 0, 1);
+    /* the vCPUs: one thread each, below the VMM's priority, vCPU i on
+     * CPU i; their exits come to one endpoint, told apart by badge */
     ic_cptr_t ep = make(pool, IC_OBJ_ENDPOINT, 0, 1);
-    check(ic_tcb_configure(tcb, 64 - IC_ROOT_CNODE_BITS, 0, ep, ROOT_CNODE, vspace, 0), "configure");
-    check(ic_tcb_set_priority(tcb, 100, ROOT_TCB), "priority");
-    check(ic_vcpu_set_tcb(vcpu, tcb), "bind");
-    check(ic_vcpu_write_register(vcpu, IC_VCPU_VMPIDR_EL2, 0), "mpidr");
+    for (unsigned i = 0; i < num_vcpus; i++) {
+        struct guest_vcpu *g = &vcpus[i];
+        ic_cptr_t fault_ep = next_slot++;
+        g->tcb = make(pool, IC_OBJ_TCB, 0, 1);
+        g->vcpu = make(pool, IC_OBJ_VCPU, 0, 1);
+        check(ic_cnode_mint(ROOT_CNODE, fault_ep, 64, ep, 64, IC_RIGHTS_ALL, BADGE_VCPU(i), ROOT_CNODE), "mint");
+        check(ic_tcb_configure(g->tcb, 64 - IC_ROOT_CNODE_BITS, 0, fault_ep, ROOT_CNODE, vspace, 0), "configure");
+        check(ic_tcb_set_priority(g->tcb, 100, ROOT_TCB), "priority");
+        check(ic_tcb_set_affinity(g->tcb, i), "affinity");
+        check(ic_vcpu_set_tcb(g->vcpu, g->tcb), "bind");
+        check(ic_vcpu_write_register(g->vcpu, IC_VCPU_VMPIDR_EL2, i), "mpidr");
+    }
     struct linux_regs boot;
     linux_boot_regs(&layout, &boot);
-    ic_user_context_t regs = { 0 };
-    regs.regs[IC_REG_PC] = boot.pc;
-    regs.regs[IC_REG_SPSR] = boot.pstate;
-    for (unsigned i = 0; i < 4; i++)
-        regs.regs[IC_REG_X0 + i] = boot.x[i];
-    check(ic_tcb_write_registers(tcb, true, IC_REG_COUNT, &regs), "start");
-    ic_printf("host-vmm: starting the host VM\n");
-    run(tcb, vcpu, ep);
+    ic_printf("host-vmm: starting the host VM with %u vCPUs\n", num_vcpus);
+    start_vcpu(0, boot.pc, boot.x[0]);
+    run(ep);
     return 0;
 }
