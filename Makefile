@@ -227,9 +227,11 @@ $(HOST_KERNEL) $(HOST_INITRD):
 	@$(MAKE) --no-print-directory guest
 
 # Guests do not get SVE, SME or pointer authentication yet (their state is
-# not switched), so the host VM's CPU is 'max' without them.
+# not switched), so the host VM's CPU is 'max' without them. QEMU's
+# virtio-net device, on user networking, is passed through to it.
 comma := ,
-HOST_VM_QEMU_FLAGS := $(subst -cpu max,-cpu max$(comma)sve=off$(comma)sme=off$(comma)pauth=off,$(QEMU_FLAGS))
+HOST_VM_QEMU_FLAGS := $(subst -cpu max,-cpu max$(comma)sve=off$(comma)sme=off$(comma)pauth=off,$(QEMU_FLAGS)) \
+                      -netdev user,id=n0 -device virtio-net-device,netdev=n0
 
 run-host: setup $(BUILD)/kernel-host-vmm.elf
 	@echo "Booting the host VM under IceCap: a shell comes up in a few seconds; Ctrl-a x quits QEMU."

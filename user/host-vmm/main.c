@@ -27,7 +27,12 @@
 #define BOOTARGS "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1"
 #define NUM_LRS 4
 #define UART_IRQ 33
-#define BADGE_UART 1
+#define GUEST_VIRTIO 0x0a000000ull   /* QEMU's virtio-mmio transports */
+#define VIRTIO_SLOTS 32
+#define VIRTIO_SLOT_SIZE 0x200u
+#define VIRTIO_IRQ_BASE 48           /* INTID of slot 0 (SPI 16) */
+#define VIRTIO_MAGIC 0x74726976u     /* "virt" */
+#define MAX_FORWARDED 8              /* badge bits 0..7; exits use the bits above */
 
 extern const char guest_kernel_start[], guest_kernel_end[], guest_initrd_start[], guest_initrd_end[];
 
@@ -45,7 +50,15 @@ static struct guest_vcpu {
     unsigned lr_irq[NUM_LRS];
 } vcpus[NUM_VCPUS];
 static unsigned num_vcpus;
-static ic_cptr_t uart_handler;
+/* Physical interrupt lines passed through to the guest: line k signals the
+ * VMM's bound notification with badge bit k. */
+static struct forwarded {
+    unsigned irq;
+    ic_cptr_t handler;
+} forwarded[MAX_FORWARDED];
+static unsigned num_forwarded;
+static ic_cptr_t irq_ntfn;
+static unsigned virtio_slots[VIRTIO_SLOTS], num_virtio; /* the transports with a device */
 
 static void die(const char *what, long err)
 {
@@ -105,6 +118,58 @@ static void map_4k(ic_cptr_t vspace, ic_cptr_t frame, ic_word_t va, ic_word_t at
             return;
         }
         check(ic_page_table_map(make(pool, IC_OBJ_PAGE_TABLE, 0, 1), va, vspace), "page table");
+    }
+}
+
+/* Pass a physical interrupt line through to the guest. */
+static void forward_irq(unsigned irq)
+{
+    if (num_forwarded == MAX_FORWARDED)
+        die("forwarding another interrupt", IC_NOT_ENOUGH_MEMORY);
+    unsigned k = num_forwarded++;
+    ic_cptr_t badged = next_slot++, handler = next_slot++;
+    check(ic_cnode_mint(ROOT_CNODE, badged, 64, irq_ntfn, 64, IC_RIGHTS_ALL, 1u << k, ROOT_CNODE), "mint");
+    check(ic_irq_control_get(IC_SLOT_IRQ_CONTROL, irq, handler, 64, ROOT_CNODE), "get an interrupt");
+    check(ic_irq_handler_set_notification(handler, badged), "interrupt notification");
+    forwarded[k] = (struct forwarded){ irq, handler };
+}
+
+/* Map 'pages' device pages at 'paddr', their own address, into the guest
+ * (and, if vmm_too, into the VMM to look at them); the untyped region must
+ * start there. */
+static void pass_through(ic_cptr_t vspace, uint64_t paddr, unsigned pages, bool vmm_too)
+{
+    ic_word_t base;
+    ic_cptr_t frames = make(find_device_untyped(paddr, &base), IC_OBJ_FRAME_4K, 0, pages);
+    for (unsigned p = 0; p < pages; p++) {
+        map_4k(vspace, frames + p, paddr + p * 4096ull, IC_ATTR_DEVICE);
+        if (vmm_too) {
+            ic_cptr_t copy = next_slot++;
+            check(ic_cnode_copy(ROOT_CNODE, copy, 64, frames + p, 64, IC_RIGHTS_ALL, ROOT_CNODE), "copy");
+            map_4k(ROOT_VSPACE, copy, paddr + p * 4096ull, IC_ATTR_DEVICE);
+        }
+    }
+}
+
+/* The devices the guest gets: the UART and every virtio-mmio transport
+ * with a device behind it (QEMU's -device virtio-net-device, say), with
+ * their interrupts. Devices use guest addresses for DMA, which works
+ * because guest RAM sits at its own physical addresses. */
+static void pass_devices(ic_cptr_t vspace)
+{
+    irq_ntfn = make(pool, IC_OBJ_NOTIFICATION, 0, 1);
+    check(ic_tcb_bind_notification(ROOT_TCB, irq_ntfn), "bind");
+    pass_through(vspace, GUEST_UART, 1, false);
+    forward_irq(UART_IRQ);
+    pass_through(vspace, GUEST_VIRTIO, VIRTIO_SLOTS * VIRTIO_SLOT_SIZE / 4096, true);
+    for (unsigned n = 0; n < VIRTIO_SLOTS; n++) {
+        volatile uint32_t *regs = (volatile uint32_t *)(uintptr_t)(GUEST_VIRTIO + n * VIRTIO_SLOT_SIZE);
+        if (regs[0] != VIRTIO_MAGIC || regs[2] == 0) /* magic, device ID */
+            continue;
+        ic_printf("host-vmm: virtio device %u at %llx passed through\n", regs[2],
+                  (unsigned long long)(GUEST_VIRTIO + n * VIRTIO_SLOT_SIZE));
+        virtio_slots[num_virtio++] = n;
+        forward_irq(VIRTIO_IRQ_BASE + n);
     }
 }
 
@@ -195,6 +260,21 @@ static long build_dtb(void *buf, size_t size, uint64_t ram, uint64_t initrd, uin
     const char *const clock_names[] = { "uartclk", "apb_pclk" };
     fdt_property_strings(&w, "clock-names", clock_names, 2);
     fdt_end_node(&w);
+
+    for (unsigned k = 0; k < num_virtio; k++) {
+        unsigned n = virtio_slots[k];
+        uint64_t addr = GUEST_VIRTIO + n * VIRTIO_SLOT_SIZE;
+        char name[32];
+        ic_snprintf(name, sizeof(name), "virtio_mmio@%llx", (unsigned long long)addr);
+        fdt_begin_node(&w, name);
+        fdt_property_string(&w, "compatible", "virtio,mmio");
+        const uint64_t reg[] = { addr, VIRTIO_SLOT_SIZE };
+        fdt_property_u64_array(&w, "reg", reg, 2);
+        const uint32_t irq[] = { 0, VIRTIO_IRQ_BASE - 32 + n, 1 };
+        fdt_property_u32_array(&w, "interrupts", irq, 3);
+        fdt_property_empty(&w, "dma-coherent");
+        fdt_end_node(&w);
+    }
 
     fdt_end_node(&w);
     return fdt_finish(&w);
@@ -295,8 +375,9 @@ static void run(ic_cptr_t ep)
         if (info == 0 && badge) {
             /* a forwarded interrupt (the bound notification), not an exit:
              * nobody waits for a reply */
-            if (badge & BADGE_UART)
-                vgic_set_level(&vgic, UART_IRQ, 0, true);
+            for (unsigned k = 0; k < num_forwarded; k++)
+                if (badge & (1u << k))
+                    vgic_set_level(&vgic, forwarded[k].irq, 0, true);
             inject_all();
             info = ic_recv(ep, &badge);
             continue;
@@ -387,12 +468,14 @@ static void run(ic_cptr_t ep)
                     vgic_set_level(&vgic, 27, i, false);
                     vgic_eoi(&vgic, i, irq);
                     ic_vcpu_ack_vtimer(vcpu);
-                } else if (irq == UART_IRQ) { /* the same for the UART's line */
-                    vgic_set_level(&vgic, UART_IRQ, 0, false);
-                    vgic_eoi(&vgic, i, irq);
-                    ic_irq_handler_ack(uart_handler);
                 } else {
                     vgic_eoi(&vgic, i, irq);
+                    for (unsigned k = 0; k < num_forwarded; k++) {
+                        if (forwarded[k].irq == irq) { /* a passed-through line: listen again */
+                            vgic_set_level(&vgic, irq, 0, false);
+                            ic_irq_handler_ack(forwarded[k].handler);
+                        }
+                    }
                 }
             }
             break;
@@ -438,6 +521,8 @@ int main(ic_bootinfo_t *bootinfo)
         check(ic_frame_map(copy, ipa, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED, ROOT_VSPACE), "map for the vmm");
     }
 
+    pass_devices(vspace);
+
     /* the kernel, its initramfs and the device tree */
     struct linux_image img;
     size_t ksize = (size_t)(guest_kernel_end - guest_kernel_start);
@@ -456,22 +541,6 @@ int main(ic_bootinfo_t *bootinfo)
     ic_printf("host-vmm: kernel %llu KiB at %llx, initramfs %llu KiB, device tree %ld bytes\n",
               (unsigned long long)ksize / 1024, (unsigned long long)layout.kernel,
               (unsigned long long)isize / 1024, dtb_size);
-
-    /* the UART, passed through: its page at its own address, its interrupt
-     * forwarded through a notification bound to this thread */
-    ic_word_t uart_region;
-    ic_cptr_t uart_ut = find_device_untyped(GUEST_UART, &uart_region);
-    ic_cptr_t uart_frame = make(uart_ut, IC_OBJ_FRAME_4K, 0, 1);
-    check(ic_frame_get_address(uart_frame), "uart address");
-    if (ic_get_mr(0) != GUEST_UART)
-        die("finding the UART's page", IC_FAILED_LOOKUP);
-    map_4k(vspace, uart_frame, GUEST_UART, IC_ATTR_DEVICE);
-    ic_cptr_t ntfn = make(pool, IC_OBJ_NOTIFICATION, 0, 1), uart_badged = next_slot++;
-    check(ic_cnode_mint(ROOT_CNODE, uart_badged, 64, ntfn, 64, IC_RIGHTS_ALL, BADGE_UART, ROOT_CNODE), "mint");
-    uart_handler = next_slot++;
-    check(ic_irq_control_get(IC_SLOT_IRQ_CONTROL, UART_IRQ, uart_handler, 64, ROOT_CNODE), "uart irq");
-    check(ic_irq_handler_set_notification(uart_handler, uart_badged), "uart irq notification");
-    check(ic_tcb_bind_notification(ROOT_TCB, ntfn), "bind");
 
     vgic_init(&vgic, 3, num_vcpus, 256);
     psci_init(&psci, num_vcpus);
