@@ -243,12 +243,12 @@ test-host-vm: setup $(BUILD)/kernel-host-vmm.elf
 
 # Boot to the shell's ready line, wall clock: under IceCap, and the same
 # kernel and initramfs directly on QEMU, entered at EL1 as a guest is, with
-# the same console and CPU features, one CPU and no network (the host VM has
-# one vCPU and no network yet).
+# the same console, CPU features, two CPUs and the network.
 bench-boot: setup $(BUILD)/kernel-host-vmm.elf guest
 	@icecap=$$(tools/guest/boot-time.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-host-vmm.elf) && \
-	 direct=$$(tools/guest/boot-time.exp $(QEMU) -M virt,gic-version=3 -cpu max,sve=off,sme=off,pauth=off -smp 1 -m 1G \
-	     -nographic -no-reboot -kernel $(HOST_KERNEL) -initrd $(HOST_INITRD) \
+	 direct=$$(tools/guest/boot-time.exp $(QEMU) -M virt,gic-version=3 -cpu max,sve=off,sme=off,pauth=off -smp 2 \
+	     -m 1G -nographic -no-reboot -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
+	     -kernel $(HOST_KERNEL) -initrd $(HOST_INITRD) \
 	     -append "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1") && \
 	 echo "host_vm_boot (to the shell, under IceCap): $$icecap ms" && \
 	 echo "direct_boot (the same Linux on QEMU alone): $$direct ms" && \
