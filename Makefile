@@ -39,7 +39,8 @@ KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ikernel/include -Ikernel/plat/$(PLAT) -DGIC_V
 USER_CFLAGS := $(TARGET_CFLAGS) -Iuser/lib/include -Iuser/vmm/include
 LDFLAGS_TARGET := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
-.PHONY: all setup run run-minimal run-minimal-check run-host test test-host test-kernel test-host-vm bench tcb-size \
+.PHONY: all setup run run-minimal run-minimal-check run-host test test-host test-kernel test-host-vm test-system bench \
+        tcb-size \
         clean
 .SECONDARY:
 
@@ -152,6 +153,7 @@ TEST_RESULTS := $(abspath build/logs/results.txt)
 test: setup
 	@mkdir -p build/logs && rm -f $(TEST_RESULTS)
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-system
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel GIC=3
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel GIC=2
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory run-minimal-check
@@ -211,7 +213,23 @@ test-guest-direct: guest
 
 # ---------------------------------------------------------------- the host VM under IceCap
 # The host VMM (user/host-vmm) carries the guest's kernel and initramfs in
-# its image and runs them as the host VM.
+# its image and runs them as the host VM, as the system description says:
+# tools/syscomp checks it at build time and compiles it into system.h.
+SYSTEM ?= system/$(PLAT).system
+
+$(BUILD)/tools/syscomp: tools/syscomp.c
+	@mkdir -p $(dir $@)
+	@$(HOSTCC) -std=gnu11 -Wall -Wextra -Werror -O2 $< -o $@
+
+$(GEN)/system.h: $(SYSTEM) $(BUILD)/tools/syscomp
+	@mkdir -p $(dir $@)
+	@$(BUILD)/tools/syscomp $(SYSTEM) $@
+
+$(BUILD)/user/host-vmm/main.c.o: $(GEN)/system.h
+
+# The description compiler refuses every mistake in tests/syscomp, in words.
+test-system: $(BUILD)/tools/syscomp
+	@tools/test-syscomp.sh $(BUILD)/tools/syscomp
 HOST_VMM_OBJS := $(patsubst %,$(BUILD)/%.o,$(wildcard user/host-vmm/*.c) $(wildcard user/vmm/*.c)) \
                  $(BUILD)/user/host-vmm/images.o
 

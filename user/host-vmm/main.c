@@ -3,9 +3,10 @@
  * distributor and redistributor, PSCI) and passing the UART through: its
  * registers are mapped into the guest and its interrupt forwarded.
  *
- * This first version runs as the root task and gives the guest one vCPU and
- * 256 MiB of RAM mapped at its own physical addresses (so that devices
- * passed through later can use guest addresses for DMA). */
+ * This version runs as the root task. What it builds comes from the system
+ * description (system/virt.system, compiled into system.h): the vCPUs, the
+ * RAM (mapped at its own physical addresses, so that passed-through devices
+ * can use guest addresses for DMA), the devices and the command line. */
 #include <icecap/icecap.h>
 #include <icecap/vcpu.h>
 #include <vmm/fdt.h>
@@ -13,25 +14,21 @@
 #include <vmm/mmio.h>
 #include <vmm/psci.h>
 #include <vmm/vgic.h>
+#include <system.h> /* compiled from system/virt.system by tools/syscomp */
 
 #define ROOT_CNODE IC_SLOT_ROOT_CNODE
 #define ROOT_VSPACE IC_SLOT_ROOT_VSPACE
 #define ROOT_TCB IC_SLOT_ROOT_TCB
 
-#define GUEST_RAM_BITS 28
+#define GUEST_RAM_BITS SYSTEM_HOST_RAM_BITS
 #define GUEST_RAM_SIZE (1ull << GUEST_RAM_BITS)
 #define GUEST_GICD 0x08000000ull
 #define GUEST_GICR 0x080a0000ull
-#define GUEST_UART 0x09000000ull
 #define BADGE_VCPU(i) (1ull << 8 << (i)) /* exits; the low bits are interrupts */
-#define BOOTARGS "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1"
 #define NUM_LRS 4
-#define UART_IRQ 33
-#define GUEST_VIRTIO 0x0a000000ull   /* QEMU's virtio-mmio transports */
-#define VIRTIO_SLOTS 32
 #define VIRTIO_SLOT_SIZE 0x200u
-#define VIRTIO_IRQ_BASE 48           /* INTID of slot 0 (SPI 16) */
 #define VIRTIO_MAGIC 0x74726976u     /* "virt" */
+#define MAX_VIRTIO 32
 #define MAX_FORWARDED 8              /* badge bits 0..7; exits use the bits above */
 
 extern const char guest_kernel_start[], guest_kernel_end[], guest_initrd_start[], guest_initrd_end[];
@@ -40,7 +37,7 @@ static ic_bootinfo_t *bi;
 static ic_cptr_t next_slot, pool;
 static struct vgic vgic;
 static struct psci_state psci;
-#define NUM_VCPUS 2
+#define NUM_VCPUS SYSTEM_HOST_VCPUS
 
 /* A vCPU of the host VM: its thread, its VCPU object and which interrupt
  * each of its list registers holds (0: free). Its exits carry the badge
@@ -58,7 +55,14 @@ static struct forwarded {
 } forwarded[MAX_FORWARDED];
 static unsigned num_forwarded;
 static ic_cptr_t irq_ntfn;
-static unsigned virtio_slots[VIRTIO_SLOTS], num_virtio; /* the transports with a device */
+/* The passed-through devices the device tree describes: the UART, and the
+ * virtio-mmio transports with a device behind them. */
+static const struct system_device *uart;
+static struct virtio_transport {
+    uint64_t addr;
+    unsigned irq;
+} virtio[MAX_VIRTIO];
+static unsigned num_virtio;
 
 static void die(const char *what, long err)
 {
@@ -151,26 +155,37 @@ static void pass_through(ic_cptr_t vspace, uint64_t paddr, unsigned pages, bool 
     }
 }
 
-/* The devices the guest gets: the UART and every virtio-mmio transport
- * with a device behind it (QEMU's -device virtio-net-device, say), with
- * their interrupts. Devices use guest addresses for DMA, which works
- * because guest RAM sits at its own physical addresses. */
+/* The devices the system description gives the guest: the UART, and every
+ * virtio-mmio transport of the listed ranges with a device behind it
+ * (QEMU's -device virtio-net-device, say), with their interrupts. Devices
+ * use guest addresses for DMA, which works because guest RAM sits at its
+ * own physical addresses. */
 static void pass_devices(ic_cptr_t vspace)
 {
     irq_ntfn = make(pool, IC_OBJ_NOTIFICATION, 0, 1);
     check(ic_tcb_bind_notification(ROOT_TCB, irq_ntfn), "bind");
-    pass_through(vspace, GUEST_UART, 1, false);
-    forward_irq(UART_IRQ);
-    pass_through(vspace, GUEST_VIRTIO, VIRTIO_SLOTS * VIRTIO_SLOT_SIZE / 4096, true);
-    for (unsigned n = 0; n < VIRTIO_SLOTS; n++) {
-        volatile uint32_t *regs = (volatile uint32_t *)(uintptr_t)(GUEST_VIRTIO + n * VIRTIO_SLOT_SIZE);
-        if (regs[0] != VIRTIO_MAGIC || regs[2] == 0) /* magic, device ID */
+    for (unsigned d = 0; d < SYSTEM_HOST_NUM_DEVICES; d++) {
+        const struct system_device *dev = &system_host_devices[d];
+        if (!strcmp(dev->name, "uart")) {
+            pass_through(vspace, dev->base, (unsigned)(dev->size / 4096), false);
+            forward_irq(dev->irq_first);
+            uart = dev;
             continue;
-        ic_printf("host-vmm: virtio device %u at %llx passed through\n", regs[2],
-                  (unsigned long long)(GUEST_VIRTIO + n * VIRTIO_SLOT_SIZE));
-        virtio_slots[num_virtio++] = n;
-        forward_irq(VIRTIO_IRQ_BASE + n);
+        }
+        /* virtio-mmio: one transport every 0x200 bytes, interrupts in order */
+        pass_through(vspace, dev->base, (unsigned)(dev->size / 4096), true);
+        for (unsigned n = 0; n < dev->size / VIRTIO_SLOT_SIZE && n <= dev->irq_last - dev->irq_first; n++) {
+            uint64_t addr = dev->base + n * VIRTIO_SLOT_SIZE;
+            volatile uint32_t *regs = (volatile uint32_t *)(uintptr_t)addr;
+            if (regs[0] != VIRTIO_MAGIC || regs[2] == 0 || num_virtio == MAX_VIRTIO) /* magic, device ID */
+                continue;
+            ic_printf("host-vmm: virtio device %u at %llx passed through\n", regs[2], (unsigned long long)addr);
+            virtio[num_virtio++] = (struct virtio_transport){ addr, dev->irq_first + n };
+            forward_irq(dev->irq_first + n);
+        }
     }
+    if (!uart)
+        die("finding the console (no uart in the system description)", IC_INVALID_ARGUMENT);
 }
 
 /* ------------------------------------------------------------ the device tree */
@@ -187,8 +202,12 @@ static long build_dtb(void *buf, size_t size, uint64_t ram, uint64_t initrd, uin
     fdt_property_u32(&w, "interrupt-parent", GIC_PHANDLE);
 
     fdt_begin_node(&w, "chosen");
-    fdt_property_string(&w, "bootargs", BOOTARGS);
-    fdt_property_string(&w, "stdout-path", "/pl011@9000000");
+    char uart_name[32];
+    ic_snprintf(uart_name, sizeof(uart_name), "pl011@%llx", (unsigned long long)uart->base);
+    fdt_property_string(&w, "bootargs", SYSTEM_HOST_BOOTARGS);
+    char stdout_path[40];
+    ic_snprintf(stdout_path, sizeof(stdout_path), "/%s", uart_name);
+    fdt_property_string(&w, "stdout-path", stdout_path);
     fdt_property_u64(&w, "linux,initrd-start", initrd);
     fdt_property_u64(&w, "linux,initrd-end", initrd_end);
     fdt_end_node(&w);
@@ -248,12 +267,12 @@ static long build_dtb(void *buf, size_t size, uint64_t ram, uint64_t initrd, uin
     fdt_property_u32(&w, "phandle", CLOCK_PHANDLE);
     fdt_end_node(&w);
 
-    fdt_begin_node(&w, "pl011@9000000");
+    fdt_begin_node(&w, uart_name);
     const char *const uart_compat[] = { "arm,pl011", "arm,primecell" };
     fdt_property_strings(&w, "compatible", uart_compat, 2);
-    const uint64_t uart_reg[] = { GUEST_UART, 0x1000 };
+    const uint64_t uart_reg[] = { uart->base, uart->size };
     fdt_property_u64_array(&w, "reg", uart_reg, 2);
-    const uint32_t uart_irq[] = { 0, 1, 4 };
+    const uint32_t uart_irq[] = { 0, uart->irq_first - 32, 4 };
     fdt_property_u32_array(&w, "interrupts", uart_irq, 3);
     const uint32_t clocks[] = { CLOCK_PHANDLE, CLOCK_PHANDLE };
     fdt_property_u32_array(&w, "clocks", clocks, 2);
@@ -262,15 +281,14 @@ static long build_dtb(void *buf, size_t size, uint64_t ram, uint64_t initrd, uin
     fdt_end_node(&w);
 
     for (unsigned k = 0; k < num_virtio; k++) {
-        unsigned n = virtio_slots[k];
-        uint64_t addr = GUEST_VIRTIO + n * VIRTIO_SLOT_SIZE;
+        uint64_t addr = virtio[k].addr;
         char name[32];
         ic_snprintf(name, sizeof(name), "virtio_mmio@%llx", (unsigned long long)addr);
         fdt_begin_node(&w, name);
         fdt_property_string(&w, "compatible", "virtio,mmio");
         const uint64_t reg[] = { addr, VIRTIO_SLOT_SIZE };
         fdt_property_u64_array(&w, "reg", reg, 2);
-        const uint32_t irq[] = { 0, VIRTIO_IRQ_BASE - 32 + n, 1 };
+        const uint32_t irq[] = { 0, virtio[k].irq - 32, 1 };
         fdt_property_u32_array(&w, "interrupts", irq, 3);
         fdt_property_empty(&w, "dma-coherent");
         fdt_end_node(&w);
@@ -502,6 +520,7 @@ int main(ic_bootinfo_t *bootinfo)
         return 1;
     }
     ic_printf("host-vmm: building the host VM\n");
+    check(ic_tcb_set_priority(ROOT_TCB, SYSTEM_VMM_PRIORITY, ROOT_TCB), "priority");
     /* guest RAM: the first half of a large region, at its own addresses;
      * the VMM's objects come from the second half */
     ic_word_t region;
@@ -555,7 +574,7 @@ int main(ic_bootinfo_t *bootinfo)
         g->vcpu = make(pool, IC_OBJ_VCPU, 0, 1);
         check(ic_cnode_mint(ROOT_CNODE, fault_ep, 64, ep, 64, IC_RIGHTS_ALL, BADGE_VCPU(i), ROOT_CNODE), "mint");
         check(ic_tcb_configure(g->tcb, 64 - IC_ROOT_CNODE_BITS, 0, fault_ep, ROOT_CNODE, vspace, 0), "configure");
-        check(ic_tcb_set_priority(g->tcb, 100, ROOT_TCB), "priority");
+        check(ic_tcb_set_priority(g->tcb, SYSTEM_HOST_VCPU_PRIORITY, ROOT_TCB), "priority");
         check(ic_tcb_set_affinity(g->tcb, i), "affinity");
         check(ic_vcpu_set_tcb(g->vcpu, g->tcb), "bind");
         check(ic_vcpu_write_register(g->vcpu, IC_VCPU_VMPIDR_EL2, i), "mpidr");
