@@ -370,8 +370,8 @@ static void inject_exception(ic_cptr_t tcb, ic_cptr_t vcpu, uint64_t esr_el1, ui
 }
 
 #define ESR_IL (1ull << 25)
+#define EC_IABT_LOWER 0x20ull
 #define EC_DABT_LOWER 0x24ull
-#define EC_DABT_CURRENT 0x25ull
 #define DFSC_SYNC_EXTERNAL 0x10ull
 
 /* Start vCPU i at 'entry' with x0 = arg, as PSCI CPU_ON or the boot asks. */
@@ -419,8 +419,11 @@ static void run(ic_cptr_t ep)
                           (unsigned long long)msg[IC_VCPU_ABORT_ADDR], (unsigned long long)msg[IC_VCPU_ABORT_PC]);
                 ic_user_context_t regs;
                 check(ic_tcb_read_registers(tcb, false, IC_REG_X0, &regs), "read guest registers");
-                uint64_t ec = (regs.regs[IC_REG_SPSR] & 0xf) == 0 ? EC_DABT_LOWER : EC_DABT_CURRENT;
-                uint64_t wnr = msg[IC_VCPU_ABORT_ESR] & (1u << 6);
+                /* an instruction fetch gets an instruction abort, a load
+                 * or store a data abort (EC + 1: taken from the same EL) */
+                bool fetch = (msg[IC_VCPU_ABORT_ESR] >> 26) == EC_IABT_LOWER;
+                uint64_t ec = (fetch ? EC_IABT_LOWER : EC_DABT_LOWER) + ((regs.regs[IC_REG_SPSR] & 0xf) != 0);
+                uint64_t wnr = fetch ? 0 : msg[IC_VCPU_ABORT_ESR] & (1u << 6);
                 inject_exception(tcb, vcpu, (ec << 26) | ESR_IL | wnr | DFSC_SYNC_EXTERNAL,
                                  msg[IC_VCPU_ABORT_VADDR]);
                 reply = IC_VCPU_REPLY_RETRY;
@@ -498,11 +501,19 @@ static void run(ic_cptr_t ep)
             }
             break;
         }
+        case IC_FAULT_VCPU_UNKNOWN:
+            /* an instruction that trapped to EL2 for no reason the VMM
+             * emulates: to the guest, an undefined instruction */
+            ic_printf("host-vmm: guest exception %llx at %llx: undefined instruction injected\n",
+                      (unsigned long long)ic_get_mr(IC_VCPU_EXIT_ESR), (unsigned long long)ic_get_mr(IC_VCPU_EXIT_PC));
+            inject_exception(tcb, vcpu, ESR_IL, 0);
+            reply = IC_VCPU_REPLY_RETRY;
+            break;
         default:
-            ic_printf("host-vmm: unexpected guest exit %llu (pc %llx, esr %llx); stopping it\n",
-                      (unsigned long long)label, (unsigned long long)ic_get_mr(0),
-                      (unsigned long long)ic_get_mr(1));
-            ic_exit(1);
+            ic_printf("host-vmm: unexpected message %llu from vCPU %u; stopping it\n", (unsigned long long)label, i);
+            check(ic_tcb_suspend(tcb), "stop a vCPU");
+            info = ic_recv(ep, &badge);
+            continue;
         }
         inject_pending(i);
         inject_all();
