@@ -59,8 +59,6 @@ void arch_tlb_flush_vmid(unsigned vmid);
 bool arch_irq_pending(void);
 void arch_timer_arm(uint64_t ticks);
 uint64_t arch_timer_frequency(void);
-uint64_t arch_now(void);
-unsigned arch_cpu_index(void);
 NORETURN void arch_idle_loop(void);
 
 /* Install a thread's stage-2 address space (vspace.c keeps the empty one). */

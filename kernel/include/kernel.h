@@ -55,9 +55,6 @@ ic_err_t vspace_map_frame(struct cap *f, const struct cap *vs, word_t va, word_t
 void irq_handle_pending(void);
 void irq_handler_finalise(struct cap *c);
 
-/* untyped.c */
-ic_err_t untyped_zero_range(struct cap *ut, word_t end_offset);
-
 /* syscall.c */
 void syscall_handle(struct tcb *t);
 

@@ -9,10 +9,9 @@
 /* Board memory map (kernel/plat/<board>/board.h) */
 #include <board.h>
 
-/* Debug console */
+/* Debug console: output only; input belongs to user level (the host VM) */
 void plat_uart_init(void);
 void plat_uart_putc(char c);
-int plat_uart_getc(void); /* -1 when no character is waiting */
 
 /* Interrupt controller. INTIDs follow the GIC: 0..15 SGIs, 16..31 PPIs,
  * 32.. SPIs. */

@@ -64,11 +64,6 @@ void arch_cpu_init(unsigned cpu)
     c->online = true;
 }
 
-unsigned arch_cpu_index(void)
-{
-    return this_cpu()->id;
-}
-
 /* Make 'next' the thread whose registers the exit path restores. */
 void arch_switch_to(struct tcb *next)
 {
@@ -96,11 +91,6 @@ bool arch_irq_pending(void)
 uint64_t arch_timer_frequency(void)
 {
     return SYSREG_READ(cntfrq_el0);
-}
-
-uint64_t arch_now(void)
-{
-    return SYSREG_READ(cntpct_el0);
 }
 
 /* One-shot EL2 physical timer interrupt 'ticks' counter ticks from now. */

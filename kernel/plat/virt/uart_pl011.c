@@ -8,7 +8,6 @@
 #define PL011_CR (BOARD_UART_BASE + 0x30)
 #define PL011_IMSC (BOARD_UART_BASE + 0x38)
 
-#define PL011_FR_RXFE BIT(4)
 #define PL011_FR_TXFF BIT(5)
 #define PL011_LCR_H_FEN BIT(4)
 #define PL011_LCR_H_WLEN8 (3u << 5)
@@ -39,12 +38,4 @@ void plat_uart_putc(char c)
     if (c == '\n')
         pl011_tx('\r');
     pl011_tx(c);
-}
-
-int plat_uart_getc(void)
-{
-    if (mmio_read32(PL011_FR) & PL011_FR_RXFE)
-        return -1;
-    /* Bits 11:8 are receive error flags, not data. */
-    return (int)(mmio_read32(PL011_DR) & 0xff);
 }
