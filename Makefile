@@ -39,7 +39,7 @@ KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ikernel/include -Ikernel/plat/$(PLAT) -DGIC_V
 USER_CFLAGS := $(TARGET_CFLAGS) -Iuser/lib/include -Iuser/vmm/include
 LDFLAGS_TARGET := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
-.PHONY: all setup run run-minimal run-minimal-check run-host test test-host test-kernel test-host-vm test-system bench \
+.PHONY: all setup run run-minimal run-minimal-check test-reset run-host test test-host test-kernel test-host-vm test-system bench \
         tcb-size \
         clean
 .SECONDARY:
@@ -157,6 +157,7 @@ test: setup
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel GIC=3
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel GIC=2
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory run-minimal-check
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-reset
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-guest-direct
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm
 	@$(MAKE) --no-print-directory tcb-size
@@ -168,6 +169,13 @@ test: setup
 run-minimal-check: $(BUILD)/kernel-root-minimal.elf
 	@tools/run-suite.sh --timeout 60 --name "minimal root task" --expect "Hello from the root task" -- \
 		$(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/kernel-root-minimal.elf
+
+# After a reset RAM is not zero: the kernel must see that (tools/test-reset.exp,
+# which needs QEMU's monitor on the console and a reset that does not exit).
+test-reset: setup $(BUILD)/kernel-root-minimal.elf
+	@echo "reset keeps RAM dirty:"
+	@tools/test-reset.exp "Hello from the root task" $(QEMU) \
+		$(filter-out -no-reboot -monitor none -serial stdio,$(QEMU_FLAGS)) -kernel $(BUILD)/kernel-root-minimal.elf
 
 # ---------------------------------------------------------------- measurements
 bench: setup $(BUILD)/kernel-bench-root.elf

@@ -91,8 +91,35 @@ static void *map_new_page(struct cte *vspace, word_t va)
     return (void *)(uintptr_t)f.obj;
 }
 
+/* Map the image page at kernel address pa itself at va. */
+static void map_page_in_place(struct cte *vspace, word_t va, word_t pa)
+{
+    struct cap f = make_cap(CAP_FRAME, pa, IC_PAGE_BITS);
+    if (vspace_map_frame(&f, &vspace->cap, va, IC_RIGHTS_ALL, IC_ATTR_CACHED))
+        kpanic("boot: cannot map %lx", va);
+    provide(next_slot++, f);
+}
+
+/* Whether RAM past the kernel still holds the zeroes it had at power on:
+ * true on the first boot of a machine whose RAM starts zeroed, false after a
+ * reset (the mark is there) and on other boards. Leaves the mark, in the page
+ * after the kernel, which is never handed out. */
+static bool ram_zero_since_power_on(word_t mark_page)
+{
+    static const uint64_t mark[2] = { 0x6b72616d2d706163ull, 0x6e6f2d7265776f70ull };
+    volatile uint64_t *m = (volatile uint64_t *)(uintptr_t)mark_page;
+    bool fresh = m[0] != mark[0] || m[1] != mark[1];
+    m[0] = mark[0];
+    m[1] = mark[1];
+#ifdef BOARD_RAM_ZERO_AT_POWER_ON
+    return fresh;
+#else
+    return false;
+#endif
+}
+
 /* Cover [start, end) with naturally aligned power-of-two untyped blocks. */
-static void add_untyped(ic_bootinfo_t *bi, word_t start, word_t end, bool device)
+static void add_untyped(ic_bootinfo_t *bi, word_t start, word_t end, bool device, bool zeroed)
 {
     while (start < end) {
         unsigned bits = start ? (unsigned)__builtin_ctzll(start) : IC_MAX_UNTYPED_BITS;
@@ -107,6 +134,7 @@ static void add_untyped(ic_bootinfo_t *bi, word_t start, word_t end, bool device
             break;
         struct cap c = make_cap(CAP_UNTYPED, start, bits);
         c.flags = device ? CAPF_DEVICE : 0;
+        c.b = zeroed ? BIT(bits) : 0;
         provide(next_slot++, c);
         bi->untyped.end++;
         bi->untyped_list[n] = (ic_untyped_desc_t){ .paddr = start, .size_bits = (uint8_t)bits, .is_device = device };
@@ -119,7 +147,9 @@ void boot_create_root_task(void)
     const struct elf64_ehdr *eh = (const void *)root_image_start;
     if (memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != 2 || eh->machine != 183)
         kpanic("boot: the root task image is not an AArch64 ELF64 file");
-    boot_free = ALIGN_UP((word_t)(uintptr_t)__kernel_end, BIT(IC_PAGE_BITS));
+    word_t mark_page = ALIGN_UP((word_t)(uintptr_t)__kernel_end, BIT(IC_PAGE_BITS));
+    bool ram_zeroed = ram_zero_since_power_on(mark_page);
+    boot_free = mark_page + BIT(IC_PAGE_BITS);
 
     /* the root CNode: guard of 52 zero bits, so a slot index is a CPtr */
     word_t cnode_pa = boot_alloc(IC_ROOT_CNODE_BITS + IC_SLOT_SIZE_BITS);
@@ -161,6 +191,13 @@ void boot_create_root_task(void)
         word_t seg_start = ph[i].vaddr & ~MASK(IC_PAGE_BITS);
         word_t seg_end = ALIGN_UP(ph[i].vaddr + ph[i].memsz, BIT(IC_PAGE_BITS));
         for (word_t va = seg_start; va < seg_end; va += BIT(IC_PAGE_BITS)) {
+            /* a page the file fills entirely is used where it lies */
+            const uint8_t *src = (const uint8_t *)root_image_start + ph[i].offset + (va - ph[i].vaddr);
+            if (va >= ph[i].vaddr && va + BIT(IC_PAGE_BITS) <= ph[i].vaddr + ph[i].filesz &&
+                ((uintptr_t)src & MASK(IC_PAGE_BITS)) == 0) {
+                map_page_in_place(vspace, va, (word_t)(uintptr_t)src);
+                continue;
+            }
             uint8_t *page = map_new_page(vspace, va);
             /* the part of this page the file provides; the rest stays zero */
             word_t from = va > ph[i].vaddr ? va : ph[i].vaddr;
@@ -205,17 +242,18 @@ void boot_create_root_task(void)
     bi->image_vaddr = image_start;
     bi->image_frames = (ic_slot_range_t){ frames_start, frames_end };
     bi->untyped.start = bi->untyped.end = next_slot;
-    add_untyped(bi, boot_free, BOARD_RAM_BASE + BOARD_RAM_SIZE, false);
+    add_untyped(bi, boot_free, BOARD_RAM_BASE + BOARD_RAM_SIZE, false, ram_zeroed);
     /* devices, except the interrupt controller, which the kernel keeps;
      * the UART is shared: the kernel's debug output goes to it too */
-    add_untyped(bi, BOARD_DEVICE_BASE, BOARD_GICD_BASE, true);
-    add_untyped(bi, BOARD_UART_BASE, BOARD_DEVICE_END, true);
+    add_untyped(bi, BOARD_DEVICE_BASE, BOARD_GICD_BASE, true, false);
+    add_untyped(bi, BOARD_UART_BASE, BOARD_DEVICE_END, true, false);
 #if GIC_VERSION == 2
     /* the virtual CPU interface, for VMMs to map into their guests */
-    add_untyped(bi, BOARD_GICV_BASE, BOARD_GICV_BASE + 0x10000, true);
+    add_untyped(bi, BOARD_GICV_BASE, BOARD_GICV_BASE + 0x10000, true, false);
 #endif
     bi->empty = (ic_slot_range_t){ next_slot, BIT(IC_ROOT_CNODE_BITS) };
 
+    kprintf("memory: %s\n", ram_zeroed ? "zero since power on" : "used before a reset, zeroed when handed out");
     kprintf("root task: %lu image frames, %lu untyped regions, slots %lu..%lu free\n", frames_end - frames_start,
             bi->untyped.end - bi->untyped.start, bi->empty.start, bi->empty.end - 1);
     sched_make_runnable(t);

@@ -6,7 +6,9 @@
  * be interrupted and picks up where it stopped when the call is restarted.
  * Once all children of an untyped are gone (after revoke), its memory is
  * free again and dirty: a = b = 0. Untyped children are not zeroed when
- * they are carved out; their own objects are, when they are made. */
+ * they are carved out; their own objects are, when they are made. A child
+ * inherits the part of b that covers it: memory the kernel has never handed
+ * out since power on can be zero already (see boot.c). */
 #include "kernel.h"
 #include "cnode.h"
 #include "invocation.h"
@@ -125,6 +127,9 @@ ic_err_t untyped_invoke_retype(struct invocation *inv)
     for (word_t i = 0; i < count; i++) {
         word_t addr = ut->obj + first + (i << obj_bits);
         struct cap c = object_cap(type, size_bits, addr, device);
+        /* a child untyped inherits what is known to be zero */
+        if (type == IC_OBJ_UNTYPED && first + ((i + 1) << obj_bits) <= zeroed)
+            c.b = BIT(obj_bits);
         if (type == IC_OBJ_TCB)
             tcb_init((struct tcb *)(uintptr_t)addr);
         else if (type == IC_OBJ_VSPACE)

@@ -20,6 +20,12 @@
 #define BOARD_DEVICE_BASE 0x00000000ull
 #define BOARD_DEVICE_END 0x40000000ull
 
+/* QEMU's RAM reads as zero when the machine is started (it is fresh
+ * anonymous memory), so memory the kernel has never handed out needs no
+ * zeroing. A reset keeps RAM as it was: the kernel tells the two apart with a
+ * mark it leaves in the last page of RAM, which it never hands out. */
+#define BOARD_RAM_ZERO_AT_POWER_ON 1
+
 #define BOARD_TIMER_PPI 26u     /* EL2 physical timer */
 #define BOARD_VTIMER_PPI 27u    /* virtual timer, owned by guests */
 #define BOARD_NUM_IRQS 288u     /* INTIDs the kernel manages */
