@@ -139,7 +139,9 @@ TEST(cnode_mint_sets_badge_and_reduces_rights)
     CHECK(f && tcb);
     CHECK_EQ(mint(e, f, IC_RIGHTS_ALL, 1), IC_ILLEGAL_OPERATION);
     CHECK_EQ(mint(e, tcb, IC_RIGHTS_ALL, 1), IC_ILLEGAL_OPERATION);
-    CHECK_EQ(mint(e, ROOT_CNODE, IC_RIGHTS_ALL, 1), IC_ILLEGAL_OPERATION);
+    /* a CNode's "badge" is its guard, which must fit beside its radix */
+    CHECK_EQ(mint(e, ROOT_CNODE, IC_RIGHTS_ALL, 51), IC_RANGE_ERROR);
+    CHECK_EQ(mint(e, ROOT_CNODE, IC_RIGHTS_ALL, 2 | 4 << 6), IC_RANGE_ERROR);
     CHECK(slot_is_empty(e));
     /* a frame copy without read rights cannot be mapped */
     ic_cptr_t fw = alloc_slot();
@@ -793,4 +795,30 @@ TEST(delete_of_a_long_cnode_chain_needs_no_recursion)
     CHECK(whole);
     CHECK_OK(ic_untyped_retype(test_untyped, IC_OBJ_UNTYPED, test_untyped_bits, ROOT_CNODE, ROOT_DEPTH, whole, 1,
                                ROOT_CNODE));
+}
+
+/* A CNode made at run time gets a guard through mint (or mutate), so its
+ * owner can name its slots by index with depth 64, as the root task does:
+ * the way the loader builds each component's CSpace. */
+TEST(cnode_mint_sets_the_guard_of_a_new_cnode)
+{
+    ic_cptr_t cn = alloc_object(IC_OBJ_CNODE, 4), guarded = alloc_slot(), moved = alloc_slot();
+    ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
+    CHECK(cn && n);
+    /* without a guard, depth 64 is too deep for 4 bits of radix */
+    CHECK((ic_cnode_copy(cn, 3, 64, n, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE)) != IC_OK);
+    CHECK_OK(mint(guarded, cn, IC_RIGHTS_ALL, 60));
+    CHECK_OK(ic_cnode_copy(guarded, 3, 64, n, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE));
+    CHECK(!slot_is_empty_in(cn, 3, 4));
+    /* a guard with a value: the index must carry it in its top bits */
+    ic_cptr_t valued = alloc_slot();
+    CHECK_OK(mint(valued, cn, IC_RIGHTS_ALL, 60 | 0x5ull << 6));
+    CHECK((ic_cnode_delete(valued, 3, 64)) != IC_OK);
+    CHECK_OK(ic_cnode_delete(valued, 0x5ull << 4 | 3, 64));
+    CHECK(slot_is_empty_in(cn, 3, 4));
+    /* mutate sets it while moving */
+    CHECK_OK(ic_cnode_mutate(ROOT_CNODE, moved, ROOT_DEPTH, guarded, ROOT_DEPTH, 60, ROOT_CNODE));
+    CHECK(slot_is_empty(guarded));
+    CHECK_OK(ic_cnode_copy(moved, 7, 64, n, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE));
+    CHECK_EQ(ic_cnode_mutate(ROOT_CNODE, guarded, ROOT_DEPTH, moved, ROOT_DEPTH, 61, ROOT_CNODE), IC_RANGE_ERROR);
 }
