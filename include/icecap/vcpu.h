@@ -1,8 +1,11 @@
 /* Virtual CPUs: the ABI between the kernel and a virtual machine monitor.
  *
  * A VCPU object holds what a guest's EL1 needs besides its general
- * registers: EL1 system registers, the FP/SIMD registers, the virtual timer
- * and the virtual GIC interface. Bound to a TCB (vcpu_set_tcb), it makes
+ * registers: EL1 system registers, the FP/SIMD registers (SVE's, with a
+ * vector length of at most 512 bits, when the CPU has SVE), the pointer
+ * authentication keys (when it has them), the virtual timer and the virtual
+ * GIC interface. SME is not offered: the guest sees no SME in its ID
+ * registers and its SME instructions reach the VMM as unknown exits. Bound to a TCB (vcpu_set_tcb), it makes
  * that thread run at EL1 as the guest; the thread's general registers (read
  * and written with tcb_read/write_registers) are the guest's x0..x30, pc, its
  * SP_EL0 and its PSTATE (spsr). The VMM is the fault handler of that thread:
@@ -72,6 +75,13 @@ enum ic_vcpu_reg {
     IC_VCPU_PAR_EL1, IC_VCPU_TPIDR_EL1, IC_VCPU_TPIDRRO_EL0, IC_VCPU_CNTKCTL_EL1, IC_VCPU_MDSCR_EL1,
     IC_VCPU_CNTV_CTL_EL0, IC_VCPU_CNTV_CVAL_EL0, IC_VCPU_CNTVOFF_EL2, IC_VCPU_VMPIDR_EL2,
     IC_VCPU_FPCR, IC_VCPU_FPSR,
+    /* kept for every VCPU, used only when the CPU has the feature: SVE's
+     * vector length control (LEN, bits 3:0), and the five pointer
+     * authentication keys */
+    IC_VCPU_ZCR_EL1,
+    IC_VCPU_APIAKEYLO_EL1, IC_VCPU_APIAKEYHI_EL1, IC_VCPU_APIBKEYLO_EL1, IC_VCPU_APIBKEYHI_EL1,
+    IC_VCPU_APDAKEYLO_EL1, IC_VCPU_APDAKEYHI_EL1, IC_VCPU_APDBKEYLO_EL1, IC_VCPU_APDBKEYHI_EL1,
+    IC_VCPU_APGAKEYLO_EL1, IC_VCPU_APGAKEYHI_EL1,
     IC_VCPU_REG_COUNT
 };
 

@@ -52,8 +52,18 @@ static inline void dsb_ishst(void) { __asm__ volatile("dsb ishst" ::: "memory");
 /* Entry and exit (vectors.S) */
 NORETURN void arch_return_to_user(struct context *ctx);
 
+/* CPU features the kernel switches for guests, read from the boot CPU's ID
+ * registers once (the CPUs are assumed alike); registers of a feature the
+ * CPU lacks are never touched. Set before any other CPU starts. */
+extern bool arch_has_sve, arch_has_pauth, arch_has_sme;
+extern uint64_t arch_hcr_vcpu, arch_cptr_vcpu;
+/* The largest SVE vector length a guest gets (ZCR_EL2), in bytes: what a
+ * VCPU object has room for. */
+#define ARCH_SVE_MAX_VL 64
+
 /* arch.c */
 void arch_cpu_init(unsigned cpu);
+uint64_t arch_read_id_reg(unsigned crm, unsigned op2);
 void arch_switch_to(struct tcb *next);
 void arch_tlb_flush_vmid(unsigned vmid);
 bool arch_irq_pending(void);
@@ -111,9 +121,23 @@ NORETURN void trap_kernel(uint64_t kind);
 #define HCR_TACR (1ull << 21)
 #define HCR_VCPU (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_INNER | HCR_TSC | HCR_TIDCP | \
                   HCR_TACR | HCR_RW)
-/* CPTR_EL2: FP/SIMD traps for native threads (their FP state is not kept) */
-#define CPTR_EL2_FP_TRAPPED (0x33ffull | (1ull << 10))
+/* Added for a virtual CPU at boot (arch_hcr_vcpu): ID register reads trap
+ * (TID3) so the kernel can hide what it does not switch (vcpu.c); with
+ * pointer authentication, its instructions and key registers do not (API,
+ * APK), because the keys are part of the VCPU's state. Native threads keep
+ * both clear: a PAC instruction at EL0 traps rather than use a parked
+ * guest's keys. */
+#define HCR_TID3 (1ull << 18)
+#define HCR_APK (1ull << 40)
+#define HCR_API (1ull << 41)
+/* CPTR_EL2 (E2H = 0): RES1 bits, SVE (TZ) and SME (TSM) trapped; FP/SIMD
+ * trapped for native threads too (TFP: their FP state is not kept). A VCPU
+ * runs with arch_cptr_vcpu: FP, and SVE when the CPU has it. SME stays
+ * trapped for everyone. */
+#define CPTR_EL2_TZ (1ull << 8)
+#define CPTR_EL2_TFP (1ull << 10)
 #define CPTR_EL2_FP_ALLOWED 0x33ffull
+#define CPTR_EL2_FP_TRAPPED (CPTR_EL2_FP_ALLOWED | CPTR_EL2_TFP)
 #define SPSR_EL1H_MASKED 0x3c5ull /* EL1h with D, A, I and F masked */
 
 #endif

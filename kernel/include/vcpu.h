@@ -17,13 +17,21 @@
 
 struct cpu;
 
+/* FP state: q0..q31 or, with SVE, z0..z31 at the vector length of EL2 (at
+ * most ARCH_SVE_MAX_VL bytes each), then p0..p15 and FFR (an eighth of
+ * that each) at VCPU_FP_SVE_PREGS (vcpu_fp.S knows both numbers). */
+#define VCPU_FP_SVE_PREGS (32 * ARCH_SVE_MAX_VL)
+#define VCPU_FP_BYTES (VCPU_FP_SVE_PREGS + 17 * ARCH_SVE_MAX_VL / 8)
+_Static_assert(VCPU_FP_SVE_PREGS == 2048 && VCPU_FP_BYTES % 8 == 0, "vcpu_fp.S layout");
+
 struct vcpu {
     struct tcb *tcb;
     struct vgic_state vgic;
     bool vtimer_masked;              /* its timer fired; the VMM has not acked */
     uint8_t loaded_on;               /* 1 + the CPU whose registers hold it, or 0 */
     word_t regs[IC_VCPU_REG_COUNT];
-    uint64_t fp[64] __attribute__((aligned(16))); /* q0..q31 */
+    uint64_t tpidr2_el0;             /* with SME: not for guests, but EL1 can write it */
+    uint64_t fp[VCPU_FP_BYTES / 8] __attribute__((aligned(16)));
 };
 _Static_assert(sizeof(struct vcpu) <= (1u << IC_VCPU_SIZE_BITS), "VCPU fits its object");
 
@@ -45,8 +53,10 @@ static inline void vcpu_switch(struct cpu *c, struct tcb *next)
         vcpu_switch_slow(c, next);
 }
 
-/* vcpu_fp.S */
+/* vcpu_fp.S: FP/SIMD registers, or the SVE ones (with SVE enabled at EL2) */
 void vcpu_fp_save(uint64_t *fp);
 void vcpu_fp_restore(const uint64_t *fp);
+void vcpu_sve_save(uint64_t *fp);
+void vcpu_sve_restore(const uint64_t *fp);
 
 #endif

@@ -130,3 +130,131 @@ guest_vectors_v2:
     str w9, [x19, #0x10]    /* GICC_EOIR */
     eret
     unexpected_vectors 0x300, 0x800
+
+/* ------------------------------------------------------------ CPU features
+ * SVE and pointer authentication are the guest's own; SME is not offered. */
+    .arch_extension sve
+    .arch_extension sme
+
+/* Reports the ID registers the kernel may edit (HVC 0x30): x0 =
+ * ID_AA64PFR0_EL1, x1 = ID_AA64PFR1_EL1, x2 = ID_AA64ISAR1_EL1, x3 =
+ * ID_AA64ISAR2_EL1, x4 = ID_AA64SMFR0_EL1; then reads every register of the
+ * ID space (CRm 1 to 7) and reports the OR of all (HVC 0x31). */
+    .global guest_id_regs
+guest_id_regs:
+    mrs x0, S3_0_C0_C4_0
+    mrs x1, S3_0_C0_C4_1
+    mrs x2, S3_0_C0_C6_1
+    mrs x3, S3_0_C0_C6_2
+    mrs x4, S3_0_C0_C4_5
+    hvc #0x30
+    mov x0, #0
+    .irp crm, 1, 2, 3, 4, 5, 6, 7
+    .irp op2, 0, 1, 2, 3, 4, 5, 6, 7
+    mrs x1, S3_0_C0_C\crm\()_\op2
+    orr x0, x0, x1
+    .endr
+    .endr
+    hvc #0x31
+1:  hvc #0xff
+    b 1b
+
+/* x0 = a seed, x1 = use SVE, x2 = use pointer authentication. Sets the ten
+ * key registers to seed + 0..9 and, with SVE at the longest vector length,
+ * z0 = {seed, seed + 1, ...}, z31 = {seed, seed + 3, ...}, p1 and FFR = the
+ * first (seed & 3) + 1 lanes, p15 = the first (seed & 3) + 3 lanes (of .d
+ * elements); then waits (HVC 0x50). Reports the keys it reads back
+ * (HVC 0x51: x0 = APIAKeyLo, x1 = APGAKeyHi, x2 and x3 = PACGA of the seed
+ * before and after the wait) and its SVE registers (HVC 0x52: x0 = the
+ * vector length in bytes, x1 and x2 = the sums of z0's and z31's lanes,
+ * x3, x4, x5 = active lanes of p1, p15 and FFR). */
+    .global guest_sve_pauth
+guest_sve_pauth:
+    mov x9, x0
+    mov x10, x1
+    mov x11, x2
+    mov x12, #0
+    cbz x11, 1f
+    add x3, x9, #0
+    msr S3_0_C2_C1_0, x3    /* APIAKeyLo_EL1 */
+    add x3, x9, #1
+    msr S3_0_C2_C1_1, x3    /* APIAKeyHi_EL1 */
+    add x3, x9, #2
+    msr S3_0_C2_C1_2, x3    /* APIBKeyLo_EL1 */
+    add x3, x9, #3
+    msr S3_0_C2_C1_3, x3    /* APIBKeyHi_EL1 */
+    add x3, x9, #4
+    msr S3_0_C2_C2_0, x3    /* APDAKeyLo_EL1 */
+    add x3, x9, #5
+    msr S3_0_C2_C2_1, x3    /* APDAKeyHi_EL1 */
+    add x3, x9, #6
+    msr S3_0_C2_C2_2, x3    /* APDBKeyLo_EL1 */
+    add x3, x9, #7
+    msr S3_0_C2_C2_3, x3    /* APDBKeyHi_EL1 */
+    add x3, x9, #8
+    msr S3_0_C2_C3_0, x3    /* APGAKeyLo_EL1 */
+    add x3, x9, #9
+    msr S3_0_C2_C3_1, x3    /* APGAKeyHi_EL1 */
+    isb
+    .inst 0x9ac9312c        /* pacga x12, x9, x9 (the assembler wants Armv8.3 for it) */
+1:  cbz x10, 2f
+    mov x3, #0xf
+    msr S3_0_C1_C2_0, x3    /* ZCR_EL1: the longest vector length EL2 allows */
+    isb
+    index z0.d, x9, #1
+    index z31.d, x9, #3
+    and x13, x9, #3
+    add x13, x13, #1
+    whilelo p1.d, xzr, x13
+    add x14, x13, #2
+    whilelo p15.d, xzr, x14
+    wrffr p1.b
+2:  hvc #0x50
+    mov x0, #0
+    mov x1, #0
+    mov x2, x12
+    mov x3, #0
+    cbz x11, 3f
+    mrs x0, S3_0_C2_C1_0    /* APIAKeyLo_EL1 */
+    mrs x1, S3_0_C2_C3_1    /* APGAKeyHi_EL1 */
+    .inst 0x9ac93123        /* pacga x3, x9, x9 */
+3:  hvc #0x51
+    mov x0, #0
+    mov x1, #0
+    mov x2, #0
+    mov x3, #0
+    mov x4, #0
+    mov x5, #0
+    cbz x10, 4f
+    rdvl x0, #1
+    ptrue p2.d
+    uaddv d1, p2, z0.d
+    fmov x1, d1
+    uaddv d2, p2, z31.d
+    fmov x2, d2
+    cntp x3, p2, p1.d
+    cntp x4, p2, p15.d
+    rdffr p3.b
+    cntp x5, p2, p3.d
+4:  hvc #0x52
+5:  hvc #0xff
+    b 5b
+
+/* Tries SME as a guest that ignores its ID registers would: lets its EL1
+ * use it (CPACR_EL1.SMEN), then SMSTART (HVC 0x60 if it went on), then
+ * reads SMCR_EL1 (HVC 0x61 with its value). An exception taken to its own
+ * EL1 (an undefined instruction where there is no SME) reports HVC 0xee. */
+    .global guest_sme
+guest_sme:
+    adr x1, guest_vectors_v3
+    msr vbar_el1, x1
+    mrs x1, cpacr_el1
+    orr x1, x1, #(3 << 24)
+    msr cpacr_el1, x1
+    isb
+    smstart
+    hvc #0x60
+    mrs x0, S3_0_C1_C2_6    /* SMCR_EL1 */
+    hvc #0x61
+1:  hvc #0xff
+    b 1b

@@ -390,3 +390,261 @@ TEST(vcpu_exit_answered_through_a_saved_reply)
     CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 1);
     CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0x99);
 }
+
+/* ------------------------------------------------------------ SVE, pointer authentication, SME */
+
+void guest_id_regs(void);
+void guest_sve_pauth(void);
+void guest_sme(void);
+
+#define ID_FIELD(reg, shift) (((reg) >> (shift)) & 0xfu)
+#define CPACR_FPEN_ZEN ((3u << 20) | (3u << 16))
+
+/* What guests are told of the CPU (ID_AA64PFR0/PFR1/ISAR1/ISAR2/SMFR0). */
+struct guest_view {
+    ic_word_t pfr0, pfr1, isar1, isar2, smfr0;
+    bool sve, pauth;
+};
+
+static bool guest_view(struct guest_view *f)
+{
+    ic_cptr_t vs = guest_vspace();
+    struct guest g;
+    if (!vs || !guest_create(&g, vs, guest_id_regs, 0) || ic_tcb_resume(g.tcb) != IC_OK ||
+        next_exit(&g) != IC_FAULT_VCPU_HVC || ic_get_mr(IC_VCPU_CALL_IMM) != 0x30)
+        return false;
+    f->pfr0 = ic_get_mr(IC_VCPU_CALL_X0);
+    f->pfr1 = ic_get_mr(IC_VCPU_CALL_X0 + 1);
+    f->isar1 = ic_get_mr(IC_VCPU_CALL_X0 + 2);
+    f->isar2 = ic_get_mr(IC_VCPU_CALL_X0 + 3);
+    f->smfr0 = ic_get_mr(IC_VCPU_CALL_X0 + 4);
+    f->sve = ID_FIELD(f->pfr0, 32) != 0;
+    f->pauth = (ID_FIELD(f->isar1, 4) | ID_FIELD(f->isar1, 8) | ID_FIELD(f->isar1, 24) | ID_FIELD(f->isar1, 28) |
+                ID_FIELD(f->isar2, 8) | ID_FIELD(f->isar2, 12)) != 0;
+    ic_tcb_suspend(g.tcb);
+    return true;
+}
+
+/* The GICv3 suite runs on QEMU's 'max' CPU (the Makefile's QEMU_CPU), which
+ * has SVE, SME and pointer authentication: there a missing feature is a
+ * failure, not a skip. */
+static bool cpu_is_max(void)
+{
+    return bootinfo->gic_version == 3;
+}
+
+TEST(vcpu_id_registers_hide_sme)
+{
+    struct guest_view f;
+    CHECK(guest_view(&f));
+    CHECK_EQ(ID_FIELD(f.pfr1, 24), 0); /* SME */
+    CHECK_EQ(ID_FIELD(f.pfr1, 8), 0);  /* MTE */
+    CHECK_EQ(f.smfr0, 0);
+    if (cpu_is_max()) {
+        CHECK(f.sve);
+        CHECK(f.pauth);
+    }
+    /* every register of the ID space reads without harm (reserved ones as
+     * zero), through the kernel's emulation */
+    ic_cptr_t vs = guest_vspace();
+    CHECK(vs);
+    struct guest g;
+    CHECK(guest_create(&g, vs, guest_id_regs, 0));
+    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    reply_emulated(0, 0);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x31);
+    CHECK(ic_get_mr(IC_VCPU_CALL_X0) != 0);
+}
+
+/* A guest running guest_sve_pauth with 'seed', stopped at its HVC 0x50; the
+ * reply to that exit is saved in slot 'reply'. */
+static bool start_sve_pauth_guest(struct guest *g, ic_cptr_t vs, const struct guest_view *f, ic_word_t seed,
+                                  ic_cptr_t reply)
+{
+    if (!guest_create(g, vs, guest_sve_pauth, seed))
+        return false;
+    ic_user_context_t regs;
+    if (ic_tcb_read_registers(g->tcb, false, IC_REG_COUNT, &regs) != IC_OK)
+        return false;
+    regs.regs[IC_REG_X0 + 1] = f->sve;
+    regs.regs[IC_REG_X0 + 2] = f->pauth;
+    if (ic_tcb_write_registers(g->tcb, false, IC_REG_COUNT, &regs) != IC_OK ||
+        (f->sve && ic_vcpu_write_register(g->vcpu, IC_VCPU_CPACR_EL1, CPACR_FPEN_ZEN) != IC_OK))
+        return false;
+    return ic_tcb_resume(g->tcb) == IC_OK && next_exit(g) == IC_FAULT_VCPU_HVC &&
+           ic_get_mr(IC_VCPU_CALL_IMM) == 0x50 && ic_cnode_save_caller(ROOT_CNODE, reply, ROOT_DEPTH) == IC_OK;
+}
+
+static ic_word_t lanes_sum(ic_word_t n, ic_word_t seed, ic_word_t step)
+{
+    return n * seed + step * n * (n - 1) / 2;
+}
+
+static ic_word_t min_word(ic_word_t a, ic_word_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Resume g through its saved reply; it reads back its keys and SVE
+ * registers. *pac: its PACGA result, 0 if it has no pointer authentication.
+ * Returns false (after a failed CHECK) on a mismatch. */
+static bool sve_pauth_guest_reads_its_own(struct guest *g, const struct guest_view *f, ic_word_t seed,
+                                          ic_cptr_t reply, ic_word_t *pac)
+{
+    ic_send(reply, ic_msginfo_new(IC_VCPU_REPLY_EMULATED, 0, 0, 0));
+    if (next_exit(g) != IC_FAULT_VCPU_HVC || ic_get_mr(IC_VCPU_CALL_IMM) != 0x51)
+        return false;
+    if (f->pauth) {
+        if (ic_get_mr(IC_VCPU_CALL_X0) != seed || ic_get_mr(IC_VCPU_CALL_X0 + 1) != seed + 9)
+            return false;
+        /* the same MAC before and after: its generic key came back */
+        if (ic_get_mr(IC_VCPU_CALL_X0 + 2) != ic_get_mr(IC_VCPU_CALL_X0 + 3) || ic_get_mr(IC_VCPU_CALL_X0 + 2) == 0)
+            return false;
+    }
+    *pac = ic_get_mr(IC_VCPU_CALL_X0 + 2);
+    reply_emulated(0, 0);
+    if (next_exit(g) != IC_FAULT_VCPU_HVC || ic_get_mr(IC_VCPU_CALL_IMM) != 0x52)
+        return false;
+    if (f->sve) {
+        ic_word_t vl = ic_get_mr(IC_VCPU_CALL_X0), n = vl / 8, lanes = (seed & 3) + 1;
+        /* a guest gets up to 512 bits; QEMU's max CPU has that */
+        if (vl < 16 || vl > 64 || (cpu_is_max() && vl != 64))
+            return false;
+        if (ic_get_mr(IC_VCPU_CALL_X0 + 1) != lanes_sum(n, seed, 1) ||
+            ic_get_mr(IC_VCPU_CALL_X0 + 2) != lanes_sum(n, seed, 3) ||
+            ic_get_mr(IC_VCPU_CALL_X0 + 3) != min_word(lanes, n) ||
+            ic_get_mr(IC_VCPU_CALL_X0 + 4) != min_word(lanes + 2, n) ||
+            ic_get_mr(IC_VCPU_CALL_X0 + 5) != min_word(lanes, n))
+            return false;
+    }
+    return true;
+}
+
+TEST(vcpu_sve_and_pauth_state_is_kept_per_guest)
+{
+    struct guest_view f;
+    CHECK(guest_view(&f));
+    if (cpu_is_max())
+        CHECK(f.sve && f.pauth);
+    if (!f.sve)
+        ic_printf("  (vcpu_sve_and_pauth_state_is_kept_per_guest: SVE not present)\n");
+    if (!f.pauth)
+        ic_printf("  (vcpu_sve_and_pauth_state_is_kept_per_guest: pointer authentication not present)\n");
+    /* a and b set their registers in turn on this CPU, then each runs again
+     * after the other, so each is saved and restored */
+    ic_cptr_t vs = guest_vspace(), reply_a = alloc_slot(), reply_b = alloc_slot();
+    CHECK(vs && reply_a && reply_b);
+    const ic_word_t seed_a = 0x1000a1, seed_b = 0x2000b2;
+    struct guest a, b;
+    CHECK(start_sve_pauth_guest(&a, vs, &f, seed_a, reply_a));
+    CHECK(start_sve_pauth_guest(&b, vs, &f, seed_b, reply_b));
+    /* the VMM sees a's registers (saved when b came) */
+    if (f.pauth) {
+        CHECK_OK(ic_vcpu_read_register(a.vcpu, IC_VCPU_APDBKEYHI_EL1));
+        CHECK_EQ(ic_get_mr(0), seed_a + 7);
+    }
+    if (f.sve) {
+        CHECK_OK(ic_vcpu_read_register(a.vcpu, IC_VCPU_ZCR_EL1));
+        CHECK_EQ(ic_get_mr(0), 0xf);
+    }
+    ic_word_t pac_a, pac_b;
+    CHECK(sve_pauth_guest_reads_its_own(&a, &f, seed_a, reply_a, &pac_a));
+    CHECK(sve_pauth_guest_reads_its_own(&b, &f, seed_b, reply_b, &pac_b));
+    if (f.pauth)
+        CHECK(pac_a != pac_b); /* different keys, different MACs */
+}
+
+TEST(vcpu_sme_use_is_an_exit)
+{
+    ic_cptr_t vs = guest_vspace();
+    CHECK(vs);
+    struct guest g;
+    CHECK(guest_create(&g, vs, guest_sme, 0));
+    CHECK_OK(ic_tcb_resume(g.tcb));
+    ic_word_t label = next_exit(&g);
+    if (label == IC_FAULT_VCPU_HVC && ic_get_mr(IC_VCPU_CALL_IMM) == 0xee && !cpu_is_max()) {
+        /* no SME: SMSTART was undefined at the guest's own EL1 */
+        ic_printf("  (vcpu_sme_use_is_an_exit: SME not present)\n");
+        return;
+    }
+    /* SMSTART traps to EL2 (CPTR_EL2.TSM) and reaches the VMM, which would
+     * answer with an undefined instruction; here it skips it */
+    CHECK_EQ(label, IC_FAULT_VCPU_UNKNOWN);
+    CHECK_EQ(ic_get_mr(IC_VCPU_EXIT_ESR) >> 26, 0x1d);
+    ic_word_t pc = ic_get_mr(IC_VCPU_EXIT_PC);
+    CHECK_EQ(*(volatile uint32_t *)pc, 0xd503477fu); /* smstart */
+    ic_user_context_t regs;
+    CHECK_OK(ic_tcb_read_registers(g.tcb, false, IC_REG_COUNT, &regs));
+    regs.regs[IC_REG_PC] = pc + 4;
+    CHECK_OK(ic_tcb_write_registers(g.tcb, false, IC_REG_COUNT, &regs));
+    ic_reply(ic_msginfo_new(IC_VCPU_REPLY_RETRY, 0, 0, 0));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x60);
+    /* SME's control register traps the same way */
+    reply_emulated(0, 0);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_UNKNOWN);
+    CHECK_EQ(ic_get_mr(IC_VCPU_EXIT_ESR) >> 26, 0x1d);
+}
+
+static volatile ic_word_t native_done;
+
+static void native_fp(ic_word_t unused0, ic_word_t unused1)
+{
+    (void)unused0;
+    (void)unused1;
+    __asm__ volatile(".inst 0x9e6703e0" ::: "memory"); /* fmov d0, xzr */
+    native_done = 1;
+}
+
+static void native_sve(ic_word_t unused0, ic_word_t unused1)
+{
+    (void)unused0;
+    (void)unused1;
+    __asm__ volatile(".inst 0x04bf5020" ::: "x0", "memory"); /* rdvl x0, #1 */
+    native_done = 1;
+}
+
+static void native_pacga(ic_word_t unused0, ic_word_t unused1)
+{
+    (void)unused0;
+    (void)unused1;
+    __asm__ volatile(".inst 0x9ac23020" ::: "x0", "memory"); /* pacga x0, x1, x2 */
+    native_done = 1;
+}
+
+/* A native thread running fn stops at its first instruction with a user
+ * exception: the syndrome's class, or ~0. */
+static ic_word_t native_exception_class(thread_fn fn)
+{
+    native_done = 0;
+    ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);
+    struct thread t;
+    if (!ep || !thread_start(&t, fn, 0, 0, 100, ep))
+        return ~0ull;
+    ic_msginfo_t info = ic_recv(ep, NULL);
+    if (ic_msginfo_label(info) != IC_FAULT_USER_EXCEPTION || native_done)
+        return ~0ull;
+    return ic_get_mr(IC_USER_EXCEPTION_ESR) >> 26;
+}
+
+TEST(vcpu_native_threads_get_no_fp_sve_or_pauth)
+{
+    /* a guest's state stays in the CPU while its VMM runs (parked): native
+     * threads must still find FP, SVE and the guest's keys out of reach */
+    struct guest_view f;
+    CHECK(guest_view(&f));
+    ic_cptr_t vs = guest_vspace(), reply = alloc_slot();
+    CHECK(vs && reply);
+    struct guest g;
+    CHECK(start_sve_pauth_guest(&g, vs, &f, 0x5a5a, reply));
+    CHECK_EQ(native_exception_class(native_fp), 0x07); /* FP/SIMD trapped */
+    ic_word_t ec = native_exception_class(native_sve);
+    if (f.sve)
+        CHECK(ec == 0x19 || ec == 0x07); /* SVE (or FP) trapped */
+    else
+        CHECK_EQ(ec, 0); /* undefined */
+    ec = native_exception_class(native_pacga);
+    CHECK_EQ(ec, f.pauth ? 0x09 : 0); /* pointer authentication trapped (HCR_EL2.API) */
+}

@@ -31,6 +31,53 @@ void arch_mmu_build_tables(void)
 
 extern char arch_vectors[];
 
+bool arch_has_sve, arch_has_pauth, arch_has_sme;
+uint64_t arch_hcr_vcpu = HCR_VCPU | HCR_TID3;
+uint64_t arch_cptr_vcpu = CPTR_EL2_FP_ALLOWED;
+
+/* ID register fields (4 bits each) */
+#define ID_FIELD(reg, shift) (((reg) >> (shift)) & 0xfu)
+#define ID_AA64PFR0_SVE 32
+#define ID_AA64PFR1_SME 24
+#define ID_AA64ISAR1_APA 4
+#define ID_AA64ISAR1_API 8
+#define ID_AA64ISAR1_GPA 24
+#define ID_AA64ISAR1_GPI 28
+#define ID_AA64ISAR2_GPA3 8
+#define ID_AA64ISAR2_APA3 12
+
+/* The MRS of ID register op0 = 3, op1 = 0, CRn = 0, CRm, op2 (CRm 1 to 7,
+ * all of which read as zero where nothing is allocated); 0 outside. */
+#define ID_REG(crm, op2)                                                                           \
+    case (crm) * 8 + (op2):                                                                        \
+        return SYSREG_READ(S3_0_C0_C##crm##_##op2);
+#define ID_ROW(crm) ID_REG(crm, 0) ID_REG(crm, 1) ID_REG(crm, 2) ID_REG(crm, 3) ID_REG(crm, 4) \
+    ID_REG(crm, 5) ID_REG(crm, 6) ID_REG(crm, 7)
+
+uint64_t arch_read_id_reg(unsigned crm, unsigned op2)
+{
+    switch (crm * 8 + op2) {
+    ID_ROW(1) ID_ROW(2) ID_ROW(3) ID_ROW(4) ID_ROW(5) ID_ROW(6) ID_ROW(7)
+    default:
+        return 0;
+    }
+}
+
+static void detect_features(void)
+{
+    uint64_t pfr0 = arch_read_id_reg(4, 0), pfr1 = arch_read_id_reg(4, 1);
+    uint64_t isar1 = arch_read_id_reg(6, 1), isar2 = arch_read_id_reg(6, 2);
+    arch_has_sve = ID_FIELD(pfr0, ID_AA64PFR0_SVE) != 0;
+    arch_has_sme = ID_FIELD(pfr1, ID_AA64PFR1_SME) != 0;
+    arch_has_pauth = (ID_FIELD(isar1, ID_AA64ISAR1_APA) | ID_FIELD(isar1, ID_AA64ISAR1_API) |
+                      ID_FIELD(isar1, ID_AA64ISAR1_GPA) | ID_FIELD(isar1, ID_AA64ISAR1_GPI) |
+                      ID_FIELD(isar2, ID_AA64ISAR2_APA3) | ID_FIELD(isar2, ID_AA64ISAR2_GPA3)) != 0;
+    if (arch_has_sve)
+        arch_cptr_vcpu &= ~CPTR_EL2_TZ;
+    if (arch_has_pauth)
+        arch_hcr_vcpu |= HCR_API | HCR_APK;
+}
+
 #define MDCR_TDA (1ull << 9)
 #define MDCR_TDOSA (1ull << 10)
 #define MDCR_TDRA (1ull << 11)
@@ -44,6 +91,15 @@ void arch_cpu_init(unsigned cpu)
     SYSREG_WRITE(vbar_el2, arch_vectors);
     SYSREG_WRITE(hcr_el2, HCR_NATIVE);
     SYSREG_WRITE(vtcr_el2, VTCR_VALUE);
+    if (cpu == 0)
+        detect_features();
+    if (arch_has_sve) {
+        /* the vector length at EL2, and the most EL1 may choose; ZCR_EL2
+         * is reachable only while SVE is not trapped */
+        SYSREG_WRITE(cptr_el2, arch_cptr_vcpu);
+        isb();
+        SYSREG_WRITE(S3_4_C1_C2_0, ARCH_SVE_MAX_VL / 16 - 1); /* ZCR_EL2.LEN */
+    }
     SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
     SYSREG_WRITE(sctlr_el1, 0x30d00800ull); /* EL1&0 stage 1 off (RES1 bits only) */
     SYSREG_WRITE(cnthctl_el2, 0x3ull);      /* EL0/1 may read the physical counter */

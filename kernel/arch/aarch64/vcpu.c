@@ -26,6 +26,17 @@
     X(IC_VCPU_CNTV_CTL_EL0, cntv_ctl_el0) X(IC_VCPU_TPIDRRO_EL0, tpidrro_el0)                       \
     X(IC_VCPU_CNTVOFF_EL2, cntvoff_el2) X(IC_VCPU_CNTKCTL_EL1, cntkctl_el1)                         \
     X(IC_VCPU_MDSCR_EL1, mdscr_el1)
+/* With pointer authentication, its keys (APIAKeyLo_EL1 and so on, named by
+ * encoding: the assembler knows the names only for Armv8.3 and later). */
+#define VCPU_PAUTH_REGS(X)                                                                         \
+    X(IC_VCPU_APIAKEYLO_EL1, S3_0_C2_C1_0) X(IC_VCPU_APIAKEYHI_EL1, S3_0_C2_C1_1)                   \
+    X(IC_VCPU_APIBKEYLO_EL1, S3_0_C2_C1_2) X(IC_VCPU_APIBKEYHI_EL1, S3_0_C2_C1_3)                   \
+    X(IC_VCPU_APDAKEYLO_EL1, S3_0_C2_C2_0) X(IC_VCPU_APDAKEYHI_EL1, S3_0_C2_C2_1)                   \
+    X(IC_VCPU_APDBKEYLO_EL1, S3_0_C2_C2_2) X(IC_VCPU_APDBKEYHI_EL1, S3_0_C2_C2_3)                   \
+    X(IC_VCPU_APGAKEYLO_EL1, S3_0_C2_C3_0) X(IC_VCPU_APGAKEYHI_EL1, S3_0_C2_C3_1)
+#define ZCR_EL1 S3_0_C1_C2_0
+#define ZCR_LEN_MASK 0xfull
+#define TPIDR2_EL0 S3_3_C13_C0_5
 
 #define MPIDR_RES1 (1ull << 31)
 #define NATIVE_CNTKCTL 0x3ull /* EL0 may read both counters, as arch.c sets */
@@ -39,16 +50,51 @@ void vcpu_init(struct vcpu *v)
 
 #define SAVE(i, r) v->regs[i] = SYSREG_READ(r);
 #define RESTORE(i, r) SYSREG_WRITE(r, v->regs[i]);
+/* for registers named by a macro above: expanded to their encoding before
+ * SYSREG_* turns the name into a string */
+#define SYSREG_WRITE_NAMED(r, x) SYSREG_WRITE(r, x)
+#define SYSREG_READ_NAMED(r) SYSREG_READ(r)
+
+/* The guest's FP or SVE state, and the EL1 registers of features the CPU
+ * may lack; SVE and FP must not trap (arch_cptr_vcpu). */
+static void save_optional(struct vcpu *v)
+{
+    if (arch_has_pauth) {
+        VCPU_PAUTH_REGS(SAVE)
+    }
+    if (arch_has_sve) {
+        v->regs[IC_VCPU_ZCR_EL1] = SYSREG_READ_NAMED(ZCR_EL1);
+        vcpu_sve_save(v->fp);
+    } else {
+        vcpu_fp_save(v->fp);
+    }
+}
+
+static void restore_optional(struct vcpu *v)
+{
+    if (arch_has_pauth) {
+        VCPU_PAUTH_REGS(RESTORE)
+    }
+    if (arch_has_sve) {
+        SYSREG_WRITE_NAMED(ZCR_EL1, v->regs[IC_VCPU_ZCR_EL1]);
+        vcpu_sve_restore(v->fp);
+    } else {
+        vcpu_fp_restore(v->fp);
+    }
+}
 
 /* A loaded VCPU is either in guest mode (its thread runs) or parked: a
- * native thread runs, the guest's EL1 and FP state stay in the CPU (native
- * threads cannot reach them: EL1 is unused under HCR_EL2.TGE and FP traps),
- * and what EL0 could see is swapped out. Going back to the same guest then
- * costs a few registers instead of a full switch. */
+ * native thread runs, the guest's EL1, FP and SVE state stay in the CPU
+ * (native threads cannot reach them: EL1 is unused under HCR_EL2.TGE, FP
+ * and SVE trap, and so do PAC instructions, which would use the guest's
+ * keys), and what EL0 could see is swapped out. Going back to the same
+ * guest then costs a few registers instead of a full switch. */
 static void enter_guest_mode(struct cpu *c, struct vcpu *v)
 {
-    SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_ALLOWED);
+    SYSREG_WRITE(cptr_el2, arch_cptr_vcpu);
     VCPU_EL0_VISIBLE_REGS(RESTORE)
+    if (arch_has_sme)
+        SYSREG_WRITE_NAMED(TPIDR2_EL0, v->tpidr2_el0);
     plat_vgic_enable(v->vgic.hcr);
     /* the timer's interrupt line follows the VCPU's mask */
     if (c->vtimer_line_enabled == v->vtimer_masked) {
@@ -58,7 +104,7 @@ static void enter_guest_mode(struct cpu *c, struct vcpu *v)
             plat_irq_enable(BOARD_VTIMER_PPI);
         c->vtimer_line_enabled = !v->vtimer_masked;
     }
-    SYSREG_WRITE(hcr_el2, HCR_VCPU);
+    SYSREG_WRITE(hcr_el2, arch_hcr_vcpu);
     isb();
     c->guest_mode = true;
 }
@@ -73,6 +119,12 @@ static void park(struct cpu *c)
     SYSREG_WRITE(cntvoff_el2, 0);
     SYSREG_WRITE(cntkctl_el1, NATIVE_CNTKCTL);
     SYSREG_WRITE(mdscr_el1, 0); /* no single-stepping or debug exceptions for native threads */
+    /* SME's thread register: the guest's EL1 can write it without a trap,
+     * and a native thread read it if the guest's SCTLR_EL1.EnTP2 allows */
+    if (arch_has_sme) {
+        v->tpidr2_el0 = SYSREG_READ_NAMED(TPIDR2_EL0);
+        SYSREG_WRITE_NAMED(TPIDR2_EL0, 0);
+    }
     plat_vgic_disable();
     SYSREG_WRITE(hcr_el2, HCR_NATIVE);
     SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
@@ -82,10 +134,10 @@ static void park(struct cpu *c)
 
 static void load(struct cpu *c, struct vcpu *v)
 {
-    SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_ALLOWED);
+    SYSREG_WRITE(cptr_el2, arch_cptr_vcpu);
     isb();
     VCPU_SYSREGS(RESTORE)
-    vcpu_fp_restore(v->fp);
+    restore_optional(v);
     plat_vgic_restore(&v->vgic);
     v->loaded_on = (uint8_t)(c->id + 1);
     c->vcpu_active = v;
@@ -100,10 +152,10 @@ void vcpu_unload(struct cpu *c)
         return;
     if (c->guest_mode)
         park(c);
-    SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_ALLOWED);
+    SYSREG_WRITE(cptr_el2, arch_cptr_vcpu);
     isb();
     VCPU_SYSREGS(SAVE)
-    vcpu_fp_save(v->fp);
+    save_optional(v);
     plat_vgic_save(&v->vgic);
     SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
     isb();
@@ -193,10 +245,52 @@ word_t vcpu_spsr_write(struct tcb *t, word_t old, word_t v)
 #define ISS_SRT(esr) (((esr) >> 16) & 0x1f)
 #define ISS_SYSREG_RT(esr) (((esr) >> 5) & 0x1f)
 #define ISS_SYSREG_READ 1ull
+#define ISS_SYSREG_OP2(esr) (((esr) >> 17) & 7)
+#define ISS_SYSREG_CRM(esr) (((esr) >> 1) & 0xf)
+/* op0 (21:20), op1 (16:14), CRn (13:10) and the direction */
+#define ISS_SYSREG_SPACE_MASK ((3ull << 20) | (7ull << 14) | (0xfull << 10) | ISS_SYSREG_READ)
+#define ISS_SYSREG_ID_SPACE_READ ((3ull << 20) | ISS_SYSREG_READ) /* op0 = 3, op1 = 0, CRn = 0 */
 
 static word_t guest_reg(struct tcb *t, unsigned r)
 {
     return r == 31 ? 0 : t->ctx.x[r];
+}
+
+static void set_guest_reg(struct tcb *t, unsigned r, word_t v)
+{
+    if (r != 31)
+        t->ctx.x[r] = v;
+}
+
+/* ID register reads trap (HCR_EL2.TID3) so that a guest is not told of
+ * features whose state the kernel does not switch between guests: SME
+ * (and SME2: streaming mode, ZA, ZT0) and MTE (allocation tags and their
+ * registers). Their instructions and registers trap anyway (CPTR_EL2.TSM,
+ * HCR_EL2.ATA clear) and reach the VMM, but Linux would use them at boot
+ * if it saw them. Everything else reads as on the CPU. */
+#define ID_AA64PFR1_SME (0xfull << 24)
+#define ID_AA64PFR1_MTE (0xfull << 8)
+
+static word_t guest_id_reg(unsigned crm, unsigned op2)
+{
+    uint64_t v = arch_read_id_reg(crm, op2);
+    if (crm == 4 && op2 == 1) /* ID_AA64PFR1_EL1 */
+        return v & ~(ID_AA64PFR1_SME | ID_AA64PFR1_MTE);
+    if (crm == 4 && op2 == 5) /* ID_AA64SMFR0_EL1: SME's own features */
+        return 0;
+    return v;
+}
+
+/* An MRS of the ID space (CRm 1 to 7, all TID3 traps): answered here, as
+ * it is frequent at boot and needs nothing from the VMM. */
+static bool emulate_id_read(struct tcb *t, uint64_t esr)
+{
+    unsigned crm = ISS_SYSREG_CRM(esr);
+    if ((esr & ISS_SYSREG_SPACE_MASK) != ISS_SYSREG_ID_SPACE_READ || crm == 0 || crm > 7)
+        return false;
+    set_guest_reg(t, ISS_SYSREG_RT(esr), guest_id_reg(crm, ISS_SYSREG_OP2(esr)));
+    t->ctx.pc += 4;
+    return true;
 }
 
 void vcpu_handle_exit(struct tcb *t, uint64_t esr)
@@ -226,6 +320,8 @@ void vcpu_handle_exit(struct tcb *t, uint64_t esr)
         fault_raise(t, ESR_EC(esr) == EC_HVC64 ? IC_FAULT_VCPU_HVC : IC_FAULT_VCPU_SMC, msg, IC_VCPU_CALL_LENGTH);
         return;
     case EC_SYSREG:
+        if (emulate_id_read(t, esr))
+            return;
         msg[IC_VCPU_SYSREG_PC] = t->ctx.pc;
         msg[IC_VCPU_SYSREG_ESR] = esr;
         if (!(esr & ISS_SYSREG_READ))
@@ -253,12 +349,6 @@ static word_t mmio_read_value(uint64_t esr, word_t v)
     if (!(esr & (1ull << 15)))
         v &= MASK(32);
     return v;
-}
-
-static void set_guest_reg(struct tcb *t, unsigned r, word_t v)
-{
-    if (r != 31)
-        t->ctx.x[r] = v;
 }
 
 /* The VMM answered an exit with "emulated": complete the instruction.
@@ -340,6 +430,8 @@ ic_err_t vcpu_invoke_write_register(struct invocation *inv)
         return IC_RANGE_ERROR;
     if (index == IC_VCPU_VMPIDR_EL2)
         value |= MPIDR_RES1;
+    if (index == IC_VCPU_ZCR_EL1)
+        value &= ZCR_LEN_MASK;
     vcpu_flush(v);
     v->regs[index] = value;
     return IC_OK;
