@@ -252,11 +252,10 @@ $(BUILD)/user/host-vmm.elf: $(HOST_VMM_OBJS) $(BUILD)/user/libicecap.a user/lib/
 $(HOST_KERNEL) $(HOST_INITRD):
 	@$(MAKE) --no-print-directory guest
 
-# Guests do not get SVE, SME or pointer authentication yet (their state is
-# not switched), so the host VM's CPU is 'max' without them. QEMU's
+# The host VM's CPU is QEMU's 'max', as for the kernel suite: guests get
+# SVE and pointer authentication, SME is hidden from them. QEMU's
 # virtio-net device, on user networking, is passed through to it.
-comma := ,
-HOST_VM_QEMU_FLAGS := $(subst -cpu max,-cpu max$(comma)sve=off$(comma)sme=off$(comma)pauth=off,$(QEMU_FLAGS)) \
+HOST_VM_QEMU_FLAGS := $(QEMU_FLAGS) \
                       -netdev user,id=n0 -device virtio-net-device,netdev=n0
 
 run-host: setup $(BUILD)/kernel-host-vmm.elf
@@ -272,7 +271,7 @@ test-host-vm: setup $(BUILD)/kernel-host-vmm.elf
 # the same console, CPU features, two CPUs and the network.
 bench-boot: setup $(BUILD)/kernel-host-vmm.elf guest
 	@icecap=$$(tools/guest/boot-time.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-host-vmm.elf) && \
-	 direct=$$(tools/guest/boot-time.exp $(QEMU) -M virt,gic-version=3 -cpu max,sve=off,sme=off,pauth=off -smp 2 \
+	 direct=$$(tools/guest/boot-time.exp $(QEMU) -M virt,gic-version=3 -cpu max -smp 2 \
 	     -m 1G -nographic -no-reboot -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
 	     -kernel $(HOST_KERNEL) -initrd $(HOST_INITRD) \
 	     -append "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1") && \
