@@ -249,6 +249,25 @@ $(BUILD)/user/host-vmm.elf: $(HOST_VMM_OBJS) $(BUILD)/user/libicecap.a user/lib/
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS_TARGET) -T user/lib/user.ld $(HOST_VMM_OBJS) $(BUILD)/user/libicecap.a -o $@ -lgcc
 
+# The loader: the root task of the system image; it starts the components
+# the system description lists (today the host VMM), each from its ELF file
+# inside the loader's image.
+LOADER_OBJS := $(BUILD)/user/loader/main.c.o $(BUILD)/user/loader/components.o
+$(BUILD)/user/loader/main.c.o: $(GEN)/system.h
+
+$(BUILD)/user/loader/components.o: user/loader/components.S $(BUILD)/user/host-vmm.elf
+	@mkdir -p $(dir $@)
+	@$(CC) -c -DHOST_VMM_ELF_PATH='"$(BUILD)/user/host-vmm.elf"' $< -o $@
+
+$(BUILD)/user/loader.elf: $(LOADER_OBJS) $(BUILD)/user/libicecap.a user/lib/user.ld
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_TARGET) -T user/lib/user.ld $(LOADER_OBJS) $(BUILD)/user/libicecap.a -o $@ -lgcc
+
+# The system image: the kernel with the loader as its root task.
+$(BUILD)/kernel-system.elf: $(KERNEL_OBJS) $(BUILD)/rootimg-loader.o kernel/arch/aarch64/kernel.ld
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_TARGET) -T kernel/arch/aarch64/kernel.ld $(KERNEL_OBJS) $(BUILD)/rootimg-loader.o -o $@ -lgcc
+
 $(HOST_KERNEL) $(HOST_INITRD):
 	@$(MAKE) --no-print-directory guest
 
@@ -258,19 +277,19 @@ $(HOST_KERNEL) $(HOST_INITRD):
 HOST_VM_QEMU_FLAGS := $(QEMU_FLAGS) \
                       -netdev user,id=n0 -device virtio-net-device,netdev=n0
 
-run-host: setup $(BUILD)/kernel-host-vmm.elf
+run-host: setup $(BUILD)/kernel-system.elf
 	@echo "Booting the host VM under IceCap: a shell comes up in a few seconds; Ctrl-a x quits QEMU."
-	$(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-host-vmm.elf
+	$(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf
 
 # The host VM driven through its console: boot, shell, poweroff.
-test-host-vm: setup $(BUILD)/kernel-host-vmm.elf
-	@expect tools/guest/test-host-vm.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-host-vmm.elf
+test-host-vm: setup $(BUILD)/kernel-system.elf
+	@expect tools/guest/test-host-vm.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf
 
 # Boot to the shell's ready line, wall clock: under IceCap, and the same
 # kernel and initramfs directly on QEMU, entered at EL1 as a guest is, with
 # the same console, CPU features, two CPUs and the network.
-bench-boot: setup $(BUILD)/kernel-host-vmm.elf guest
-	@icecap=$$(tools/guest/boot-time.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-host-vmm.elf) && \
+bench-boot: setup $(BUILD)/kernel-system.elf guest
+	@icecap=$$(tools/guest/boot-time.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf) && \
 	 direct=$$(tools/guest/boot-time.exp $(QEMU) -M virt,gic-version=3 -cpu max -smp 2 \
 	     -m 1G -nographic -no-reboot -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
 	     -kernel $(HOST_KERNEL) -initrd $(HOST_INITRD) \

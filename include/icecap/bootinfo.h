@@ -1,6 +1,9 @@
-/* Boot information handed to the root task (address in x0 at entry).
- * The root task's CNode has 2^IC_ROOT_CNODE_BITS slots; the fixed slots come
- * first, then the ranges described here. */
+/* Boot information: what a program finds in its CSpace when it starts
+ * (address in x0 at entry). The kernel hands one to the root task (the
+ * loader), whose CNode has 2^IC_ROOT_CNODE_BITS slots; the loader hands one
+ * to every component it starts (docs/loader.md), whose CNode has 2^cnode_bits.
+ * The fixed slots come first (a component has no IRQ control), then the
+ * ranges described here. */
 #ifndef ICECAP_BOOTINFO_H
 #define ICECAP_BOOTINFO_H
 
@@ -32,6 +35,7 @@ typedef struct ic_untyped_desc {
 } ic_untyped_desc_t;
 
 #define IC_BOOTINFO_MAX_UNTYPED 128
+#define IC_BOOTINFO_MAX_IRQS 64
 
 typedef struct ic_bootinfo {
     ic_word_t magic;             /* IC_BOOTINFO_MAGIC */
@@ -43,6 +47,11 @@ typedef struct ic_bootinfo {
     ic_slot_range_t empty;       /* free slots of the root CNode */
     ic_slot_range_t image_frames;/* frames holding the root task image */
     ic_slot_range_t untyped;     /* untyped capabilities, described below */
+    ic_word_t cnode_bits;        /* radix of the CNode; its guard makes slot numbers CPtrs */
+    ic_word_t vgic_list_registers; /* list registers of each CPU's virtual GIC interface */
+    ic_slot_range_t irqs;        /* IRQ handler capabilities, for irq_list[i] */
+    uint16_t irq_list[IC_BOOTINFO_MAX_IRQS];
+    char name[32];               /* of the component, NUL-terminated */
     ic_untyped_desc_t untyped_list[IC_BOOTINFO_MAX_UNTYPED];
 } ic_bootinfo_t;
 

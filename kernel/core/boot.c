@@ -11,6 +11,8 @@
 #include <icecap/bootinfo.h>
 
 extern char root_image_start[], root_image_end[], __kernel_end[];
+_Static_assert(sizeof(ic_bootinfo_t) <= 4096, "the boot information fills one page");
+
 struct tcb *boot_root_tcb;
 
 static word_t boot_free;                 /* bump pointer */
@@ -241,6 +243,9 @@ void boot_create_root_task(void)
     bi->gic_version = GIC_VERSION;
     bi->image_vaddr = image_start;
     bi->image_frames = (ic_slot_range_t){ frames_start, frames_end };
+    bi->cnode_bits = IC_ROOT_CNODE_BITS;
+    bi->vgic_list_registers = plat_vgic_num_lrs();
+    memcpy(bi->name, "root", 5);
     bi->untyped.start = bi->untyped.end = next_slot;
     add_untyped(bi, boot_free, BOARD_RAM_BASE + BOARD_RAM_SIZE, false, ram_zeroed);
     /* devices, except the interrupt controller, which the kernel keeps;

@@ -3,10 +3,13 @@
  * distributor and redistributor, PSCI) and passing the UART through: its
  * registers are mapped into the guest and its interrupt forwarded.
  *
- * This version runs as the root task. What it builds comes from the system
- * description (system/virt.system, compiled into system.h): the vCPUs, the
- * RAM (mapped at its own physical addresses, so that passed-through devices
- * can use guest addresses for DMA), the devices and the command line. */
+ * The loader starts it as a component (docs/loader.md): its boot information
+ * lists what it holds, which is its own memory, the host VM's RAM, the
+ * devices of the host VM and their interrupts, no more. What it builds comes
+ * from the system description (system/virt.system, compiled into system.h):
+ * the vCPUs, the RAM (mapped at its own physical addresses, so that
+ * passed-through devices can use guest addresses for DMA), the devices and
+ * the command line. */
 #include <icecap/icecap.h>
 #include <icecap/vcpu.h>
 #include <vmm/fdt.h>
@@ -25,7 +28,8 @@
 #define GUEST_GICD 0x08000000ull
 #define GUEST_GICR 0x080a0000ull
 #define BADGE_VCPU(i) (1ull << 8 << (i)) /* exits; the low bits are interrupts */
-#define NUM_LRS 4
+#define SCTLR_EL1_RESET 0x30d00800ull /* its RES1 bits: MMU, caches and alignment checks off */
+#define MAX_LRS 16 /* the architecture's limit; the boot information has the count */
 #define VIRTIO_SLOT_SIZE 0x200u
 #define VIRTIO_MAGIC 0x74726976u     /* "virt" */
 #define MAX_VIRTIO 32
@@ -35,6 +39,7 @@ extern const char guest_kernel_start[], guest_kernel_end[], guest_initrd_start[]
 
 static ic_bootinfo_t *bi;
 static ic_cptr_t next_slot, pool;
+static unsigned num_lrs;
 static struct vgic vgic;
 static struct psci_state psci;
 #define NUM_VCPUS SYSTEM_HOST_VCPUS
@@ -44,7 +49,7 @@ static struct psci_state psci;
  * BADGE_VCPU(index). */
 static struct guest_vcpu {
     ic_cptr_t tcb, vcpu;
-    unsigned lr_irq[NUM_LRS];
+    unsigned lr_irq[MAX_LRS];
 } vcpus[NUM_VCPUS];
 static unsigned num_vcpus;
 /* Physical interrupt lines passed through to the guest: line k signals the
@@ -84,17 +89,19 @@ static ic_cptr_t make(ic_cptr_t from, ic_word_t type, ic_word_t size_bits, ic_wo
     return first;
 }
 
-/* An untyped region of at least 2^bits bytes (RAM), from the boot info. */
-static ic_cptr_t find_untyped(unsigned bits, ic_word_t *paddr)
+/* The i-th RAM untyped region the loader granted: 0 is the VMM's own
+ * memory, 1 the host VM's RAM (docs/loader.md). */
+static ic_cptr_t granted_ram(unsigned n, ic_word_t *paddr, unsigned *bits)
 {
     for (ic_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
         const ic_untyped_desc_t *d = &bi->untyped_list[i];
-        if (!d->is_device && d->size_bits >= bits) {
+        if (!d->is_device && n-- == 0) {
             *paddr = d->paddr;
+            *bits = d->size_bits;
             return bi->untyped.start + i;
         }
     }
-    die("finding guest memory", IC_NOT_ENOUGH_MEMORY);
+    die("finding the memory the loader granted", IC_NOT_ENOUGH_MEMORY);
     return 0;
 }
 
@@ -131,9 +138,13 @@ static void forward_irq(unsigned irq)
     if (num_forwarded == MAX_FORWARDED)
         die("forwarding another interrupt", IC_NOT_ENOUGH_MEMORY);
     unsigned k = num_forwarded++;
-    ic_cptr_t badged = next_slot++, handler = next_slot++;
+    ic_cptr_t badged = next_slot++, handler = 0;
+    for (ic_word_t i = 0; i < bi->irqs.end - bi->irqs.start; i++)
+        if (bi->irq_list[i] == irq)
+            handler = bi->irqs.start + i;
+    if (!handler)
+        die("finding the handler of a granted interrupt", IC_FAILED_LOOKUP);
     check(ic_cnode_mint(ROOT_CNODE, badged, 64, irq_ntfn, 64, IC_RIGHTS_ALL, 1u << k, ROOT_CNODE), "mint");
-    check(ic_irq_control_get(IC_SLOT_IRQ_CONTROL, irq, handler, 64, ROOT_CNODE), "get an interrupt");
     check(ic_irq_handler_set_notification(handler, badged), "interrupt notification");
     forwarded[k] = (struct forwarded){ irq, handler };
 }
@@ -304,7 +315,7 @@ static long build_dtb(void *buf, size_t size, uint64_t ram, uint64_t initrd, uin
 static void inject_pending(unsigned i)
 {
     struct guest_vcpu *g = &vcpus[i];
-    for (unsigned lr = 0; lr < NUM_LRS; lr++) {
+    for (unsigned lr = 0; lr < num_lrs; lr++) {
         unsigned irq;
         uint8_t prio;
         if (g->lr_irq[lr] || vgic_next_to_inject(&vgic, i, &irq, &prio) != 1)
@@ -375,8 +386,12 @@ static void inject_exception(ic_cptr_t tcb, ic_cptr_t vcpu, uint64_t esr_el1, ui
 #define DFSC_SYNC_EXTERNAL 0x10ull
 
 /* Start vCPU i at 'entry' with x0 = arg, as PSCI CPU_ON or the boot asks. */
+/* Start (or restart, after CPU_OFF) vCPU i at entry, as PSCI CPU_ON does:
+ * its MMU and caches off, its virtual timer off. */
 static void start_vcpu(unsigned i, uint64_t entry, uint64_t arg)
 {
+    check(ic_vcpu_write_register(vcpus[i].vcpu, IC_VCPU_SCTLR_EL1, SCTLR_EL1_RESET), "reset a vCPU");
+    check(ic_vcpu_write_register(vcpus[i].vcpu, IC_VCPU_CNTV_CTL_EL0, 0), "reset a vCPU's timer");
     ic_user_context_t regs = { 0 };
     regs.regs[IC_REG_PC] = entry;
     regs.regs[IC_REG_SPSR] = LINUX_BOOT_PSTATE;
@@ -480,7 +495,7 @@ static void run(ic_cptr_t ep)
             break;
         case IC_FAULT_VCPU_VGIC_MAINTENANCE: {
             ic_word_t lrs = ic_get_mr(IC_VCPU_MAINTENANCE_LRS);
-            for (unsigned lr = 0; lr < NUM_LRS; lr++) {
+            for (unsigned lr = 0; lr < num_lrs; lr++) {
                 unsigned irq = vcpus[i].lr_irq[lr];
                 if (!(lrs & (1u << lr)) || !irq)
                     continue;
@@ -530,14 +545,16 @@ int main(ic_bootinfo_t *bootinfo)
         ic_printf("host-vmm: this VMM emulates a GICv3 only\n");
         return 1;
     }
+    num_lrs = bi->vgic_list_registers < MAX_LRS ? (unsigned)bi->vgic_list_registers : MAX_LRS;
     ic_printf("host-vmm: building the host VM\n");
-    check(ic_tcb_set_priority(ROOT_TCB, SYSTEM_VMM_PRIORITY, ROOT_TCB), "priority");
-    /* guest RAM: the first half of a large region, at its own addresses;
-     * the VMM's objects come from the second half */
-    ic_word_t region;
-    ic_cptr_t big = find_untyped(GUEST_RAM_BITS + 1, &region);
-    ic_cptr_t ram_ut = make(big, IC_OBJ_UNTYPED, GUEST_RAM_BITS, 1);
-    pool = make(big, IC_OBJ_UNTYPED, GUEST_RAM_BITS, 1);
+    /* guest RAM, at its own addresses; the VMM's objects come from its
+     * own memory */
+    ic_word_t region, pool_base;
+    unsigned ram_bits, pool_bits;
+    pool = granted_ram(0, &pool_base, &pool_bits);
+    ic_cptr_t ram_ut = granted_ram(1, &region, &ram_bits);
+    if (ram_bits != GUEST_RAM_BITS)
+        die("finding RAM of the size the description gives", IC_INVALID_ARGUMENT);
     const unsigned nframes = (unsigned)(GUEST_RAM_SIZE >> IC_LARGE_PAGE_BITS);
     ic_cptr_t frames = make(ram_ut, IC_OBJ_FRAME_2M, 0, nframes);
     ic_cptr_t vspace = make(pool, IC_OBJ_VSPACE, 0, 1);
@@ -584,7 +601,7 @@ int main(ic_bootinfo_t *bootinfo)
         g->tcb = make(pool, IC_OBJ_TCB, 0, 1);
         g->vcpu = make(pool, IC_OBJ_VCPU, 0, 1);
         check(ic_cnode_mint(ROOT_CNODE, fault_ep, 64, ep, 64, IC_RIGHTS_ALL, BADGE_VCPU(i), ROOT_CNODE), "mint");
-        check(ic_tcb_configure(g->tcb, 64 - IC_ROOT_CNODE_BITS, 0, fault_ep, ROOT_CNODE, vspace, 0), "configure");
+        check(ic_tcb_configure(g->tcb, 64 - bi->cnode_bits, 0, fault_ep, ROOT_CNODE, vspace, 0), "configure");
         check(ic_tcb_set_priority(g->tcb, SYSTEM_HOST_VCPU_PRIORITY, ROOT_TCB), "priority");
         check(ic_tcb_set_affinity(g->tcb, i), "affinity");
         check(ic_vcpu_set_tcb(g->vcpu, g->tcb), "bind");

@@ -1,0 +1,367 @@
+/* The loader: the root task of the system image. It starts every component
+ * of the system description (system/virt.system, compiled into system.h) in
+ * a CSpace and VSpace of its own, with nothing but the capabilities the
+ * description grants it, then stays as the fault handler of them all.
+ * docs/loader.md describes what a component finds when it starts.
+ *
+ * A component's image is an ELF file inside the loader's own image. Pages
+ * the file fills entirely and that are not writable are handed over where
+ * they lie (the loader unmaps them from itself); the others are copied into
+ * new frames. */
+#include <icecap/icecap.h>
+#include <system.h> /* compiled from system/virt.system by tools/syscomp */
+
+#define ROOT_CNODE IC_SLOT_ROOT_CNODE
+#define ROOT_VSPACE IC_SLOT_ROOT_VSPACE
+#define ROOT_TCB IC_SLOT_ROOT_TCB
+#define PAGE 4096ull
+#define POOL_BITS 24             /* the loader's own objects */
+#define SCRATCH_VA 0x40000000ull /* where the loader fills new pages */
+#define MAX_PIECES 64
+#define MAX_COMPONENTS 4
+
+extern const char component_host_vmm_start[], component_host_vmm_end[];
+extern const char __image_end[];
+
+/* What the description says about a component. */
+struct component {
+    const char *name;
+    const char *image, *image_end;
+    unsigned priority, cnode_bits, memory_bits;
+    unsigned ram_bits;                      /* a VM's RAM it runs, or 0 */
+    const struct system_device *devices;    /* passed through to that VM */
+    unsigned num_devices;
+};
+
+static const struct component components[] = {
+    { "host-vmm", component_host_vmm_start, component_host_vmm_end, SYSTEM_VMM_PRIORITY, SYSTEM_VMM_CNODE_BITS,
+      SYSTEM_VMM_MEMORY_BITS, SYSTEM_HOST_RAM_BITS, system_host_devices, SYSTEM_HOST_NUM_DEVICES },
+};
+#define NUM_COMPONENTS (sizeof(components) / sizeof(components[0]))
+
+static ic_bootinfo_t *bi;
+static ic_cptr_t next_slot, pool, fault_ep;
+
+/* Untyped memory the loader holds, split in halves on demand so that a
+ * region at a given address can be handed out (buddy style). */
+static struct piece {
+    ic_cptr_t slot;
+    ic_word_t paddr;
+    unsigned bits;
+    bool device, used;
+} pieces[MAX_PIECES + IC_BOOTINFO_MAX_UNTYPED];
+static unsigned num_pieces;
+
+static void die(const char *what, long err)
+{
+    ic_printf("loader: %s failed (%ld)\n", what, err);
+    ic_debug_halt();
+}
+
+static void check(ic_err_t err, const char *what)
+{
+    if (err)
+        die(what, err);
+}
+
+static ic_cptr_t slot(void)
+{
+    if (next_slot >= bi->empty.end)
+        die("finding a free slot", IC_NOT_ENOUGH_MEMORY);
+    return next_slot++;
+}
+
+static ic_cptr_t make(ic_cptr_t from, ic_word_t type, ic_word_t size_bits, ic_word_t count)
+{
+    ic_cptr_t first = next_slot;
+    if (first + count > bi->empty.end)
+        die("finding free slots", IC_NOT_ENOUGH_MEMORY);
+    check(ic_untyped_retype(from, type, size_bits, ROOT_CNODE, 64, first, count, ROOT_CNODE), "retype");
+    next_slot += count;
+    return first;
+}
+
+/* An untyped piece covering exactly [paddr, paddr + 2^bits), split off the
+ * piece that contains it; paddr == ~0 takes any RAM piece of that size. */
+static struct piece *take(ic_word_t paddr, unsigned bits, bool device)
+{
+    for (;;) {
+        struct piece *best = NULL;
+        for (unsigned i = 0; i < num_pieces; i++) {
+            struct piece *p = &pieces[i];
+            if (p->used || p->device != device || p->bits < bits)
+                continue;
+            if (paddr != ~0ull && (paddr < p->paddr || paddr + (1ull << bits) > p->paddr + (1ull << p->bits)))
+                continue;
+            if (!best || p->bits < best->bits)
+                best = p;
+        }
+        if (!best)
+            return NULL;
+        if (best->bits == bits) {
+            best->used = true;
+            return best;
+        }
+        /* split it: two halves take its place */
+        if (num_pieces + 2 > sizeof(pieces) / sizeof(pieces[0]))
+            die("splitting memory", IC_NOT_ENOUGH_MEMORY);
+        ic_cptr_t halves = make(best->slot, IC_OBJ_UNTYPED, best->bits - 1, 2);
+        best->used = true;
+        for (unsigned h = 0; h < 2; h++)
+            pieces[num_pieces++] = (struct piece){ halves + h, best->paddr + ((ic_word_t)h << (best->bits - 1)),
+                                                   best->bits - 1, device, false };
+    }
+}
+
+/* Map a frame into a VSpace, making the page tables it needs. */
+static void map(ic_cptr_t vspace, ic_cptr_t frame, ic_word_t va, ic_word_t rights, ic_word_t attrs)
+{
+    for (int i = 0; i < 3; i++) {
+        ic_err_t err = ic_frame_map(frame, va, rights, attrs, vspace);
+        if (err != IC_FAILED_LOOKUP) {
+            check(err, "map");
+            return;
+        }
+        check(ic_page_table_map(make(pool, IC_OBJ_PAGE_TABLE, 0, 1), va, vspace), "page table");
+    }
+    die("map", IC_FAILED_LOOKUP);
+}
+
+/* A new frame holding 'len' bytes from 'src' (the rest zero), mapped at
+ * 'va' in 'vspace'. */
+static ic_cptr_t map_copy(ic_cptr_t vspace, ic_word_t va, const void *src, size_t len, ic_word_t rights)
+{
+    ic_cptr_t frame = make(pool, IC_OBJ_FRAME_4K, 0, 1);
+    map(ROOT_VSPACE, frame, SCRATCH_VA, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
+    if (len)
+        memcpy((void *)(uintptr_t)SCRATCH_VA, src, len);
+    check(ic_frame_unmap(frame), "unmap");
+    map(vspace, frame, va, rights, IC_ATTR_CACHED);
+    return frame;
+}
+
+/* ------------------------------------------------------------ ELF images */
+
+struct elf64_ehdr {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+struct elf64_phdr {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+#define PT_LOAD 1
+#define PF_X 1
+#define PF_W 2
+
+/* The loader's own image frame holding the page at loader address va. */
+static ic_cptr_t own_frame(const void *va)
+{
+    return bi->image_frames.start + ((ic_word_t)(uintptr_t)va - bi->image_vaddr) / PAGE;
+}
+
+/* Load the ELF image into vspace; returns its entry point and the end of
+ * what it occupies. */
+static ic_word_t load_image(const struct component *c, ic_cptr_t vspace, ic_word_t *image_end)
+{
+    const char *file = c->image;
+    size_t size = (size_t)(c->image_end - c->image);
+    const struct elf64_ehdr *eh = (const void *)file;
+    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != 2 || eh->machine != 183 ||
+        eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff + (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > size)
+        die("reading the component's ELF header", IC_INVALID_ARGUMENT);
+    /* the headers are read once, before pages are handed over */
+    struct elf64_phdr ph[8];
+    if (eh->phnum > 8)
+        die("loading an image with more than 8 program headers", IC_INVALID_ARGUMENT);
+    memcpy(ph, file + eh->phoff, eh->phnum * sizeof(ph[0]));
+    ic_word_t end = 0;
+    for (unsigned i = 0; i < eh->phnum; i++) {
+        if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
+            continue;
+        if (ph[i].offset + ph[i].filesz > size || ph[i].filesz > ph[i].memsz ||
+            (ph[i].offset & (PAGE - 1)) != (ph[i].vaddr & (PAGE - 1)) || ph[i].vaddr + ph[i].memsz < ph[i].vaddr)
+            die("loading a segment that lies outside its file or is misaligned", IC_INVALID_ARGUMENT);
+        ic_word_t rights = IC_RIGHT_READ | (ph[i].flags & PF_W ? IC_RIGHT_WRITE : 0) |
+                           (ph[i].flags & PF_X ? IC_RIGHT_EXECUTE : 0);
+        ic_word_t start = ph[i].vaddr & ~(PAGE - 1);
+        ic_word_t seg_end = (ph[i].vaddr + ph[i].memsz + PAGE - 1) & ~(PAGE - 1);
+        for (ic_word_t va = start; va < seg_end; va += PAGE) {
+            const char *src = file + ph[i].offset + (va - ph[i].vaddr);
+            bool whole = va >= ph[i].vaddr && va + PAGE <= ph[i].vaddr + ph[i].filesz;
+            if (whole && !(ph[i].flags & PF_W) && ((uintptr_t)src & (PAGE - 1)) == 0) {
+                ic_cptr_t frame = own_frame(src);
+                check(ic_frame_unmap(frame), "unmap an image page");
+                map(vspace, frame, va, rights, IC_ATTR_CACHED);
+                continue;
+            }
+            /* the part of this page the file provides; the rest is zero */
+            ic_word_t from = va > ph[i].vaddr ? va : ph[i].vaddr;
+            ic_word_t to = va + PAGE < ph[i].vaddr + ph[i].filesz ? va + PAGE : ph[i].vaddr + ph[i].filesz;
+            char buf[PAGE];
+            memset(buf, 0, sizeof(buf));
+            if (from < to)
+                memcpy(buf + (from - va), file + ph[i].offset + (from - ph[i].vaddr), to - from);
+            map_copy(vspace, va, buf, PAGE, rights);
+        }
+        if (seg_end > end)
+            end = seg_end;
+    }
+    if (!end)
+        die("loading an image without loadable segments", IC_INVALID_ARGUMENT);
+    *image_end = end;
+    return eh->entry;
+}
+
+/* ------------------------------------------------------------ components */
+
+/* Put a capability into the component's CNode (cnode, with its radix). */
+static void give(ic_cptr_t cnode, unsigned bits, ic_word_t dest, ic_cptr_t cap, bool move)
+{
+    if (move)
+        check(ic_cnode_move(cnode, dest, bits, cap, 64, ROOT_CNODE), "move a capability");
+    else
+        check(ic_cnode_copy(cnode, dest, bits, cap, 64, IC_RIGHTS_ALL, ROOT_CNODE), "copy a capability");
+}
+
+static void start_component(unsigned index, const struct component *c)
+{
+    unsigned bits = c->cnode_bits;
+    ic_cptr_t cnode = make(pool, IC_OBJ_CNODE, bits, 1);
+    ic_cptr_t vspace = make(pool, IC_OBJ_VSPACE, 0, 1);
+    ic_cptr_t tcb = make(pool, IC_OBJ_TCB, 0, 1);
+    ic_word_t image_end;
+    ic_word_t entry = load_image(c, vspace, &image_end);
+
+    /* its boot information and IPC buffer, in the two pages after the image */
+    static ic_bootinfo_t info;
+    memset(&info, 0, sizeof(info));
+    ic_word_t info_va = image_end, ipc_va = image_end + PAGE;
+    info.magic = IC_BOOTINFO_MAGIC;
+    info.num_cpus = bi->num_cpus;
+    info.ipc_buffer = ipc_va;
+    info.timer_frequency = bi->timer_frequency;
+    info.gic_version = bi->gic_version;
+    info.vgic_list_registers = bi->vgic_list_registers;
+    info.cnode_bits = bits;
+    info.image_vaddr = 0x400000;
+    size_t name_len = strlen(c->name);
+    memcpy(info.name, c->name, name_len < sizeof(info.name) ? name_len : sizeof(info.name) - 1);
+
+    /* the fixed slots */
+    check(ic_cnode_mint(cnode, IC_SLOT_ROOT_CNODE, bits, cnode, 64, IC_RIGHTS_ALL, 64 - bits, ROOT_CNODE),
+          "give a CNode its guard");
+    give(cnode, bits, IC_SLOT_ROOT_VSPACE, vspace, false);
+    give(cnode, bits, IC_SLOT_ROOT_TCB, tcb, false);
+    ic_word_t next = IC_SLOT_FIRST_FREE_FIXED;
+
+    /* granted memory: its own, then the RAM of the VM it runs, then the
+     * devices of that VM, each one untyped region */
+    info.untyped.start = next;
+    struct piece *mem = take(~0ull, c->memory_bits, false);
+    struct piece *ram = c->ram_bits ? take(~0ull, c->ram_bits, false) : NULL;
+    if (!mem || (c->ram_bits && !ram))
+        die("finding memory for a component", IC_NOT_ENOUGH_MEMORY);
+    struct piece *granted[2 + 8];
+    unsigned n = 0;
+    granted[n++] = mem;
+    if (ram)
+        granted[n++] = ram;
+    for (unsigned d = 0; d < c->num_devices && n < sizeof(granted) / sizeof(granted[0]); d++) {
+        unsigned dbits = 0;
+        while ((1ull << dbits) < c->devices[d].size)
+            dbits++;
+        struct piece *p = take(c->devices[d].base, dbits, true);
+        if (!p)
+            die("finding a device's memory", IC_NOT_ENOUGH_MEMORY);
+        granted[n++] = p;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        give(cnode, bits, next, granted[i]->slot, true);
+        info.untyped_list[i] = (ic_untyped_desc_t){ .paddr = granted[i]->paddr,
+                                                    .size_bits = (uint8_t)granted[i]->bits,
+                                                    .is_device = granted[i]->device };
+        next++;
+    }
+    info.untyped.end = next;
+
+    /* the devices' interrupts */
+    info.irqs.start = next;
+    unsigned nirq = 0;
+    for (unsigned d = 0; d < c->num_devices; d++) {
+        for (unsigned irq = c->devices[d].irq_first; irq <= c->devices[d].irq_last; irq++) {
+            if (nirq == IC_BOOTINFO_MAX_IRQS)
+                die("granting more interrupts", IC_NOT_ENOUGH_MEMORY);
+            ic_cptr_t handler = slot();
+            check(ic_irq_control_get(IC_SLOT_IRQ_CONTROL, irq, handler, 64, ROOT_CNODE), "get an interrupt");
+            give(cnode, bits, next++, handler, true);
+            info.irq_list[nirq++] = (uint16_t)irq;
+        }
+    }
+    info.irqs.end = next;
+    info.empty = (ic_slot_range_t){ next, 1ull << bits };
+
+    ic_cptr_t info_frame = map_copy(vspace, info_va, &info, sizeof(info), IC_RIGHT_READ);
+    ic_cptr_t ipc_frame = map_copy(vspace, ipc_va, NULL, 0, IC_RIGHT_READ | IC_RIGHT_WRITE);
+    give(cnode, bits, IC_SLOT_IPC_BUFFER, ipc_frame, false);
+    give(cnode, bits, IC_SLOT_BOOTINFO_FRAME, info_frame, false);
+
+    /* the thread: faults come to the loader, badged with the component */
+    ic_cptr_t badged = slot();
+    check(ic_cnode_mint(ROOT_CNODE, badged, 64, fault_ep, 64, IC_RIGHTS_ALL, index + 1, ROOT_CNODE), "mint");
+    check(ic_tcb_configure(tcb, 64 - bits, ipc_va, badged, cnode, vspace, ipc_frame), "configure");
+    check(ic_tcb_set_max_priority(tcb, c->priority, ROOT_TCB), "maximum priority");
+    check(ic_tcb_set_priority(tcb, c->priority, ROOT_TCB), "priority");
+    ic_user_context_t regs = { 0 };
+    regs.regs[IC_REG_PC] = entry;
+    regs.regs[IC_REG_X0] = info_va;
+    ic_printf("loader: %s: priority %u, %u slots, %u KiB of memory%s%u KiB of RAM, %u devices, %u interrupts\n",
+              c->name, c->priority, 1u << bits, 1u << (c->memory_bits - 10), ram ? ", " : ", no ",
+              ram ? 1u << (ram->bits - 10) : 0u, c->num_devices, nirq);
+    check(ic_tcb_write_registers(tcb, true, IC_REG_X0 + 1, &regs), "start");
+}
+
+/* Faults of the components: one line each; the component stays stopped.
+ * A component that asks to halt (ic_debug_halt, as main's return does) ends
+ * the system: the host VM's power-off ends it this way. */
+static void serve_faults(void)
+{
+    for (;;) {
+        ic_word_t badge;
+        ic_msginfo_t info = ic_recv(fault_ep, &badge);
+        const char *name = badge >= 1 && badge <= NUM_COMPONENTS ? components[badge - 1].name : "?";
+        ic_word_t label = ic_msginfo_label(info);
+        if (label == IC_FAULT_UNKNOWN_SYSCALL && ic_get_mr(IC_UNKNOWN_SYSCALL_NUMBER) == IC_SYS_DEBUG_HALT) {
+            ic_printf("loader: %s stopped the system\n", name);
+            ic_debug_halt();
+        }
+        ic_printf("loader: %s faulted (fault %llu, pc %llx, %llx); it stays stopped\n", name,
+                  (unsigned long long)label, (unsigned long long)ic_get_mr(0), (unsigned long long)ic_get_mr(1));
+    }
+}
+
+int main(ic_bootinfo_t *bootinfo)
+{
+    bi = bootinfo;
+    next_slot = bi->empty.start;
+    /* the image frames must cover the image in order, without gaps */
+    if ((bi->image_frames.end - bi->image_frames.start) * PAGE != (ic_word_t)(uintptr_t)__image_end - bi->image_vaddr)
+        die("finding the loader's own image frames", IC_INVALID_ARGUMENT);
+    for (ic_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
+        const ic_untyped_desc_t *d = &bi->untyped_list[i];
+        pieces[num_pieces++] = (struct piece){ bi->untyped.start + i, d->paddr, d->size_bits, d->is_device, false };
+    }
+    struct piece *own = take(~0ull, POOL_BITS, false);
+    if (!own)
+        die("finding memory for the loader", IC_NOT_ENOUGH_MEMORY);
+    pool = own->slot;
+    fault_ep = make(pool, IC_OBJ_ENDPOINT, 0, 1);
+    for (unsigned i = 0; i < NUM_COMPONENTS; i++)
+        start_component(i, &components[i]);
+    serve_faults();
+    return 0;
+}
