@@ -5,9 +5,9 @@
  * docs/loader.md describes what a component finds when it starts.
  *
  * A component's image is an ELF file inside the loader's own image. Pages
- * the file fills entirely and that are not writable are handed over where
- * they lie (the loader unmaps them from itself); the others are copied into
- * new frames. */
+ * the file fills entirely and that are not writable are shared where they
+ * lie; the others are copied into new frames. The component holds the
+ * capabilities to all of them (boot information: image_frames). */
 #include <icecap/icecap.h>
 #include <system.h> /* compiled from system/virt.system by tools/syscomp */
 
@@ -128,16 +128,25 @@ static void map(ic_cptr_t vspace, ic_cptr_t frame, ic_word_t va, ic_word_t right
 }
 
 /* A new frame holding 'len' bytes from 'src' (the rest zero), mapped at
- * 'va' in 'vspace'. */
-static ic_cptr_t map_copy(ic_cptr_t vspace, ic_word_t va, const void *src, size_t len, ic_word_t rights)
+ * 'va' in 'vspace'; the capability is in the loader's 'transfer' slot. */
+static ic_cptr_t transfer;
+static void map_copy(ic_cptr_t vspace, ic_word_t va, const void *src, size_t len, ic_word_t rights)
 {
-    ic_cptr_t frame = make(pool, IC_OBJ_FRAME_4K, 0, 1);
+    check(ic_untyped_retype(pool, IC_OBJ_FRAME_4K, 0, ROOT_CNODE, 64, transfer, 1, ROOT_CNODE), "retype");
+    ic_cptr_t frame = transfer;
     map(ROOT_VSPACE, frame, SCRATCH_VA, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
     if (len)
         memcpy((void *)(uintptr_t)SCRATCH_VA, src, len);
     check(ic_frame_unmap(frame), "unmap");
     map(vspace, frame, va, rights, IC_ATTR_CACHED);
-    return frame;
+}
+
+/* Move the capability in the transfer slot to slot 'dest' of a CNode. */
+static void hand_over(ic_cptr_t cnode, unsigned bits, ic_word_t dest)
+{
+    if (dest >= 1ull << bits)
+        die("fitting a component's capabilities into its CNode (cnode-bits)", IC_NOT_ENOUGH_MEMORY);
+    check(ic_cnode_move(cnode, dest, bits, transfer, 64, ROOT_CNODE), "hand over a capability");
 }
 
 /* ------------------------------------------------------------ ELF images */
@@ -164,9 +173,11 @@ static ic_cptr_t own_frame(const void *va)
     return bi->image_frames.start + ((ic_word_t)(uintptr_t)va - bi->image_vaddr) / PAGE;
 }
 
-/* Load the ELF image into vspace; returns its entry point and the end of
- * what it occupies. */
-static ic_word_t load_image(const struct component *c, ic_cptr_t vspace, ic_word_t *image_end)
+/* Load the ELF image into vspace, its frames into the component's CNode
+ * from slot *next on, in address order; returns its entry point and the end
+ * of what it occupies. */
+static ic_word_t load_image(const struct component *c, ic_cptr_t vspace, ic_cptr_t cnode, unsigned bits,
+                            ic_word_t *next, ic_word_t *image_start, ic_word_t *image_end)
 {
     const char *file = c->image;
     size_t size = (size_t)(c->image_end - c->image);
@@ -190,13 +201,17 @@ static ic_word_t load_image(const struct component *c, ic_cptr_t vspace, ic_word
                            (ph[i].flags & PF_X ? IC_RIGHT_EXECUTE : 0);
         ic_word_t start = ph[i].vaddr & ~(PAGE - 1);
         ic_word_t seg_end = (ph[i].vaddr + ph[i].memsz + PAGE - 1) & ~(PAGE - 1);
+        if (end && start != end)
+            die("loading an image whose segments do not follow each other page by page", IC_INVALID_ARGUMENT);
         for (ic_word_t va = start; va < seg_end; va += PAGE) {
             const char *src = file + ph[i].offset + (va - ph[i].vaddr);
             bool whole = va >= ph[i].vaddr && va + PAGE <= ph[i].vaddr + ph[i].filesz;
             if (whole && !(ph[i].flags & PF_W) && ((uintptr_t)src & (PAGE - 1)) == 0) {
-                ic_cptr_t frame = own_frame(src);
-                check(ic_frame_unmap(frame), "unmap an image page");
-                map(vspace, frame, va, rights, IC_ATTR_CACHED);
+                /* a copy of the loader's own frame (the loader keeps its
+                 * mapping: unmapping would cost a TLB flush a page) */
+                check(ic_cnode_copy(ROOT_CNODE, transfer, 64, own_frame(src), 64, rights, ROOT_CNODE), "copy");
+                map(vspace, transfer, va, rights, IC_ATTR_CACHED);
+                hand_over(cnode, bits, (*next)++);
                 continue;
             }
             /* the part of this page the file provides; the rest is zero */
@@ -207,9 +222,12 @@ static ic_word_t load_image(const struct component *c, ic_cptr_t vspace, ic_word
             if (from < to)
                 memcpy(buf + (from - va), file + ph[i].offset + (from - ph[i].vaddr), to - from);
             map_copy(vspace, va, buf, PAGE, rights);
+            hand_over(cnode, bits, (*next)++);
         }
         if (seg_end > end)
             end = seg_end;
+        if (start < *image_start)
+            *image_start = start;
     }
     if (!end)
         die("loading an image without loadable segments", IC_INVALID_ARGUMENT);
@@ -234,8 +252,8 @@ static void start_component(unsigned index, const struct component *c)
     ic_cptr_t cnode = make(pool, IC_OBJ_CNODE, bits, 1);
     ic_cptr_t vspace = make(pool, IC_OBJ_VSPACE, 0, 1);
     ic_cptr_t tcb = make(pool, IC_OBJ_TCB, 0, 1);
-    ic_word_t image_end;
-    ic_word_t entry = load_image(c, vspace, &image_end);
+    ic_word_t next = IC_SLOT_FIRST_FREE_FIXED, image_start = ~0ull, image_end;
+    ic_word_t entry = load_image(c, vspace, cnode, bits, &next, &image_start, &image_end);
 
     /* its boot information and IPC buffer, in the two pages after the image */
     static ic_bootinfo_t info;
@@ -248,7 +266,8 @@ static void start_component(unsigned index, const struct component *c)
     info.gic_version = bi->gic_version;
     info.vgic_list_registers = bi->vgic_list_registers;
     info.cnode_bits = bits;
-    info.image_vaddr = 0x400000;
+    info.image_vaddr = image_start;
+    info.image_frames = (ic_slot_range_t){ IC_SLOT_FIRST_FREE_FIXED, next };
     size_t name_len = strlen(c->name);
     memcpy(info.name, c->name, name_len < sizeof(info.name) ? name_len : sizeof(info.name) - 1);
 
@@ -257,7 +276,6 @@ static void start_component(unsigned index, const struct component *c)
           "give a CNode its guard");
     give(cnode, bits, IC_SLOT_ROOT_VSPACE, vspace, false);
     give(cnode, bits, IC_SLOT_ROOT_TCB, tcb, false);
-    ic_word_t next = IC_SLOT_FIRST_FREE_FIXED;
 
     /* granted memory: its own, then the RAM of the VM it runs, then the
      * devices of that VM, each one untyped region */
@@ -305,10 +323,12 @@ static void start_component(unsigned index, const struct component *c)
     info.irqs.end = next;
     info.empty = (ic_slot_range_t){ next, 1ull << bits };
 
-    ic_cptr_t info_frame = map_copy(vspace, info_va, &info, sizeof(info), IC_RIGHT_READ);
-    ic_cptr_t ipc_frame = map_copy(vspace, ipc_va, NULL, 0, IC_RIGHT_READ | IC_RIGHT_WRITE);
-    give(cnode, bits, IC_SLOT_IPC_BUFFER, ipc_frame, false);
-    give(cnode, bits, IC_SLOT_BOOTINFO_FRAME, info_frame, false);
+    map_copy(vspace, info_va, &info, sizeof(info), IC_RIGHT_READ);
+    hand_over(cnode, bits, IC_SLOT_BOOTINFO_FRAME);
+    map_copy(vspace, ipc_va, NULL, 0, IC_RIGHT_READ | IC_RIGHT_WRITE);
+    ic_cptr_t ipc_frame = slot();
+    check(ic_cnode_copy(ROOT_CNODE, ipc_frame, 64, transfer, 64, IC_RIGHTS_ALL, ROOT_CNODE), "copy");
+    hand_over(cnode, bits, IC_SLOT_IPC_BUFFER);
 
     /* the thread: faults come to the loader, badged with the component */
     ic_cptr_t badged = slot();
@@ -359,6 +379,7 @@ int main(ic_bootinfo_t *bootinfo)
     if (!own)
         die("finding memory for the loader", IC_NOT_ENOUGH_MEMORY);
     pool = own->slot;
+    transfer = slot();
     fault_ep = make(pool, IC_OBJ_ENDPOINT, 0, 1);
     for (unsigned i = 0; i < NUM_COMPONENTS; i++)
         start_component(i, &components[i]);
