@@ -9,6 +9,7 @@
 #include "sched.h"
 #include "util.h"
 #include <icecap/bootinfo.h>
+#include <icecap/elf.h>
 
 extern char root_image_start[], root_image_end[], __kernel_end[];
 _Static_assert(sizeof(ic_bootinfo_t) <= 4096, "the boot information fills one page");
@@ -53,20 +54,6 @@ static struct cap make_cap(unsigned type, word_t obj, unsigned size_bits)
     return c;
 }
 
-/* A minimal ELF64 reader: enough for the statically linked root task. */
-struct elf64_ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-#define PT_LOAD 1
 
 /* Page tables for [start, end) of the root VSpace, before any frame. */
 static void make_tables(struct cte *vspace, word_t start, word_t end)
@@ -146,8 +133,8 @@ static void add_untyped(ic_bootinfo_t *bi, word_t start, word_t end, bool device
 
 void boot_create_root_task(void)
 {
-    const struct elf64_ehdr *eh = (const void *)root_image_start;
-    if (memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != 2 || eh->machine != 183)
+    const ic_elf64_ehdr_t *eh = (const void *)root_image_start;
+    if (memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != IC_ELF_CLASS64 || eh->machine != IC_ELF_MACHINE_AARCH64)
         kpanic("boot: the root task image is not an AArch64 ELF64 file");
     word_t mark_page = ALIGN_UP((word_t)(uintptr_t)__kernel_end, BIT(IC_PAGE_BITS));
     bool ram_zeroed = ram_zero_since_power_on(mark_page);
@@ -172,10 +159,10 @@ void boot_create_root_task(void)
 
     /* The image: every PT_LOAD segment, page by page, then the boot
      * information and IPC buffer pages. */
-    const struct elf64_phdr *ph = (const void *)(root_image_start + eh->phoff);
+    const ic_elf64_phdr_t *ph = (const void *)(root_image_start + eh->phoff);
     word_t image_start = ~0ull, image_end = 0;
     for (unsigned i = 0; i < eh->phnum; i++) {
-        if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
+        if (ph[i].type != IC_PT_LOAD || ph[i].memsz == 0)
             continue;
         if (ph[i].vaddr < image_start)
             image_start = ph[i].vaddr & ~MASK(IC_PAGE_BITS);
@@ -188,7 +175,7 @@ void boot_create_root_task(void)
     make_tables(vspace, image_start, image_end + 2 * BIT(IC_PAGE_BITS));
     word_t frames_start = next_slot;
     for (unsigned i = 0; i < eh->phnum; i++) {
-        if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
+        if (ph[i].type != IC_PT_LOAD || ph[i].memsz == 0)
             continue;
         word_t seg_start = ph[i].vaddr & ~MASK(IC_PAGE_BITS);
         word_t seg_end = ALIGN_UP(ph[i].vaddr + ph[i].memsz, BIT(IC_PAGE_BITS));

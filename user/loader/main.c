@@ -9,6 +9,7 @@
  * lie; the others are copied into new frames. The component holds the
  * capabilities to all of them (boot information: image_frames). */
 #include <icecap/icecap.h>
+#include <icecap/elf.h>
 #include <system.h> /* compiled from system/virt.system by tools/syscomp */
 
 #define ROOT_CNODE IC_SLOT_ROOT_CNODE
@@ -151,21 +152,6 @@ static void hand_over(ic_cptr_t cnode, unsigned bits, ic_word_t dest)
 
 /* ------------------------------------------------------------ ELF images */
 
-struct elf64_ehdr {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct elf64_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
-#define PT_LOAD 1
-#define PF_X 1
-#define PF_W 2
 
 /* The loader's own image frame holding the page at loader address va. */
 static ic_cptr_t own_frame(const void *va)
@@ -181,24 +167,24 @@ static ic_word_t load_image(const struct component *c, ic_cptr_t vspace, ic_cptr
 {
     const char *file = c->image;
     size_t size = (size_t)(c->image_end - c->image);
-    const struct elf64_ehdr *eh = (const void *)file;
-    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != 2 || eh->machine != 183 ||
-        eh->phentsize != sizeof(struct elf64_phdr) || eh->phoff + (uint64_t)eh->phnum * sizeof(struct elf64_phdr) > size)
+    const ic_elf64_ehdr_t *eh = (const void *)file;
+    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != IC_ELF_CLASS64 || eh->machine != IC_ELF_MACHINE_AARCH64 ||
+        eh->phentsize != sizeof(ic_elf64_phdr_t) || eh->phoff + (uint64_t)eh->phnum * sizeof(ic_elf64_phdr_t) > size)
         die("reading the component's ELF header", IC_INVALID_ARGUMENT);
     /* the headers are read once, before pages are handed over */
-    struct elf64_phdr ph[8];
+    ic_elf64_phdr_t ph[8];
     if (eh->phnum > 8)
         die("loading an image with more than 8 program headers", IC_INVALID_ARGUMENT);
     memcpy(ph, file + eh->phoff, eh->phnum * sizeof(ph[0]));
     ic_word_t end = 0;
     for (unsigned i = 0; i < eh->phnum; i++) {
-        if (ph[i].type != PT_LOAD || ph[i].memsz == 0)
+        if (ph[i].type != IC_PT_LOAD || ph[i].memsz == 0)
             continue;
         if (ph[i].offset + ph[i].filesz > size || ph[i].filesz > ph[i].memsz ||
             (ph[i].offset & (PAGE - 1)) != (ph[i].vaddr & (PAGE - 1)) || ph[i].vaddr + ph[i].memsz < ph[i].vaddr)
             die("loading a segment that lies outside its file or is misaligned", IC_INVALID_ARGUMENT);
-        ic_word_t rights = IC_RIGHT_READ | (ph[i].flags & PF_W ? IC_RIGHT_WRITE : 0) |
-                           (ph[i].flags & PF_X ? IC_RIGHT_EXECUTE : 0);
+        ic_word_t rights = IC_RIGHT_READ | (ph[i].flags & IC_PF_W ? IC_RIGHT_WRITE : 0) |
+                           (ph[i].flags & IC_PF_X ? IC_RIGHT_EXECUTE : 0);
         ic_word_t start = ph[i].vaddr & ~(PAGE - 1);
         ic_word_t seg_end = (ph[i].vaddr + ph[i].memsz + PAGE - 1) & ~(PAGE - 1);
         if (end && start != end)
@@ -206,7 +192,7 @@ static ic_word_t load_image(const struct component *c, ic_cptr_t vspace, ic_cptr
         for (ic_word_t va = start; va < seg_end; va += PAGE) {
             const char *src = file + ph[i].offset + (va - ph[i].vaddr);
             bool whole = va >= ph[i].vaddr && va + PAGE <= ph[i].vaddr + ph[i].filesz;
-            if (whole && !(ph[i].flags & PF_W) && ((uintptr_t)src & (PAGE - 1)) == 0) {
+            if (whole && !(ph[i].flags & IC_PF_W) && ((uintptr_t)src & (PAGE - 1)) == 0) {
                 /* a copy of the loader's own frame (the loader keeps its
                  * mapping: unmapping would cost a TLB flush a page) */
                 check(ic_cnode_copy(ROOT_CNODE, transfer, 64, own_frame(src), 64, rights, ROOT_CNODE), "copy");
