@@ -312,6 +312,38 @@ TEST(vcpu_virtual_timer_fires_through_the_vmm)
     CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0) & 0x3ff, 27);
 }
 
+TEST(vcpu_reset_empties_the_list_registers)
+{
+    struct guest g;
+    CHECK(start_virq_guest(&g));
+    unsigned group = bootinfo->gic_version == 3 ? 1 : 0;
+    CHECK_OK(ic_vcpu_write_register(g.vcpu, IC_VCPU_TPIDR_EL1, 0x7e57));
+    CHECK_OK(ic_vcpu_write_register(g.vcpu, IC_VCPU_VMPIDR_EL2, 1));
+    /* an interrupt the old guest never took */
+    CHECK_OK(ic_vcpu_inject_irq(g.vcpu, 40, 0xa0, group, 0));
+    CHECK_OK(ic_tcb_suspend(g.tcb));
+    CHECK_OK(ic_vcpu_reset(g.vcpu));
+    CHECK_OK(ic_vcpu_read_register(g.vcpu, IC_VCPU_TPIDR_EL1));
+    CHECK_EQ(ic_get_mr(0), 0);
+    CHECK_OK(ic_vcpu_read_register(g.vcpu, IC_VCPU_SCTLR_EL1));
+    CHECK_EQ(ic_get_mr(0), 0x30d00800);
+    CHECK_OK(ic_vcpu_read_register(g.vcpu, IC_VCPU_VMPIDR_EL2));
+    CHECK_EQ(ic_get_mr(0) & 0xff, 1);
+    /* the guest starts again from its beginning; the list register is
+     * free, and what it takes is the new interrupt, not the old one */
+    ic_user_context_t regs;
+    CHECK_OK(ic_tcb_read_registers(g.tcb, false, IC_REG_COUNT, &regs));
+    regs.regs[IC_REG_PC] = (ic_word_t)(group ? guest_virq_v3 : guest_virq_v2);
+    regs.regs[IC_REG_SPSR] = 0x3c5;
+    regs.regs[IC_REG_X0] = 0; /* no timer */
+    CHECK_OK(ic_tcb_write_registers(g.tcb, true, IC_REG_COUNT, &regs));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x40);
+    CHECK_OK(ic_vcpu_inject_irq(g.vcpu, 41, 0xa0, group, 0));
+    reply_emulated(0, 0);
+    CHECK_EQ(interrupt_seen_by_guest(&g), 41);
+}
+
 TEST(vcpu_guest_state_does_not_leak_to_native_threads)
 {
     /* a guest sets registers that EL0 can read; after it, the root's view

@@ -509,3 +509,23 @@ ic_err_t vcpu_invoke_ack_vtimer(struct invocation *inv)
     v->vtimer_masked = false;
     return IC_OK;
 }
+
+/* A VMM restarting its guest needs the VCPU as a new one: nothing may be
+ * left in a list register or active in the virtual CPU interface (an
+ * interrupt the old guest never ended would block the new one's at its
+ * priority), and the timer's line must not stay masked for an exit the old
+ * guest will never end. The thread and VMPIDR_EL2 stay. */
+ic_err_t vcpu_invoke_reset(struct invocation *inv)
+{
+    struct vcpu *v = (struct vcpu *)(uintptr_t)inv->slot->cap.obj;
+    vcpu_flush(v);
+    word_t mpidr = v->regs[IC_VCPU_VMPIDR_EL2];
+    memset(v->regs, 0, sizeof(v->regs));
+    memset(v->fp, 0, sizeof(v->fp));
+    memset(&v->vgic, 0, sizeof(v->vgic));
+    v->tpidr2_el0 = 0;
+    v->vtimer_masked = false;
+    vcpu_init(v);
+    v->regs[IC_VCPU_VMPIDR_EL2] = mpidr;
+    return IC_OK;
+}
