@@ -27,7 +27,10 @@ _Static_assert(VCPU_FP_SVE_PREGS == 2048 && VCPU_FP_BYTES % 8 == 0, "vcpu_fp.S l
 struct vcpu {
     struct tcb *tcb;
     struct vgic_state vgic;
-    bool vtimer_masked;              /* its timer fired; the VMM has not acked */
+    bool vtimer_masked;              /* its timer fired; not yet acked or ended */
+    uint8_t timer_lr;                /* 1 + the list register the kernel injects
+                                        the timer through, or 0: exits to the VMM */
+    uint8_t timer_priority, timer_group;
     uint8_t loaded_on;               /* 1 + the CPU whose registers hold it, or 0 */
     word_t regs[IC_VCPU_REG_COUNT];
     uint64_t tpidr2_el0;             /* with SME: not for guests, but EL1 can write it */

@@ -29,6 +29,7 @@
 #define GUEST_GICR 0x080a0000ull
 #define BADGE_VCPU(i) (1ull << 8 << (i)) /* exits; the low bits are interrupts */
 #define SCTLR_EL1_RESET 0x30d00800ull /* its RES1 bits: MMU, caches and alignment checks off */
+#define TIMER_PRIORITY 0xa0 /* the priority Linux gives each interrupt */
 #define MAX_LRS 16 /* the architecture's limit; the boot information has the count */
 #define VIRTIO_SLOT_SIZE 0x200u
 #define VIRTIO_MAGIC 0x74726976u     /* "virt" */
@@ -545,7 +546,11 @@ int main(ic_bootinfo_t *bootinfo)
         ic_printf("host-vmm: this VMM emulates a GICv3 only\n");
         return 1;
     }
-    num_lrs = bi->vgic_list_registers < MAX_LRS ? (unsigned)bi->vgic_list_registers : MAX_LRS;
+    /* the last list register is the kernel's, for the virtual timer */
+    unsigned lrs = bi->vgic_list_registers < MAX_LRS ? (unsigned)bi->vgic_list_registers : MAX_LRS;
+    if (lrs < 2)
+        die("finding list registers for the timer and the rest", IC_NOT_ENOUGH_MEMORY);
+    num_lrs = lrs - 1;
     ic_printf("host-vmm: building the host VM\n");
     /* guest RAM, at its own addresses; the VMM's objects come from its
      * own memory */
@@ -606,6 +611,9 @@ int main(ic_bootinfo_t *bootinfo)
         check(ic_tcb_set_affinity(g->tcb, i), "affinity");
         check(ic_vcpu_set_tcb(g->vcpu, g->tcb), "bind");
         check(ic_vcpu_write_register(g->vcpu, IC_VCPU_VMPIDR_EL2, i), "mpidr");
+        /* the kernel injects the timer, without exits */
+        check(ic_vcpu_set_timer_lr(g->vcpu, num_lrs, TIMER_PRIORITY, bi->gic_version == 3 ? 1 : 0),
+              "timer list register");
     }
     struct linux_regs boot;
     linux_boot_regs(&layout, &boot);

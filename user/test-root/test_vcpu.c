@@ -312,6 +312,46 @@ TEST(vcpu_virtual_timer_fires_through_the_vmm)
     CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0) & 0x3ff, 27);
 }
 
+TEST(vcpu_virtual_timer_injected_by_the_kernel)
+{
+    struct guest g;
+    CHECK(start_virq_guest(&g));
+    unsigned group = bootinfo->gic_version == 3 ? 1 : 0;
+    CHECK_EQ(ic_vcpu_set_timer_lr(g.vcpu, 1, 0x100, group), IC_RANGE_ERROR);
+    CHECK_EQ(ic_vcpu_set_timer_lr(g.vcpu, 1, 0xa0, 2), IC_RANGE_ERROR);
+    CHECK_OK(ic_vcpu_set_timer_lr(g.vcpu, 1, 0xa0, group));
+    /* the timer's interrupt goes straight to the guest's handler and is
+     * ended there: the VMM sees neither a timer nor a maintenance exit */
+    for (int round = 0; round < 2; round++) {
+        reply_emulated(1, bootinfo->timer_frequency / 1000);
+        CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+        CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x41);
+        CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0) & 0x3ff, 27);
+        /* again from the start: the timer's line must be unmasked */
+        ic_user_context_t regs;
+        CHECK_OK(ic_tcb_read_registers(g.tcb, true, IC_REG_COUNT, &regs));
+        regs.regs[IC_REG_PC] = (ic_word_t)(group ? guest_virq_v3 : guest_virq_v2);
+        regs.regs[IC_REG_X0] = 0; /* no timer until the VMM says so */
+        CHECK_OK(ic_tcb_write_registers(g.tcb, true, IC_REG_COUNT, &regs));
+        CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+        CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x40);
+    }
+    /* the other list registers stay the VMM's */
+    CHECK_OK(ic_vcpu_inject_irq(g.vcpu, 40, 0xa0, group, 0));
+    reply_emulated(0, 0);
+    CHECK_EQ(interrupt_seen_by_guest(&g), 40);
+    /* turned off, the timer comes through the VMM again */
+    CHECK_OK(ic_vcpu_set_timer_lr(g.vcpu, 64, 0, group));
+    ic_user_context_t regs;
+    CHECK_OK(ic_tcb_read_registers(g.tcb, true, IC_REG_COUNT, &regs));
+    regs.regs[IC_REG_PC] = (ic_word_t)(group ? guest_virq_v3 : guest_virq_v2);
+    regs.regs[IC_REG_X0] = 0;
+    CHECK_OK(ic_tcb_write_registers(g.tcb, true, IC_REG_COUNT, &regs));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    reply_emulated(1, bootinfo->timer_frequency / 1000);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_VTIMER);
+}
+
 TEST(vcpu_reset_empties_the_list_registers)
 {
     struct guest g;

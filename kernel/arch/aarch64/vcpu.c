@@ -450,7 +450,9 @@ static struct tcb *running_guest(void)
 }
 
 /* The guest ended interrupts whose list registers asked for it: free them
- * and tell the VMM. */
+ * and tell the VMM, unless the only one was the timer the kernel injects
+ * (vcpu_set_timer_lr): then its line is unmasked and the guest goes on
+ * without an exit. */
 void vcpu_handle_maintenance(void)
 {
     struct tcb *t = running_guest();
@@ -460,6 +462,15 @@ void vcpu_handle_maintenance(void)
     for (unsigned i = 0; i < PLAT_VGIC_MAX_LRS; i++)
         if (lrs & BIT(i))
             plat_vgic_clear_lr(i);
+    struct vcpu *v = t->vcpu;
+    if (v->timer_lr && (lrs & BIT(v->timer_lr - 1u))) {
+        lrs &= ~BIT(v->timer_lr - 1u);
+        v->vtimer_masked = false;
+        plat_irq_enable(BOARD_VTIMER_PPI);
+        this_cpu()->vtimer_line_enabled = true;
+        if (!lrs)
+            return;
+    }
     word_t msg[IC_VCPU_MAINTENANCE_LENGTH] = { t->ctx.pc, lrs };
     fault_raise(t, IC_FAULT_VCPU_VGIC_MAINTENANCE, msg, IC_VCPU_MAINTENANCE_LENGTH);
 }
@@ -473,9 +484,34 @@ void vcpu_handle_vtimer(void)
     struct tcb *t = running_guest();
     if (!t)
         return;
-    t->vcpu->vtimer_masked = true;
+    struct vcpu *v = t->vcpu;
+    v->vtimer_masked = true;
+    if (v->timer_lr) {
+        /* straight into the guest: its list register is free, since the
+         * line stays masked until the guest has ended the last one */
+        plat_vgic_write_lr(v->timer_lr - 1u, plat_vgic_lr_pending(BOARD_VTIMER_PPI, v->timer_priority, v->timer_group));
+        return;
+    }
     word_t msg[IC_VCPU_EXIT_LENGTH] = { t->ctx.pc, 0 };
     fault_raise(t, IC_FAULT_VCPU_VTIMER, msg, IC_VCPU_EXIT_LENGTH);
+}
+
+/* From now on the kernel injects the guest's timer interrupt itself through
+ * list register 'index' (which the VMM then leaves alone), and unmasks the
+ * timer when the guest ends it: no exits for the timer at all. An index of
+ * at least the number of list registers turns this off again. */
+ic_err_t vcpu_invoke_set_timer_lr(struct invocation *inv)
+{
+    struct vcpu *v = (struct vcpu *)(uintptr_t)inv->slot->cap.obj;
+    word_t index = inv->args[0], priority = inv->args[1], group = inv->args[2];
+    if (priority > 0xff || group > 1)
+        return IC_RANGE_ERROR;
+    if (v->tcb)
+        smp_stall_thread(v->tcb);
+    v->timer_lr = index < plat_vgic_num_lrs() ? (uint8_t)(index + 1) : 0;
+    v->timer_priority = (uint8_t)priority;
+    v->timer_group = (uint8_t)group;
+    return IC_OK;
 }
 
 ic_err_t vcpu_invoke_inject_irq(struct invocation *inv)
