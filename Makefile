@@ -4,7 +4,8 @@
 #   make run-minimal   boot the kernel with the greeting root task
 #   make test          every test: host unit tests (kernel logic, VMM library),
 #                      the kernel suite on QEMU with GICv3 and with GICv2, the
-#                      minimal demo, and the guest Linux booted directly
+#                      minimal demo, the guest Linux booted directly, and the
+#                      host VM under IceCap with GICv3 and with GICv2
 #   make bench         microbenchmarks under QEMU -icount shift=0
 #   make tcb-size      lines of C and assembly in the kernel
 #
@@ -162,7 +163,8 @@ test: setup
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory run-minimal-check
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-reset
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-guest-direct
-	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm GIC=3
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm GIC=2
 	@$(MAKE) --no-print-directory tcb-size
 	@echo "all tests:"
 	@awk '{ p += $$1; f += $$2; n = $$0; sub(/^[0-9]+ [0-9]+ /, "", n); print "  " n ": " $$1 " passed, " $$2 " failed" } \
@@ -274,9 +276,11 @@ $(BUILD)/kernel-system.elf: $(KERNEL_OBJS) $(BUILD)/rootimg-loader.o kernel/arch
 $(HOST_KERNEL) $(HOST_INITRD):
 	@$(MAKE) --no-print-directory guest
 
-# The host VM's CPU is QEMU's 'max', as for the kernel suite: guests get
-# SVE and pointer authentication, SME is hidden from them. QEMU's
-# virtio-net device, on user networking, is passed through to it.
+# The host VM's CPU is the kernel suite's: with GICv3 QEMU's 'max' (guests
+# get SVE and pointer authentication, SME is hidden from them), with GICv2
+# a Cortex-A57 (GIC=2: the VMM emulates a GICv2 distributor and the guest
+# uses the GIC's virtual CPU interface). QEMU's virtio-net device, on user
+# networking, is passed through to it.
 HOST_VM_QEMU_FLAGS := $(QEMU_FLAGS) \
                       -netdev user,id=n0 -device virtio-net-device,netdev=n0
 
@@ -284,7 +288,8 @@ run-host: setup $(BUILD)/kernel-system.elf
 	@echo "Booting the host VM under IceCap: a shell comes up in a few seconds; Ctrl-a x quits QEMU."
 	$(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf
 
-# The host VM driven through its console: boot, shell, poweroff.
+# The host VM driven through its console: boot, shell, network, hotplug,
+# reboot, poweroff (with the GIC of GIC=).
 test-host-vm: setup $(BUILD)/kernel-system.elf
 	@expect tools/guest/test-host-vm.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf
 

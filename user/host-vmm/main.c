@@ -1,7 +1,9 @@
 /* The host VMM: builds the host VM from the Linux kernel and initramfs in
  * its image and runs it, emulating what the guest's exits ask for (the GIC
- * distributor and redistributor, PSCI) and passing the UART through: its
- * registers are mapped into the guest and its interrupt forwarded.
+ * distributor, and on GICv3 the redistributors; PSCI) and passing the UART
+ * through: its registers are mapped into the guest and its interrupt
+ * forwarded. On GICv2 the guest's CPU interface is the hardware's virtual
+ * CPU interface (GICV), mapped where the guest expects its GICC.
  *
  * The loader starts it as a component (docs/loader.md): its boot information
  * lists what it holds, which is its own memory, the host VM's RAM, the
@@ -27,12 +29,16 @@
 #define GUEST_RAM_SIZE (1ull << GUEST_RAM_BITS)
 #define GUEST_GICD 0x08000000ull
 #define GUEST_GICR 0x080a0000ull
+#define GUEST_GICC 0x08010000ull     /* GICv2: the guest's CPU interface... */
+#define GICV_PADDR 0x08040000ull     /* ...is the hardware's virtual one (the loader grants it) */
+#define GICC_SIZE 0x2000u            /* GICv2 CPU interface: two pages (GICC_DIR in the second) */
 #define BADGE_VCPU(i) (1ull << 8 << (i)) /* exits; the low bits are interrupts */
 #define SCTLR_EL1_RESET 0x30d00800ull /* its RES1 bits: MMU, caches and alignment checks off */
 #define TIMER_PRIORITY 0xa0 /* the priority Linux gives each interrupt */
 #define MAX_LRS 16 /* the architecture's limit; the boot information has the count */
 #define VIRTIO_SLOT_SIZE 0x200u
 #define VIRTIO_MAGIC 0x74726976u     /* "virt" */
+#define VIRTIO_STATUS 0x70u          /* writing 0 resets the device */
 #define MAX_VIRTIO 32
 #define MAX_FORWARDED 8              /* badge bits 0..7; exits use the bits above */
 
@@ -40,9 +46,11 @@ extern const char guest_kernel_start[], guest_kernel_end[], guest_initrd_start[]
 
 static ic_bootinfo_t *bi;
 static ic_cptr_t next_slot, pool;
-static unsigned num_lrs;
+static unsigned num_lrs, gic_version;
 static struct vgic vgic;
 static struct psci_state psci;
+static uint64_t guest_ram;          /* its guest-physical (and physical) address */
+static struct linux_layout layout;  /* where the kernel, initramfs and device tree go */
 #define NUM_VCPUS SYSTEM_HOST_VCPUS
 
 /* A vCPU of the host VM: its thread, its VCPU object and which interrupt
@@ -150,15 +158,15 @@ static void forward_irq(unsigned irq)
     forwarded[k] = (struct forwarded){ irq, handler };
 }
 
-/* Map 'pages' device pages at 'paddr', their own address, into the guest
- * (and, if vmm_too, into the VMM to look at them); the untyped region must
- * start there. */
-static void pass_through(ic_cptr_t vspace, uint64_t paddr, unsigned pages, bool vmm_too)
+/* Map 'pages' device pages at 'paddr' into the guest at 'ipa' (and, if
+ * vmm_too, into the VMM at 'paddr' to look at them); the untyped region
+ * must start there. */
+static void pass_through(ic_cptr_t vspace, uint64_t paddr, uint64_t ipa, unsigned pages, bool vmm_too)
 {
     ic_word_t base;
     ic_cptr_t frames = make(find_device_untyped(paddr, &base), IC_OBJ_FRAME_4K, 0, pages);
     for (unsigned p = 0; p < pages; p++) {
-        map_4k(vspace, frames + p, paddr + p * 4096ull, IC_ATTR_DEVICE);
+        map_4k(vspace, frames + p, ipa + p * 4096ull, IC_ATTR_DEVICE);
         if (vmm_too) {
             ic_cptr_t copy = next_slot++;
             check(ic_cnode_copy(ROOT_CNODE, copy, 64, frames + p, 64, IC_RIGHTS_ALL, ROOT_CNODE), "copy");
@@ -179,13 +187,13 @@ static void pass_devices(ic_cptr_t vspace)
     for (unsigned d = 0; d < SYSTEM_HOST_NUM_DEVICES; d++) {
         const struct system_device *dev = &system_host_devices[d];
         if (!strcmp(dev->name, "uart")) {
-            pass_through(vspace, dev->base, (unsigned)(dev->size / 4096), false);
+            pass_through(vspace, dev->base, dev->base, (unsigned)(dev->size / 4096), false);
             forward_irq(dev->irq_first);
             uart = dev;
             continue;
         }
         /* virtio-mmio: one transport every 0x200 bytes, interrupts in order */
-        pass_through(vspace, dev->base, (unsigned)(dev->size / 4096), true);
+        pass_through(vspace, dev->base, dev->base, (unsigned)(dev->size / 4096), true);
         for (unsigned n = 0; n < dev->size / VIRTIO_SLOT_SIZE && n <= dev->irq_last - dev->irq_first; n++) {
             uint64_t addr = dev->base + n * VIRTIO_SLOT_SIZE;
             volatile uint32_t *regs = (volatile uint32_t *)(uintptr_t)addr;
@@ -198,6 +206,11 @@ static void pass_devices(ic_cptr_t vspace)
     }
     if (!uart)
         die("finding the console (no uart in the system description)", IC_INVALID_ARGUMENT);
+    /* GICv2: the guest's CPU interface accesses go straight to the
+     * hardware's virtual CPU interface, which shows the list registers of
+     * whichever vCPU runs on that CPU */
+    if (gic_version == 2)
+        pass_through(vspace, GICV_PADDR, GUEST_GICC, GICC_SIZE / 4096, false);
 }
 
 /* ------------------------------------------------------------ the device tree */
@@ -224,7 +237,9 @@ static long build_dtb(void *buf, size_t size, uint64_t ram, uint64_t initrd, uin
     fdt_property_u64(&w, "linux,initrd-end", initrd_end);
     fdt_end_node(&w);
 
-    fdt_begin_node(&w, "memory@60000000");
+    char mem_name[32];
+    ic_snprintf(mem_name, sizeof(mem_name), "memory@%llx", (unsigned long long)ram);
+    fdt_begin_node(&w, mem_name);
     fdt_property_string(&w, "device_type", "memory");
     const uint64_t mem[] = { ram, GUEST_RAM_SIZE };
     fdt_property_u64_array(&w, "reg", mem, 2);
@@ -253,21 +268,29 @@ static long build_dtb(void *buf, size_t size, uint64_t ram, uint64_t initrd, uin
 
     fdt_begin_node(&w, "timer");
     fdt_property_string(&w, "compatible", "arm,armv8-timer");
-    /* secure, non-secure, virtual, hypervisor: PPIs 13, 14, 11, 10, level */
-    const uint32_t timer_irqs[] = { 1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4 };
+    /* secure, non-secure, virtual, hypervisor: PPIs 13, 14, 11, 10, level;
+     * a GICv2 PPI also names the CPUs it reaches (bits 15:8), all of them */
+    const uint32_t ppi = 4 | (gic_version == 2 ? ((1u << num_vcpus) - 1) << 8 : 0);
+    const uint32_t timer_irqs[] = { 1, 13, ppi, 1, 14, ppi, 1, 11, ppi, 1, 10, ppi };
     fdt_property_u32_array(&w, "interrupts", timer_irqs, 12);
     fdt_property_empty(&w, "always-on");
     fdt_end_node(&w);
 
     fdt_begin_node(&w, "intc@8000000");
-    fdt_property_string(&w, "compatible", "arm,gic-v3");
+    if (gic_version == 3) {
+        fdt_property_string(&w, "compatible", "arm,gic-v3");
+        fdt_property_u32(&w, "#redistributor-regions", 1);
+        const uint64_t gic_reg[] = { GUEST_GICD, VGIC_GICD_SIZE_V3, GUEST_GICR, VGIC_GICR_STRIDE * num_vcpus };
+        fdt_property_u64_array(&w, "reg", gic_reg, 4);
+    } else {
+        fdt_property_string(&w, "compatible", "arm,cortex-a15-gic");
+        const uint64_t gic_reg[] = { GUEST_GICD, VGIC_GICD_SIZE_V2, GUEST_GICC, GICC_SIZE };
+        fdt_property_u64_array(&w, "reg", gic_reg, 4);
+    }
     fdt_property_u32(&w, "#interrupt-cells", 3);
     fdt_property_empty(&w, "interrupt-controller");
     fdt_property_u32(&w, "#address-cells", 2);
     fdt_property_u32(&w, "#size-cells", 2);
-    fdt_property_u32(&w, "#redistributor-regions", 1);
-    const uint64_t gic_reg[] = { GUEST_GICD, VGIC_GICD_SIZE_V3, GUEST_GICR, VGIC_GICR_STRIDE * num_vcpus };
-    fdt_property_u64_array(&w, "reg", gic_reg, 4);
     fdt_property_u32(&w, "phandle", GIC_PHANDLE);
     fdt_end_node(&w);
 
@@ -341,12 +364,13 @@ static void inject_all(void)
  * a read. */
 static bool emulate_mmio(unsigned i, const struct mmio_access *a, uint64_t *v)
 {
-    if (a->addr >= GUEST_GICD && a->addr < GUEST_GICD + VGIC_GICD_SIZE_V3) {
+    uint64_t gicd_size = gic_version == 3 ? VGIC_GICD_SIZE_V3 : VGIC_GICD_SIZE_V2;
+    if (a->addr >= GUEST_GICD && a->addr < GUEST_GICD + gicd_size) {
         if (a->write)
             vgic_mmio_write(&vgic, VGIC_GICD, i, a->addr - GUEST_GICD, a->size, a->value);
         else
             vgic_mmio_read(&vgic, VGIC_GICD, i, a->addr - GUEST_GICD, a->size, v);
-    } else if (a->addr >= GUEST_GICR && a->addr < GUEST_GICR + VGIC_GICR_STRIDE * num_vcpus) {
+    } else if (gic_version == 3 && a->addr >= GUEST_GICR && a->addr < GUEST_GICR + VGIC_GICR_STRIDE * num_vcpus) {
         /* every vCPU's redistributor frames, one after the other */
         if (a->write)
             vgic_mmio_write(&vgic, VGIC_GICR, i, a->addr - GUEST_GICR, a->size, a->value);
@@ -398,6 +422,60 @@ static void start_vcpu(unsigned i, uint64_t entry, uint64_t arg)
     regs.regs[IC_REG_SPSR] = LINUX_BOOT_PSTATE;
     regs.regs[IC_REG_X0] = arg;
     check(ic_tcb_write_registers(vcpus[i].tcb, true, IC_REG_COUNT, &regs), "start a vCPU");
+}
+
+/* ------------------------------------------------------------ (re)booting */
+
+/* The guest's RAM as power on leaves it: the kernel, its initramfs and the
+ * device tree in place, the rest zero (at the first boot it is zero
+ * already: new frames). The virtual GIC and PSCI as new. */
+static void load_guest(void)
+{
+    size_t ksize = (size_t)(guest_kernel_end - guest_kernel_start);
+    size_t isize = (size_t)(guest_initrd_end - guest_initrd_start);
+    memcpy((void *)layout.kernel, guest_kernel_start, ksize);
+    memcpy((void *)layout.initrd, guest_initrd_start, isize);
+    long dtb_size = build_dtb((void *)layout.dtb, LINUX_DTB_MAX, guest_ram, layout.initrd, layout.initrd_end);
+    if (dtb_size < 0)
+        die("writing the device tree", dtb_size);
+    ic_printf("host-vmm: kernel %llu KiB at %llx, initramfs %llu KiB, device tree %ld bytes\n",
+              (unsigned long long)ksize / 1024, (unsigned long long)layout.kernel,
+              (unsigned long long)isize / 1024, dtb_size);
+    vgic_init(&vgic, gic_version, num_vcpus, 256);
+    psci_init(&psci, num_vcpus);
+}
+
+/* vCPU 0 at the kernel's entry, per the Linux boot protocol. */
+static void boot_vcpu0(void)
+{
+    struct linux_regs boot;
+    linux_boot_regs(&layout, &boot);
+    start_vcpu(0, boot.pc, boot.x[0]);
+}
+
+/* PSCI SYSTEM_RESET: the host VM starts again in place, with nothing of
+ * the old guest left in its RAM, its vCPUs, the virtual GIC or the devices
+ * passed through to it. */
+static void reboot(void)
+{
+    ic_printf("host-vmm: the guest asked for a reset: restarting the host VM\n");
+    for (unsigned i = 0; i < num_vcpus; i++) {
+        check(ic_tcb_suspend(vcpus[i].tcb), "stop a vCPU");
+        /* its list registers empty, nothing active in its CPU interface */
+        check(ic_vcpu_reset(vcpus[i].vcpu), "reset a vCPU");
+        memset(vcpus[i].lr_irq, 0, sizeof(vcpus[i].lr_irq));
+    }
+    /* a device must not write into the new guest's memory what the old
+     * guest asked for: reset each one before the memory is cleared (the
+     * new guest's driver resets it again when it probes) */
+    for (unsigned k = 0; k < num_virtio; k++)
+        ((volatile uint32_t *)(uintptr_t)virtio[k].addr)[VIRTIO_STATUS / 4] = 0;
+    /* lines whose interrupt the old guest never ended listen again */
+    for (unsigned k = 0; k < num_forwarded; k++)
+        check(ic_irq_handler_ack(forwarded[k].handler), "unmask a forwarded interrupt");
+    memset((void *)guest_ram, 0, GUEST_RAM_SIZE);
+    load_guest();
+    boot_vcpu0();
 }
 
 static void run(ic_cptr_t ep)
@@ -454,9 +532,14 @@ static void run(ic_cptr_t ep)
             uint64_t x[4] = { ic_get_mr(0), ic_get_mr(1), ic_get_mr(2), ic_get_mr(3) };
             struct psci_result r;
             psci_handle(&psci, i, x, &r);
-            if (r.action == PSCI_ACTION_SYSTEM_OFF || r.action == PSCI_ACTION_SYSTEM_RESET) {
+            if (r.action == PSCI_ACTION_SYSTEM_OFF) {
                 ic_printf("host-vmm: the guest powered off\n");
                 ic_debug_halt();
+            }
+            if (r.action == PSCI_ACTION_SYSTEM_RESET) {
+                reboot(); /* every vCPU stopped, the caller too: no reply */
+                info = ic_recv(ep, &badge);
+                continue;
             }
             if (r.action == PSCI_ACTION_CPU_ON) {
                 start_vcpu(r.target, r.entry, r.context_id);
@@ -542,10 +625,9 @@ int main(ic_bootinfo_t *bootinfo)
     bi = bootinfo;
     next_slot = bi->empty.start;
     num_vcpus = bi->num_cpus < NUM_VCPUS ? (unsigned)bi->num_cpus : NUM_VCPUS;
-    if (bi->gic_version != 3) {
-        ic_printf("host-vmm: this VMM emulates a GICv3 only\n");
-        return 1;
-    }
+    gic_version = (unsigned)bi->gic_version;
+    if (gic_version != 2 && gic_version != 3)
+        die("finding a GIC this VMM emulates (v2 or v3)", IC_INVALID_ARGUMENT);
     /* the last list register is the kernel's, for the virtual timer */
     unsigned lrs = bi->vgic_list_registers < MAX_LRS ? (unsigned)bi->vgic_list_registers : MAX_LRS;
     if (lrs < 2)
@@ -575,27 +657,15 @@ int main(ic_bootinfo_t *bootinfo)
 
     pass_devices(vspace);
 
-    /* the kernel, its initramfs and the device tree */
+    /* where the kernel, its initramfs and the device tree go */
     struct linux_image img;
-    size_t ksize = (size_t)(guest_kernel_end - guest_kernel_start);
-    size_t isize = (size_t)(guest_initrd_end - guest_initrd_start);
-    int lerr = linux_parse_image(guest_kernel_start, ksize, &img);
+    int lerr = linux_parse_image(guest_kernel_start, (size_t)(guest_kernel_end - guest_kernel_start), &img);
     if (lerr)
         die("reading the kernel's header", lerr);
-    struct linux_layout layout;
-    if ((lerr = linux_plan(&img, region, GUEST_RAM_SIZE, isize, &layout)))
+    if ((lerr = linux_plan(&img, region, GUEST_RAM_SIZE, (size_t)(guest_initrd_end - guest_initrd_start), &layout)))
         die("placing the kernel", lerr);
-    memcpy((void *)layout.kernel, guest_kernel_start, ksize);
-    memcpy((void *)layout.initrd, guest_initrd_start, isize);
-    long dtb_size = build_dtb((void *)layout.dtb, LINUX_DTB_MAX, region, layout.initrd, layout.initrd_end);
-    if (dtb_size < 0)
-        die("writing the device tree", dtb_size);
-    ic_printf("host-vmm: kernel %llu KiB at %llx, initramfs %llu KiB, device tree %ld bytes\n",
-              (unsigned long long)ksize / 1024, (unsigned long long)layout.kernel,
-              (unsigned long long)isize / 1024, dtb_size);
-
-    vgic_init(&vgic, 3, num_vcpus, 256);
-    psci_init(&psci, num_vcpus);
+    guest_ram = region;
+    load_guest();
 
     /* the vCPUs: one thread each, below the VMM's priority, vCPU i on
      * CPU i; their exits come to one endpoint, told apart by badge */
@@ -615,10 +685,8 @@ int main(ic_bootinfo_t *bootinfo)
         check(ic_vcpu_set_timer_lr(g->vcpu, num_lrs, TIMER_PRIORITY, bi->gic_version == 3 ? 1 : 0),
               "timer list register");
     }
-    struct linux_regs boot;
-    linux_boot_regs(&layout, &boot);
     ic_printf("host-vmm: starting the host VM with %u vCPUs\n", num_vcpus);
-    start_vcpu(0, boot.pc, boot.x[0]);
+    boot_vcpu0();
     run(ep);
     return 0;
 }

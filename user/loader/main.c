@@ -20,6 +20,11 @@
 #define SCRATCH_VA 0x40000000ull /* where the loader fills new pages */
 #define MAX_PIECES 64
 #define MAX_COMPONENTS 4
+/* GICv2's virtual CPU interface (GICV) on QEMU's virt board
+ * (kernel/plat/virt/board.h): two pages, as the CPU interface it stands
+ * in for */
+#define GICV_BASE 0x08040000ull
+#define GICV_BITS 13
 
 extern const char component_host_vmm_start[], component_host_vmm_end[];
 extern const char __image_end[];
@@ -270,18 +275,28 @@ static void start_component(unsigned index, const struct component *c)
     struct piece *ram = c->ram_bits ? take(~0ull, c->ram_bits, false) : NULL;
     if (!mem || (c->ram_bits && !ram))
         die("finding memory for a component", IC_NOT_ENOUGH_MEMORY);
-    struct piece *granted[2 + 8];
+    struct piece *granted[2 + 8 + 1];
     unsigned n = 0;
     granted[n++] = mem;
     if (ram)
         granted[n++] = ram;
-    for (unsigned d = 0; d < c->num_devices && n < sizeof(granted) / sizeof(granted[0]); d++) {
+    for (unsigned d = 0; d < c->num_devices && n < sizeof(granted) / sizeof(granted[0]) - 1; d++) {
         unsigned dbits = 0;
         while ((1ull << dbits) < c->devices[d].size)
             dbits++;
         struct piece *p = take(c->devices[d].base, dbits, true);
         if (!p)
             die("finding a device's memory", IC_NOT_ENOUGH_MEMORY);
+        granted[n++] = p;
+    }
+    /* on GICv2 a VM's CPU interface is the hardware's virtual one, which
+     * its VMM maps into it: not a device of the description but the
+     * kernel's, handed on to whoever runs a VM */
+    bool gicv = ram && bi->gic_version == 2;
+    if (gicv) {
+        struct piece *p = take(GICV_BASE, GICV_BITS, true);
+        if (!p)
+            die("finding the GIC's virtual CPU interface", IC_NOT_ENOUGH_MEMORY);
         granted[n++] = p;
     }
     for (unsigned i = 0; i < n; i++) {
@@ -325,9 +340,10 @@ static void start_component(unsigned index, const struct component *c)
     ic_user_context_t regs = { 0 };
     regs.regs[IC_REG_PC] = entry;
     regs.regs[IC_REG_X0] = info_va;
-    ic_printf("loader: %s: priority %u, %u slots, %u KiB of memory%s%u KiB of RAM, %u devices, %u interrupts\n",
+    ic_printf("loader: %s: priority %u, %u slots, %u KiB of memory%s%u KiB of RAM, %u devices, %u interrupts%s\n",
               c->name, c->priority, 1u << bits, 1u << (c->memory_bits - 10), ram ? ", " : ", no ",
-              ram ? 1u << (ram->bits - 10) : 0u, c->num_devices, nirq);
+              ram ? 1u << (ram->bits - 10) : 0u, c->num_devices, nirq,
+              gicv ? ", the GICv2 virtual CPU interface" : "");
     check(ic_tcb_write_registers(tcb, true, IC_REG_X0 + 1, &regs), "start");
 }
 
