@@ -650,6 +650,11 @@ int main(ic_bootinfo_t *bootinfo)
     for (unsigned i = 0; i < nframes; i++) {
         ic_word_t ipa = region + ((ic_word_t)i << IC_LARGE_PAGE_BITS);
         ic_cptr_t copy = next_slot++;
+        /* in the guest, as 4 KiB pages of a page table: QEMU treats a
+         * translation through a 2 MiB stage-2 block as a 2 MiB page, and
+         * then every TLB invalidation by address the guest makes nearby
+         * empties its whole TLB (hardware has no such cost) */
+        check(ic_page_table_map(make(pool, IC_OBJ_PAGE_TABLE, 0, 1), ipa, vspace), "guest page table");
         check(ic_frame_map(frames + i, ipa, IC_RIGHTS_ALL, IC_ATTR_CACHED, vspace), "map guest RAM");
         check(ic_cnode_copy(ROOT_CNODE, copy, 64, frames + i, 64, IC_RIGHTS_ALL, ROOT_CNODE), "copy");
         check(ic_frame_map(copy, ipa, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED, ROOT_VSPACE), "map for the vmm");

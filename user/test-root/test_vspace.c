@@ -247,6 +247,51 @@ TEST(vspace_large_frame_mapping)
     CHECK_EQ(q[5 * 512 + 5], 0xb16f000000000000ull | 5);
 }
 
+/* Where a page table covers its 2 MiB, a 2 MiB frame goes in as 512 page
+ * entries (how a VMM keeps QEMU from treating the guest's translations as
+ * 2 MiB pages); the table must be empty, and unmapping clears them all. */
+TEST(vspace_large_frame_as_pages_of_a_table)
+{
+    CHECK(alloc_page(NULL)); /* the level-2 table for this region exists now */
+    ic_cptr_t big = alloc_object(IC_OBJ_FRAME_2M, 0), pt = alloc_object(IC_OBJ_PAGE_TABLE, 0);
+    ic_cptr_t f = alloc_object(IC_OBJ_FRAME_4K, 0);
+    CHECK(big && pt && f);
+    ic_word_t r = alloc_vaddr(0x200000, 0x200000);
+    CHECK_OK(ic_page_table_map(pt, r, ROOT_VSPACE));
+    /* not into a table that has an entry already */
+    CHECK_OK(ic_frame_map(f, r + 0x1ff000, IC_RIGHTS_ALL, IC_ATTR_CACHED, ROOT_VSPACE));
+    CHECK_EQ(ic_frame_map(big, r, IC_RIGHTS_ALL, IC_ATTR_CACHED, ROOT_VSPACE), IC_DELETE_FIRST);
+    CHECK_OK(ic_frame_unmap(f));
+    CHECK_OK(ic_frame_map(big, r, IC_RIGHTS_ALL, IC_ATTR_CACHED, ROOT_VSPACE));
+    volatile uint64_t *p = (volatile uint64_t *)r;
+    for (unsigned page = 0; page < 512; page++)
+        p[page * 512 + page % 512] = 0x5a11000000000000ull | page;
+    /* the same memory, in order, through a 2 MiB block of a copy */
+    ic_cptr_t copy = copy_with_rights(big, IC_RIGHT_READ);
+    CHECK(copy);
+    ic_word_t b = alloc_vaddr(0x200000, 0x200000);
+    CHECK_OK(map_frame(ROOT_VSPACE, copy, b, IC_RIGHT_READ, IC_ATTR_CACHED));
+    volatile uint64_t *q = (volatile uint64_t *)b;
+    for (unsigned page = 0; page < 512; page++)
+        CHECK_EQ(q[page * 512 + page % 512], 0x5a11000000000000ull | page);
+    /* every entry is taken ... */
+    CHECK_EQ(ic_frame_map(f, r + 0x3000, IC_RIGHTS_ALL, IC_ATTR_CACHED, ROOT_VSPACE), IC_DELETE_FIRST);
+    CHECK_EQ(ic_frame_map(f, r + 0x1ff000, IC_RIGHTS_ALL, IC_ATTR_CACHED, ROOT_VSPACE), IC_DELETE_FIRST);
+    /* ... until the frame is unmapped, which frees them all */
+    CHECK_OK(ic_frame_unmap(big));
+    CHECK_OK(ic_frame_map(f, r + 0x3000, IC_RIGHTS_ALL, IC_ATTR_CACHED, ROOT_VSPACE));
+    CHECK_OK(ic_frame_unmap(f));
+    CHECK_OK(ic_frame_map(f, r + 0x1ff000, IC_RIGHTS_ALL, IC_ATTR_CACHED, ROOT_VSPACE));
+    CHECK_OK(ic_frame_unmap(f));
+    /* the table taken away under the frame: its record is stale and harmless */
+    CHECK_OK(ic_frame_map(big, r, IC_RIGHTS_ALL, IC_ATTR_CACHED, ROOT_VSPACE));
+    CHECK_OK(ic_page_table_unmap(pt));
+    CHECK_OK(ic_frame_unmap(big));
+    CHECK_OK(ic_page_table_map(pt, r, ROOT_VSPACE));
+    CHECK_OK(ic_frame_map(big, r, IC_RIGHTS_ALL, IC_ATTR_CACHED, ROOT_VSPACE));
+    CHECK_EQ(p[7 * 512 + 7], 0x5a11000000000000ull | 7);
+}
+
 TEST(vspace_frame_addresses_are_in_ram)
 {
     ic_cptr_t f = alloc_object(IC_OBJ_FRAME_4K, 0), big = alloc_object(IC_OBJ_FRAME_2M, 0);

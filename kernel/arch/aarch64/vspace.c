@@ -1,6 +1,7 @@
 /* Stage-2 address spaces: the VSpace (level-1 root table with its VMID),
  * page tables (levels 2 and 3) and frames (4 KiB at level 3, 2 MiB at
- * level 2). Native threads and, later, guests are translated by these.
+ * level 2, or at level 3 as 512 page entries filling a page table mapped
+ * there first). Native threads and guests are translated by these.
  *
  * A frame capability records its one mapping (VMID, root, address); a page
  * table capability cannot be copied, so each table has at most one mapping.
@@ -181,6 +182,16 @@ ic_err_t vspace_map_frame(struct cap *f, const struct cap *vs, word_t va, word_t
     uint64_t *e = lookup_entry(vs->obj, va, level);
     if (!e)
         return IC_FAILED_LOOKUP;
+    /* a 2 MiB frame where a page table covers its 2 MiB: 512 page entries */
+    unsigned entries = 1;
+    if (level == 2 && (*e & PTE_TYPE_MASK) == PTE_TABLE) {
+        level = 3;
+        entries = 512;
+        e = table_of(*e);
+        for (unsigned i = 0; i < entries; i++)
+            if (e[i] & PTE_VALID)
+                return IC_DELETE_FIRST;
+    }
     if (*e & PTE_VALID)
         return IC_DELETE_FIRST;
 
@@ -194,7 +205,9 @@ ic_err_t vspace_map_frame(struct cap *f, const struct cap *vs, word_t va, word_t
     pte |= attrs == IC_ATTR_CACHED ? PTE_MEMATTR_CACHED | PTE_SH_INNER
          : attrs == IC_ATTR_UNCACHED ? PTE_MEMATTR_UNCACHED | PTE_SH_INNER
          : PTE_MEMATTR_DEVICE;
-    write_pte(e, pte);
+    for (unsigned i = 0; i < entries; i++)
+        e[i] = pte + ((uint64_t)i << IC_PAGE_BITS);
+    dsb_ishst();
     f->vmid = vs->vmid;
     f->a = vs->obj;
     f->b = va;
@@ -206,9 +219,13 @@ void frame_unmap_cap(struct cap *f)
 {
     if (mapping_live(f)) {
         uint64_t *e = lookup_entry(f->a, f->b, f->level);
+        /* a 2 MiB frame at level 3 took a whole table of page entries */
+        unsigned entries = f->level == 3 ? (unsigned)BIT(f->size_bits - IC_PAGE_BITS) : 1;
         if (e && (*e & PTE_VALID) && (*e & PTE_TYPE_MASK) == (f->level == 3 ? PTE_PAGE : PTE_BLOCK) &&
             (*e & PTE_ADDR_MASK) == f->obj) {
-            write_pte(e, 0);
+            for (unsigned i = 0; i < entries; i++)
+                e[i] = 0;
+            dsb_ishst();
             arch_tlb_flush_vmid(f->vmid);
         }
     }
