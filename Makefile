@@ -295,14 +295,13 @@ test-host-vm: setup $(BUILD)/kernel-system.elf
 
 # Boot to the shell's ready line, wall clock: under IceCap, and the same
 # kernel and initramfs directly on QEMU, entered at EL1 as a guest is, with
-# the same console, CPU features, two CPUs and the network.
+# the same console, CPU features, two CPUs and the network; BOOT_RUNS of
+# each, alternating, and their medians (tools/guest/bench-boot.sh).
+BOOT_RUNS ?= 5
 bench-boot: setup $(BUILD)/kernel-system.elf guest
-	@icecap=$$(tools/guest/boot-time.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf) && \
-	 direct=$$(tools/guest/boot-time.exp $(QEMU) -M virt,gic-version=3 -cpu $(QEMU_CPU) -smp 2 \
+	@tools/guest/bench-boot.sh $(BOOT_RUNS) -- $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf -- \
+	     $(QEMU) -M virt,gic-version=3 -cpu $(QEMU_CPU) -smp 2 \
 	     -m 1G -nographic -no-reboot -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
 	     -kernel $(HOST_KERNEL) -initrd $(HOST_INITRD) \
-	     -append "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1") && \
-	 echo "host_vm_boot (to the shell, under IceCap): $$icecap ms" && \
-	 echo "direct_boot (the same Linux on QEMU alone): $$direct ms" && \
-	 echo "boot_ratio (IceCap / direct, x100): $$((100 * icecap / direct))"
+	     -append "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1"
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Boot-time benchmark: the host VM under IceCap against the same Linux alone
+# on QEMU, wall clock from QEMU's start to the guest's ready line
+# (tools/guest/boot-time.exp). The two boots alternate, RUNS times each
+# (default 5), so that both meet the same machine load; the figures are the
+# medians. Usage:
+#   bench-boot.sh RUNS -- icecap-command... -- direct-command...
+set -euo pipefail
+runs=$1; shift
+[[ $1 == -- ]] || { echo "usage: $0 RUNS -- icecap-command... -- direct-command..." >&2; exit 2; }
+shift
+icecap_cmd=()
+while [[ $# -gt 0 && $1 != -- ]]; do icecap_cmd+=("$1"); shift; done
+[[ $# -gt 0 ]] || { echo "usage: $0 RUNS -- icecap-command... -- direct-command..." >&2; exit 2; }
+shift
+direct_cmd=("$@")
+here=$(dirname "$0")
+icecap=() direct=()
+for ((i = 1; i <= runs; i++)); do
+    icecap+=("$("$here/boot-time.exp" "${icecap_cmd[@]}")")
+    direct+=("$("$here/boot-time.exp" "${direct_cmd[@]}")")
+    echo "  run $i: IceCap ${icecap[-1]} ms, alone ${direct[-1]} ms"
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+mi=$(median "${icecap[@]}") md=$(median "${direct[@]}")
+echo "host_vm_boot (to the shell, under IceCap, median of $runs): $mi ms"
+echo "direct_boot (the same Linux on QEMU alone, median of $runs): $md ms"
+echo "boot_ratio (IceCap / direct, x100): $((100 * mi / md))"
