@@ -140,13 +140,21 @@ $(HOST_BUILD)/vmm/test_%: tests/host/vmm/test_%.c tests/host/harness.c tests/hos
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -Iuser/vmm/include $< tests/host/harness.c $(VMM_SRCS) -o $@
 
+# The loader's image checks, tested on the build machine.
+LOADER_HOST_TESTS := $(patsubst tests/host/loader/test_%.c,$(HOST_BUILD)/loader/test_%,$(wildcard tests/host/loader/test_*.c))
+
+$(HOST_BUILD)/loader/test_%: tests/host/loader/test_%.c tests/host/harness.c tests/host/harness.h \
+		user/loader/image_check.c user/loader/image_check.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -Iuser/loader $< tests/host/harness.c user/loader/image_check.c -o $@
+
 $(BUILD)/vmm-check/%.o: user/vmm/%.c $(wildcard user/vmm/include/vmm/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (target)"
 	@$(CC) $(TARGET_CFLAGS) -Iuser/vmm/include -c $< -o $@
 
-test-host: setup $(HOST_TESTS) $(VMM_HOST_TESTS) $(VMM_TARGET_OBJS)
-	@tools/run-host-tests.sh $(HOST_TESTS) $(VMM_HOST_TESTS)
+test-host: setup $(HOST_TESTS) $(VMM_HOST_TESTS) $(LOADER_HOST_TESTS) $(VMM_TARGET_OBJS)
+	@tools/run-host-tests.sh $(HOST_TESTS) $(VMM_HOST_TESTS) $(LOADER_HOST_TESTS)
 
 test-kernel: setup $(BUILD)/kernel-test-root.elf
 	@tools/run-suite.sh --timeout 300 --name "kernel suite (GICv$(GIC))" -- \
@@ -257,7 +265,7 @@ $(BUILD)/user/host-vmm.elf: $(HOST_VMM_OBJS) $(BUILD)/user/libicecap.a user/lib/
 # The loader: the root task of the system image; it starts the components
 # the system description lists (today the host VMM), each from its ELF file
 # inside the loader's image.
-LOADER_OBJS := $(BUILD)/user/loader/main.c.o $(BUILD)/user/loader/components.o
+LOADER_OBJS := $(BUILD)/user/loader/main.c.o $(BUILD)/user/loader/image_check.c.o $(BUILD)/user/loader/components.o
 $(BUILD)/user/loader/main.c.o: $(GEN)/system.h
 
 $(BUILD)/user/loader/components.o: user/loader/components.S $(BUILD)/user/host-vmm.elf

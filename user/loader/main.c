@@ -10,7 +10,8 @@
  * capabilities to all of them (boot information: image_frames). */
 #include <icecap/icecap.h>
 #include <icecap/elf.h>
-#include <system.h> /* compiled from system/virt.system by tools/syscomp */
+#include <system.h>
+#include "image_check.h" /* compiled from system/virt.system by tools/syscomp */
 
 #define ROOT_CNODE IC_SLOT_ROOT_CNODE
 #define ROOT_VSPACE IC_SLOT_ROOT_VSPACE
@@ -172,28 +173,23 @@ static ic_word_t load_image(const struct component *c, ic_cptr_t vspace, ic_cptr
 {
     const char *file = c->image;
     size_t size = (size_t)(c->image_end - c->image);
-    const ic_elf64_ehdr_t *eh = (const void *)file;
-    if (size < sizeof(*eh) || memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != IC_ELF_CLASS64 || eh->machine != IC_ELF_MACHINE_AARCH64 ||
-        eh->phentsize != sizeof(ic_elf64_phdr_t) || eh->phoff + (uint64_t)eh->phnum * sizeof(ic_elf64_phdr_t) > size)
-        die("reading the component's ELF header", IC_INVALID_ARGUMENT);
     /* the headers are read once, before pages are handed over */
     ic_elf64_phdr_t ph[8];
-    if (eh->phnum > 8)
-        die("loading an image with more than 8 program headers", IC_INVALID_ARGUMENT);
-    memcpy(ph, file + eh->phoff, eh->phnum * sizeof(ph[0]));
+    unsigned phnum;
+    uint64_t entry;
+    const char *wrong = loader_check_image(file, size, ph, 8, &phnum, &entry);
+    if (wrong) {
+        ic_printf("loader: %s: its image has %s\n", c->name, wrong);
+        die("loading a component", IC_INVALID_ARGUMENT);
+    }
     ic_word_t end = 0;
-    for (unsigned i = 0; i < eh->phnum; i++) {
+    for (unsigned i = 0; i < phnum; i++) {
         if (ph[i].type != IC_PT_LOAD || ph[i].memsz == 0)
             continue;
-        if (ph[i].offset + ph[i].filesz > size || ph[i].filesz > ph[i].memsz ||
-            (ph[i].offset & (PAGE - 1)) != (ph[i].vaddr & (PAGE - 1)) || ph[i].vaddr + ph[i].memsz < ph[i].vaddr)
-            die("loading a segment that lies outside its file or is misaligned", IC_INVALID_ARGUMENT);
         ic_word_t rights = IC_RIGHT_READ | (ph[i].flags & IC_PF_W ? IC_RIGHT_WRITE : 0) |
                            (ph[i].flags & IC_PF_X ? IC_RIGHT_EXECUTE : 0);
         ic_word_t start = ph[i].vaddr & ~(PAGE - 1);
         ic_word_t seg_end = (ph[i].vaddr + ph[i].memsz + PAGE - 1) & ~(PAGE - 1);
-        if (end && start != end)
-            die("loading an image whose segments do not follow each other page by page", IC_INVALID_ARGUMENT);
         for (ic_word_t va = start; va < seg_end; va += PAGE) {
             const char *src = file + ph[i].offset + (va - ph[i].vaddr);
             bool whole = va >= ph[i].vaddr && va + PAGE <= ph[i].vaddr + ph[i].filesz;
@@ -220,10 +216,8 @@ static ic_word_t load_image(const struct component *c, ic_cptr_t vspace, ic_cptr
         if (start < *image_start)
             *image_start = start;
     }
-    if (!end)
-        die("loading an image without loadable segments", IC_INVALID_ARGUMENT);
     *image_end = end;
-    return eh->entry;
+    return entry;
 }
 
 /* ------------------------------------------------------------ components */
