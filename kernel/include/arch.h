@@ -130,6 +130,14 @@ NORETURN void trap_kernel(uint64_t kind);
 #define HCR_TID3 (1ull << 18)
 #define HCR_APK (1ull << 40)
 #define HCR_API (1ull << 41)
+/* CNTHCTL_EL2: EL0 and EL1 may read the physical counter (EL1PCTEN). A
+ * guest may not use the EL1 physical timer (EL1PCEN clear): nobody switches
+ * it between guests, so its accesses trap and go to its VMM. Native threads
+ * keep EL1PCEN set (their CNTKCTL_EL1 closes the timer to EL0 anyway):
+ * without it, QEMU 7.2 also traps their reads of the physical counter at
+ * EL0 under HCR_EL2.TGE. */
+#define CNTHCTL_NATIVE 0x3ull
+#define CNTHCTL_VCPU 0x1ull
 /* CPTR_EL2 (E2H = 0): RES1 bits, SVE (TZ) and SME (TSM) trapped; FP/SIMD
  * trapped for native threads too (TFP: their FP state is not kept). A VCPU
  * runs with arch_cptr_vcpu: FP, and SVE when the CPU has it. SME stays

@@ -38,6 +38,18 @@ guest_state:
 1:  hvc #0xff
     b 1b
 
+/* Touches the EL1 physical timer, which is not the guest's (the kernel
+ * does not switch it between guests): both accesses must be exits. */
+    .global guest_physical_timer
+guest_physical_timer:
+    mov x0, #1
+    msr cntp_ctl_el0, x0    /* trapped: the VMM ignores the write */
+    mrs x1, cntp_cval_el0   /* trapped: the VMM answers 0x5e */
+    mov x0, x1
+    hvc #0x50
+1:  hvc #0xff
+    b 1b
+
 /* Reads TPIDR_EL1, as the VMM set it before the start. */
     .global guest_read_tpidr
 guest_read_tpidr:

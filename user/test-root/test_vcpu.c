@@ -7,6 +7,7 @@
 void guest_exits(void);
 void guest_state(void);
 void guest_read_tpidr(void);
+void guest_physical_timer(void);
 
 #define GUEST_MMIO 0x10000000ull
 
@@ -200,6 +201,39 @@ TEST(vcpu_registers_set_by_the_vmm)
     CHECK_OK(ic_tcb_write_registers(g.tcb, false, IC_REG_X0, &regs));
     CHECK_OK(ic_tcb_read_registers(g.tcb, false, IC_REG_X0, &regs));
     CHECK_EQ(regs.regs[IC_REG_SPSR] & 0x1f, 0x5);
+}
+
+/* The EL1 physical timer is neither the guest's nor switched: its registers
+ * trap (CNTHCTL_EL2.EL1PCEN clear) and reach the VMM as system register
+ * exits, while the physical counter stays readable. */
+TEST(vcpu_physical_timer_is_an_exit)
+{
+    ic_cptr_t vs = guest_vspace();
+    CHECK(vs);
+    struct guest g;
+    CHECK(guest_create(&g, vs, guest_physical_timer, 0));
+    CHECK_OK(ic_tcb_resume(g.tcb));
+    /* msr cntp_ctl_el0: op0 3, op1 3, CRn 14, CRm 2, op2 1, a write */
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_SYSREG);
+    ic_word_t esr = ic_get_mr(IC_VCPU_SYSREG_ESR);
+    CHECK_EQ(esr >> 26, 0x18);
+    CHECK_EQ(esr & 1, 0);
+    CHECK_EQ((esr >> 20) & 3, 3);    /* op0 */
+    CHECK_EQ((esr >> 17) & 7, 1);    /* op2 */
+    CHECK_EQ((esr >> 14) & 7, 3);    /* op1 */
+    CHECK_EQ((esr >> 10) & 0xf, 14); /* CRn */
+    CHECK_EQ((esr >> 1) & 0xf, 2);   /* CRm */
+    CHECK_EQ(ic_get_mr(IC_VCPU_SYSREG_VALUE), 1);
+    reply_emulated(0, 0);
+    /* mrs cntp_cval_el0: op2 2, a read */
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_SYSREG);
+    esr = ic_get_mr(IC_VCPU_SYSREG_ESR);
+    CHECK_EQ(esr & 1, 1);
+    CHECK_EQ((esr >> 17) & 7, 2);
+    reply_emulated(1, 0x5e);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x50);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0x5e);
 }
 
 TEST(vcpu_deleted_under_a_guest_stops_it)

@@ -102,7 +102,7 @@ void arch_cpu_init(unsigned cpu)
     }
     SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
     SYSREG_WRITE(sctlr_el1, 0x30d00800ull); /* EL1&0 stage 1 off (RES1 bits only) */
-    SYSREG_WRITE(cnthctl_el2, 0x3ull);      /* EL0/1 may read the physical counter */
+    SYSREG_WRITE(cnthctl_el2, CNTHCTL_NATIVE);
     SYSREG_WRITE(cntkctl_el1, 0x3ull);      /* EL0 may read both counters (not the timers) */
     SYSREG_WRITE(cntvoff_el2, 0);
     /* Cycle counter for benchmarks: readable at EL0, counting at EL2 too. */

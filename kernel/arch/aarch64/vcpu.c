@@ -104,6 +104,7 @@ static void enter_guest_mode(struct cpu *c, struct vcpu *v)
             plat_irq_enable(BOARD_VTIMER_PPI);
         c->vtimer_line_enabled = !v->vtimer_masked;
     }
+    SYSREG_WRITE(cnthctl_el2, CNTHCTL_VCPU);
     SYSREG_WRITE(hcr_el2, arch_hcr_vcpu);
     isb();
     c->guest_mode = true;
@@ -126,6 +127,7 @@ static void park(struct cpu *c)
         SYSREG_WRITE_NAMED(TPIDR2_EL0, 0);
     }
     plat_vgic_disable();
+    SYSREG_WRITE(cnthctl_el2, CNTHCTL_NATIVE);
     SYSREG_WRITE(hcr_el2, HCR_NATIVE);
     SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
     isb();
