@@ -10,8 +10,8 @@
  * capabilities to all of them (boot information: image_frames). */
 #include <icecap/icecap.h>
 #include <icecap/elf.h>
-#include <system.h>
-#include "image_check.h" /* compiled from system/virt.system by tools/syscomp */
+#include <system.h> /* compiled from system/virt.system by tools/syscomp */
+#include "image_check.h"
 
 #define ROOT_CNODE IC_SLOT_ROOT_CNODE
 #define ROOT_VSPACE IC_SLOT_ROOT_VSPACE
@@ -20,7 +20,6 @@
 #define POOL_BITS 24             /* the loader's own objects */
 #define SCRATCH_VA 0x40000000ull /* where the loader fills new pages */
 #define MAX_PIECES 64
-#define MAX_COMPONENTS 4
 /* GICv2's virtual CPU interface (GICV) on QEMU's virt board
  * (kernel/plat/virt/board.h): two pages, as the CPU interface it stands
  * in for */
@@ -274,7 +273,9 @@ static void start_component(unsigned index, const struct component *c)
     granted[n++] = mem;
     if (ram)
         granted[n++] = ram;
-    for (unsigned d = 0; d < c->num_devices && n < sizeof(granted) / sizeof(granted[0]) - 1; d++) {
+    if (c->num_devices > sizeof(granted) / sizeof(granted[0]) - n - 1)
+        die("granting that many devices", IC_NOT_ENOUGH_MEMORY);
+    for (unsigned d = 0; d < c->num_devices; d++) {
         unsigned dbits = 0;
         while ((1ull << dbits) < c->devices[d].size)
             dbits++;
