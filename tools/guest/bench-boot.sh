@@ -3,7 +3,8 @@
 # on QEMU, wall clock from QEMU's start to the guest's ready line
 # (tools/guest/boot-time.exp). The two boots alternate, RUNS times each
 # (default 5), so that both meet the same machine load; the figures are the
-# medians. Usage:
+# medians, of the whole boot and of Linux's part of it (from its first line),
+# which tells what happens before Linux from what happens under it. Usage:
 #   bench-boot.sh RUNS -- icecap-command... -- direct-command...
 set -euo pipefail
 runs=$1; shift
@@ -15,14 +16,18 @@ while [[ $# -gt 0 && $1 != -- ]]; do icecap_cmd+=("$1"); shift; done
 shift
 direct_cmd=("$@")
 here=$(dirname "$0")
-icecap=() direct=()
+icecap=() direct=() icecap_linux=() direct_linux=()
 for ((i = 1; i <= runs; i++)); do
-    icecap+=("$("$here/boot-time.exp" "${icecap_cmd[@]}")")
-    direct+=("$("$here/boot-time.exp" "${direct_cmd[@]}")")
-    echo "  run $i: IceCap ${icecap[-1]} ms, alone ${direct[-1]} ms"
+    read -r il it < <("$here/boot-time.exp" "${icecap_cmd[@]}")
+    read -r dl dt < <("$here/boot-time.exp" "${direct_cmd[@]}")
+    [[ -n ${it:-} && -n ${dt:-} ]] || { echo "bench-boot: a boot did not reach its ready line" >&2; exit 1; }
+    icecap+=("$it") direct+=("$dt") icecap_linux+=("$((it - il))") direct_linux+=("$((dt - dl))")
+    echo "  run $i: IceCap $it ms (Linux from $il ms), alone $dt ms (Linux from $dl ms)"
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 mi=$(median "${icecap[@]}") md=$(median "${direct[@]}")
+li=$(median "${icecap_linux[@]}") ld=$(median "${direct_linux[@]}")
 echo "host_vm_boot (to the shell, under IceCap, median of $runs): $mi ms"
 echo "direct_boot (the same Linux on QEMU alone, median of $runs): $md ms"
 echo "boot_ratio (IceCap / direct, x100): $((100 * mi / md))"
+echo "linux_ratio (from Linux's first line to the shell, IceCap / direct, x100): $((100 * li / ld))"
