@@ -10,6 +10,19 @@ void cnode_cap_set_guard(struct cap *c, unsigned guard_bits, word_t guard)
     c->flags = (guard == 0 && guard_bits + c->size_bits == IC_WORD_BITS) ? CAPF_FLAT_CSPACE : 0;
 }
 
+/* A guard as the ABI encodes it (guard_bits | guard << 6, for tcb_configure
+ * and for mint and mutate of a CNode capability): IC_RANGE_ERROR unless it
+ * fits beside the CNode's radix. */
+ic_err_t cnode_cap_set_encoded_guard(struct cap *c, word_t encoded)
+{
+    unsigned guard_bits = encoded & 0x3f;
+    word_t guard = encoded >> 6;
+    if (guard_bits + c->size_bits > IC_WORD_BITS || (guard_bits < 58 && (guard >> guard_bits)))
+        return IC_RANGE_ERROR;
+    cnode_cap_set_guard(c, guard_bits, guard);
+    return IC_OK;
+}
+
 struct cap cnode_cap_make(paddr_t obj, unsigned radix, unsigned guard_bits, word_t guard)
 {
     struct cap c = cap_null();

@@ -23,19 +23,9 @@ static ic_err_t lookup_pair(struct invocation *inv, struct cte **dest, struct ct
     return IC_OK;
 }
 
-/* A CNode capability's "badge" is its guard, encoded as for tcb_configure
- * (guard_bits | guard << 6): how a CSpace made at run time gets the guard
- * that lets its owner name slots by index. */
-static ic_err_t set_guard(struct cap *c, word_t encoded)
-{
-    unsigned guard_bits = encoded & 0x3f;
-    word_t guard = encoded >> 6;
-    if (guard_bits + c->size_bits > IC_WORD_BITS || (guard_bits < 58 && (guard >> guard_bits)))
-        return IC_RANGE_ERROR;
-    cnode_cap_set_guard(c, guard_bits, guard);
-    return IC_OK;
-}
-
+/* A CNode capability's "badge" is its guard (cnode_cap_set_encoded_guard):
+ * how a CSpace made at run time gets the guard that lets its owner name
+ * slots by index. */
 static ic_err_t copy_with(struct invocation *inv, word_t rights, bool set_badge, word_t badge)
 {
     struct cte *dest, *src;
@@ -46,7 +36,7 @@ static ic_err_t copy_with(struct invocation *inv, word_t rights, bool set_badge,
     if (cap_derive(src, &c))
         return IC_ILLEGAL_OPERATION;
     if (set_badge && c.type == CAP_CNODE) {
-        if ((err = set_guard(&c, badge)))
+        if ((err = cnode_cap_set_encoded_guard(&c, badge)))
             return err;
     } else if (set_badge) {
         if (c.type != CAP_ENDPOINT && c.type != CAP_NOTIFICATION)
@@ -95,7 +85,7 @@ ic_err_t cnode_invoke_mutate(struct invocation *inv)
         return err;
     struct cap c = src->cap;
     if (c.type == CAP_CNODE) {
-        if ((err = set_guard(&c, inv->args[4])))
+        if ((err = cnode_cap_set_encoded_guard(&c, inv->args[4])))
             return err;
         cap_move(dest, src, c);
         return IC_OK;

@@ -107,10 +107,8 @@ ic_err_t tcb_invoke_configure(struct invocation *inv)
         return IC_INVALID_CAPABILITY;
     if (fault_ep.type && !(fault_ep.rights & IC_RIGHT_WRITE))
         return IC_INVALID_CAPABILITY;
-    /* cspace_guard: guard size in bits 0..5, guard value above */
-    unsigned guard_bits = guard_arg & 0x3f;
-    word_t guard = guard_arg >> 6;
-    if (guard_bits + cspace.size_bits > IC_WORD_BITS || (guard_bits < 58 && (guard >> guard_bits)))
+    /* on the local copy: nothing changes yet */
+    if (cnode_cap_set_encoded_guard(&cspace, guard_arg))
         return IC_RANGE_ERROR;
     if (frame.type) {
         if (!IS_ALIGNED(buffer, IC_IPC_BUFFER_ALIGN_BITS))
@@ -118,7 +116,6 @@ ic_err_t tcb_invoke_configure(struct invocation *inv)
         if (!(frame.rights & IC_RIGHT_WRITE) || (frame.flags & CAPF_DEVICE))
             return IC_INVALID_CAPABILITY;
     }
-    cnode_cap_set_guard(&cspace, guard_bits, guard);
     /* A TCB's own slots hold copies; deleting the old ones can only be
      * long if they were the last capabilities to a CNode or TCB. */
     struct cte *srcs[TCB_SLOT_COUNT] = { inv->caps[1], inv->caps[2], inv->caps[3], inv->caps[0] };

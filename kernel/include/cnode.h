@@ -15,6 +15,7 @@ ic_err_t cnode_lookup_slot_exact(const struct cap *root, word_t cptr, unsigned d
 ic_err_t cnode_lookup_cap(const struct cap *root, word_t cptr, struct cte **slot);
 struct cap cnode_cap_make(paddr_t obj, unsigned radix, unsigned guard_bits, word_t guard);
 void cnode_cap_set_guard(struct cap *c, unsigned guard_bits, word_t guard);
+ic_err_t cnode_cap_set_encoded_guard(struct cap *c, word_t encoded);
 
 /* cnode_lookup_cap, with the common flat CSpace resolved inline. */
 static inline ic_err_t cnode_lookup_cap_fast(const struct cap *root, word_t cptr, struct cte **slot)
