@@ -687,7 +687,7 @@ int main(ic_bootinfo_t *bootinfo)
         check(ic_vcpu_set_tcb(g->vcpu, g->tcb), "bind");
         check(ic_vcpu_write_register(g->vcpu, IC_VCPU_VMPIDR_EL2, i), "mpidr");
         /* the kernel injects the timer, without exits */
-        check(ic_vcpu_set_timer_lr(g->vcpu, num_lrs, TIMER_PRIORITY, bi->gic_version == 3 ? 1 : 0),
+        check(ic_vcpu_set_timer_lr(g->vcpu, num_lrs, TIMER_PRIORITY, gic_version == 3 ? 1 : 0),
               "timer list register");
     }
     ic_printf("host-vmm: starting the host VM with %u vCPUs\n", num_vcpus);

@@ -510,7 +510,11 @@ ic_err_t vcpu_invoke_set_timer_lr(struct invocation *inv)
         return IC_RANGE_ERROR;
     if (v->tcb)
         smp_stall_thread(v->tcb);
-    v->timer_lr = index < plat_vgic_num_lrs() ? (uint8_t)(index + 1) : 0;
+    uint8_t timer_lr = index < plat_vgic_num_lrs() ? (uint8_t)(index + 1) : 0;
+    /* a mask the kernel set waits for an end it reports to nobody now */
+    if (v->timer_lr && timer_lr != v->timer_lr)
+        v->vtimer_masked = false;
+    v->timer_lr = timer_lr;
     v->timer_priority = (uint8_t)priority;
     v->timer_group = (uint8_t)group;
     return IC_OK;
