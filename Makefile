@@ -43,7 +43,7 @@ KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ikernel/include -Ikernel/plat/$(PLAT) -DGIC_V
 USER_CFLAGS := $(TARGET_CFLAGS) -Iuser/lib/include -Iuser/vmm/include
 LDFLAGS_TARGET := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
-.PHONY: all setup run run-minimal run-minimal-check test-reset run-host test test-host test-kernel test-host-vm test-system bench \
+.PHONY: all setup run run-minimal run-minimal-check test-reset run-host test test-host test-kernel test-host-vm test-host-vm-images test-system bench \
         tcb-size \
         clean
 .SECONDARY:
@@ -173,6 +173,7 @@ test: setup
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-guest-direct
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm GIC=3
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm GIC=2
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm-images
 	@$(MAKE) --no-print-directory tcb-size
 	@echo "all tests:"
 	@awk '{ p += $$1; f += $$2; n = $$0; sub(/^[0-9]+ [0-9]+ /, "", n); print "  " n ": " $$1 " passed, " $$2 " failed" } \
@@ -233,9 +234,11 @@ test-guest-direct: guest
 	@expect tools/guest/test-direct.exp $(HOST_KERNEL) $(HOST_INITRD) $(QEMU)
 
 # ---------------------------------------------------------------- the host VM under IceCap
-# The host VMM (user/host-vmm) carries the guest's kernel and initramfs in
-# its image and runs them as the host VM, as the system description says:
-# tools/syscomp checks it at build time and compiles it into system.h.
+# The host VMM (user/host-vmm) runs the host VM as the system description
+# says (tools/syscomp checks it at build time and compiles it into
+# system.h), from the kernel and initramfs QEMU hands it through its
+# firmware configuration device (HOST_KERNEL and HOST_INITRD: -fw_cfg
+# below), so another guest kernel needs no rebuild.
 SYSTEM ?= system/$(PLAT).system
 
 $(BUILD)/tools/syscomp: tools/syscomp.c
@@ -251,12 +254,7 @@ $(BUILD)/user/host-vmm/main.c.o: $(GEN)/system.h
 # The description compiler refuses every mistake in tests/syscomp, in words.
 test-system: $(BUILD)/tools/syscomp
 	@tools/test-syscomp.sh $(BUILD)/tools/syscomp
-HOST_VMM_OBJS := $(patsubst %,$(BUILD)/%.o,$(wildcard user/host-vmm/*.c) $(wildcard user/vmm/*.c)) \
-                 $(BUILD)/user/host-vmm/images.o
-
-$(BUILD)/user/host-vmm/images.o: user/host-vmm/images.S $(HOST_KERNEL) $(HOST_INITRD)
-	@mkdir -p $(dir $@)
-	@$(CC) -c -DHOST_KERNEL_PATH='"$(HOST_KERNEL)"' -DHOST_INITRD_PATH='"$(HOST_INITRD)"' $< -o $@
+HOST_VMM_OBJS := $(patsubst %,$(BUILD)/%.o,$(wildcard user/host-vmm/*.c) $(wildcard user/vmm/*.c))
 
 $(BUILD)/user/host-vmm.elf: $(HOST_VMM_OBJS) $(BUILD)/user/libicecap.a user/lib/user.ld
 	@echo "  LD      $@"
@@ -288,18 +286,28 @@ $(HOST_KERNEL) $(HOST_INITRD):
 # get SVE and pointer authentication, SME is hidden from them), with GICv2
 # a Cortex-A57 (GIC=2: the VMM emulates a GICv2 distributor and the guest
 # uses the GIC's virtual CPU interface). QEMU's virtio-net device, on user
-# networking, is passed through to it.
+# networking, is passed through to it. Its kernel and initramfs are files
+# of QEMU's firmware configuration device, which the host VMM reads by DMA
+# straight into the host VM's RAM (docs/host-vm.md).
 HOST_VM_QEMU_FLAGS := $(QEMU_FLAGS) \
-                      -netdev user,id=n0 -device virtio-net-device,netdev=n0
+                      -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
+                      -fw_cfg name=opt/icecap/kernel,file=$(HOST_KERNEL) \
+                      -fw_cfg name=opt/icecap/initramfs,file=$(HOST_INITRD)
 
-run-host: setup $(BUILD)/kernel-system.elf
+run-host: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)
 	@echo "Booting the host VM under IceCap: a shell comes up in a few seconds; Ctrl-a x quits QEMU."
 	$(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf
 
 # The host VM driven through its console: boot, shell, network, hotplug,
 # reboot, poweroff (with the GIC of GIC=).
-test-host-vm: setup $(BUILD)/kernel-system.elf
+test-host-vm: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)
 	@expect tools/guest/test-host-vm.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf
+
+# Missing or wrong guest images: refused in words, the system stopped.
+test-host-vm-images: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)
+	@echo "host VM images refused:"
+	@tools/guest/test-host-vm-images.sh $(HOST_KERNEL) $(HOST_INITRD) $(QEMU) $(QEMU_FLAGS) \
+		-kernel $(BUILD)/kernel-system.elf
 
 # Boot to the shell's ready line, wall clock: under IceCap, and the same
 # kernel and initramfs directly on QEMU, entered at EL1 as a guest is, with

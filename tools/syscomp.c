@@ -26,6 +26,7 @@ struct device {
     uint64_t base, size;
     unsigned irq_first, irq_last;
     int line;
+    bool for_vm; /* passed through to the VM, or the component's own */
 };
 
 static const char *file;
@@ -65,6 +66,62 @@ static bool parse_size(const char *s, uint64_t *v)
         buf[n - 1] = 0;
     }
     return parse_u64(buf, v) && *v && *v <= (1ull << 40) / mult && (*v *= mult, true);
+}
+
+/* A device's registers: whole pages the loader can grant as one untyped
+ * region, in the board's device memory, off the kernel's. */
+static void check_device_window(int line, const char *base, const char *size, struct device *d)
+{
+    if (!parse_u64(base, &d->base) || !parse_u64(size, &d->size) || !d->size)
+        error(line, "device base and size must be numbers (size not 0)");
+    else if ((d->base | d->size) & 0xfff)
+        error(line, "device base and size must be multiples of 4 KiB");
+    else if ((d->size & (d->size - 1)) || (d->base & (d->size - 1)))
+        error(line, "device size must be a power of two and its base a multiple of it (the loader "
+                    "grants it as one untyped region)");
+    else if (d->base + d->size > BOARD_DEVICE_END || d->base + d->size < d->base)
+        error(line, "device [%#llx, %#llx) is outside the board's device memory", (unsigned long long)d->base,
+              (unsigned long long)(d->base + d->size));
+    else if (d->base < BOARD_KERNEL_DEVICES_END && d->base + d->size > BOARD_KERNEL_DEVICES_BASE)
+        error(line, "device [%#llx, %#llx) overlaps the interrupt controller, which the kernel keeps",
+              (unsigned long long)d->base, (unsigned long long)(d->base + d->size));
+}
+
+/* "48" or "48-79", among the board's shared interrupts */
+static void parse_irqs(int line, char *word, struct device *d)
+{
+    uint64_t first, last;
+    char *dash = strchr(word, '-');
+    if (dash)
+        *dash = 0;
+    if (!parse_u64(word, &first) || (dash && !parse_u64(dash + 1, &last))) {
+        error(line, "irq must be a number or a range FIRST-LAST");
+        return;
+    }
+    if (!dash)
+        last = first;
+    if (first < BOARD_IRQ_FIRST || last > BOARD_IRQ_LAST || first > last)
+        error(line, "irq %llu-%llu: shared interrupts (SPIs) run from %d to %d", (unsigned long long)first,
+              (unsigned long long)last, BOARD_IRQ_FIRST, BOARD_IRQ_LAST);
+    d->irq_first = (unsigned)first;
+    d->irq_last = (unsigned)last;
+}
+
+static void emit_devices(FILE *out, const char *table, const char *count, const struct device *dev, unsigned ndev,
+                         bool for_vm)
+{
+    unsigned k = 0;
+    fprintf(out, "static const struct system_device %s[] = {\n", table);
+    for (unsigned i = 0; i < ndev; i++) {
+        if (dev[i].for_vm != for_vm)
+            continue;
+        fprintf(out, "    { \"%s\", %#llx, %#llx, %u, %u },\n", dev[i].name, (unsigned long long)dev[i].base,
+                (unsigned long long)dev[i].size, dev[i].irq_first, dev[i].irq_last);
+        k++;
+    }
+    if (!k) /* C has no empty initialiser lists */
+        fprintf(out, "    { 0 },\n");
+    fprintf(out, "};\n#define %s %u\n\n", count, k);
 }
 
 int main(int argc, char **argv)
@@ -162,48 +219,29 @@ int main(int argc, char **argv)
                     if (*c == '"' || *c == '\\' || !isprint((unsigned char)*c))
                         error(line, "bootargs may not contain quotes, backslashes or control characters");
             }
-        } else if (!strcmp(key, "device") && !strcmp(section, "vm")) {
-            struct device d = { .line = line };
-            uint64_t first, last;
-            char *dash;
-            if (n != 6 || strcmp(words[4], "irq")) {
-                error(line, "a device is: device NAME BASE SIZE irq FIRST[-LAST]");
+        } else if (!strcmp(key, "device") && section[0]) {
+            /* a VM's device: passed through, with its interrupts; a
+             * component's: for the component itself, without */
+            bool for_vm = !strcmp(section, "vm");
+            struct device d = { .line = line, .for_vm = for_vm };
+            if (for_vm ? n != 6 || strcmp(words[4], "irq") : n != 4) {
+                error(line, for_vm ? "a device is: device NAME BASE SIZE irq FIRST[-LAST]"
+                                   : "a component's device is: device NAME BASE SIZE");
                 continue;
             }
-            if (strcmp(words[1], "uart") && strcmp(words[1], "virtio-mmio"))
+            if (for_vm && strcmp(words[1], "uart") && strcmp(words[1], "virtio-mmio"))
                 error(line, "unknown device '%s' (this VMM passes through 'uart' and 'virtio-mmio')", words[1]);
+            if (!for_vm && strcmp(words[1], "fw-cfg"))
+                error(line, "unknown device '%s' (host-vmm uses 'fw-cfg', the device its guest's images come "
+                            "from)", words[1]);
             snprintf(d.name, sizeof(d.name), "%s", words[1]);
-            if (!parse_u64(words[2], &d.base) || !parse_u64(words[3], &d.size) || !d.size)
-                error(line, "device base and size must be numbers (size not 0)");
-            else if ((d.base | d.size) & 0xfff)
-                error(line, "device base and size must be multiples of 4 KiB");
-            else if ((d.size & (d.size - 1)) || (d.base & (d.size - 1)))
-                error(line, "device size must be a power of two and its base a multiple of it (the loader "
-                            "grants it as one untyped region)");
-            else if (d.base + d.size > BOARD_DEVICE_END || d.base + d.size < d.base)
-                error(line, "device [%#llx, %#llx) is outside the board's device memory", (unsigned long long)d.base,
-                      (unsigned long long)(d.base + d.size));
-            else if (d.base < BOARD_KERNEL_DEVICES_END && d.base + d.size > BOARD_KERNEL_DEVICES_BASE)
-                error(line, "device [%#llx, %#llx) overlaps the interrupt controller, which the kernel keeps",
-                      (unsigned long long)d.base, (unsigned long long)(d.base + d.size));
-            dash = strchr(words[5], '-');
-            if (dash)
-                *dash = 0;
-            if (!parse_u64(words[5], &first) || (dash && !parse_u64(dash + 1, &last)))
-                error(line, "irq must be a number or a range FIRST-LAST");
-            else {
-                if (!dash)
-                    last = first;
-                if (first < BOARD_IRQ_FIRST || last > BOARD_IRQ_LAST || first > last)
-                    error(line, "irq %llu-%llu: shared interrupts (SPIs) run from %d to %d",
-                          (unsigned long long)first, (unsigned long long)last, BOARD_IRQ_FIRST, BOARD_IRQ_LAST);
-                d.irq_first = (unsigned)first;
-                d.irq_last = (unsigned)last;
-            }
+            check_device_window(line, words[2], words[3], &d);
+            if (for_vm)
+                parse_irqs(line, words[5], &d);
             for (unsigned i = 0; i < ndev; i++) {
                 if (d.base < dev[i].base + dev[i].size && dev[i].base < d.base + d.size)
                     error(line, "device overlaps '%s' (line %d)", dev[i].name, dev[i].line);
-                if (d.irq_first <= dev[i].irq_last && dev[i].irq_first <= d.irq_last)
+                if (for_vm && dev[i].for_vm && d.irq_first <= dev[i].irq_last && dev[i].irq_first <= d.irq_last)
                     error(line, "irq overlaps those of '%s' (line %d)", dev[i].name, dev[i].line);
             }
             if (ndev == MAX_DEVICES)
@@ -253,10 +291,8 @@ int main(int argc, char **argv)
     fprintf(out, "#define SYSTEM_HOST_BOOTARGS \"%s\"\n\n", bootargs);
     fprintf(out, "struct system_device {\n    const char *name;\n    uint64_t base, size;\n"
                  "    unsigned irq_first, irq_last;\n};\n\n");
-    fprintf(out, "static const struct system_device system_host_devices[] = {\n");
-    for (unsigned i = 0; i < ndev; i++)
-        fprintf(out, "    { \"%s\", %#llx, %#llx, %u, %u },\n", dev[i].name, (unsigned long long)dev[i].base,
-                (unsigned long long)dev[i].size, dev[i].irq_first, dev[i].irq_last);
-    fprintf(out, "};\n#define SYSTEM_HOST_NUM_DEVICES %u\n\n#endif\n", ndev);
+    emit_devices(out, "system_host_devices", "SYSTEM_HOST_NUM_DEVICES", dev, ndev, true);
+    emit_devices(out, "system_vmm_devices", "SYSTEM_VMM_NUM_DEVICES", dev, ndev, false);
+    fprintf(out, "#endif\n");
     return fclose(out) ? 1 : 0;
 }

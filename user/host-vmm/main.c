@@ -1,5 +1,6 @@
-/* The host VMM: builds the host VM from the Linux kernel and initramfs in
- * its image and runs it, emulating what the guest's exits ask for (the GIC
+/* The host VMM: builds the host VM from a Linux kernel and initramfs that
+ * QEMU's firmware configuration device holds (-fw_cfg, docs/host-vm.md) and
+ * runs it, emulating what the guest's exits ask for (the GIC
  * distributor, and on GICv3 the redistributors; PSCI) and passing the UART
  * through: its registers are mapped into the guest and its interrupt
  * forwarded. On GICv2 the guest's CPU interface is the hardware's virtual
@@ -7,7 +8,8 @@
  *
  * The loader starts it as a component (docs/loader.md): its boot information
  * lists what it holds, which is its own memory, the host VM's RAM, the
- * devices of the host VM and their interrupts, no more. What it builds comes
+ * devices of the host VM and their interrupts, and the firmware
+ * configuration device, no more. What it builds comes
  * from the system description (system/virt.system, compiled into system.h):
  * the vCPUs, the RAM (mapped at its own physical addresses, so that
  * passed-through devices can use guest addresses for DMA), the devices and
@@ -15,6 +17,7 @@
 #include <icecap/icecap.h>
 #include <icecap/vcpu.h>
 #include <vmm/fdt.h>
+#include <vmm/fw_cfg.h>
 #include <vmm/linux.h>
 #include <vmm/mmio.h>
 #include <vmm/psci.h>
@@ -42,7 +45,10 @@
 #define MAX_VIRTIO 32
 #define MAX_FORWARDED 8              /* badge bits 0..7; exits use the bits above */
 
-extern const char guest_kernel_start[], guest_kernel_end[], guest_initrd_start[], guest_initrd_end[];
+/* The host VM's images: the files a user gives QEMU with
+ * -fw_cfg name=opt/icecap/kernel,file=PATH (and the same for initramfs) */
+#define FW_CFG_KERNEL "opt/icecap/kernel"
+#define FW_CFG_INITRAMFS "opt/icecap/initramfs"
 
 static ic_bootinfo_t *bi;
 static ic_cptr_t next_slot, pool;
@@ -51,6 +57,8 @@ static struct vgic vgic;
 static struct psci_state psci;
 static uint64_t guest_ram;          /* its guest-physical (and physical) address */
 static struct linux_layout layout;  /* where the kernel, initramfs and device tree go */
+static struct fw_cfg fw_cfg;        /* where the kernel and initramfs come from */
+static struct fw_cfg_file kernel_file, initramfs_file;
 #define NUM_VCPUS SYSTEM_HOST_VCPUS
 
 /* A vCPU of the host VM: its thread, its VCPU object and which interrupt
@@ -431,18 +439,66 @@ static void start_vcpu(unsigned i, uint64_t entry, uint64_t arg)
  * already: new frames). The virtual GIC and PSCI as new. */
 static void load_guest(void)
 {
-    size_t ksize = (size_t)(guest_kernel_end - guest_kernel_start);
-    size_t isize = (size_t)(guest_initrd_end - guest_initrd_start);
-    memcpy((void *)layout.kernel, guest_kernel_start, ksize);
-    memcpy((void *)layout.initrd, guest_initrd_start, isize);
+    /* the DMA request sits where the device tree goes next */
+    fw_cfg.desc = (volatile void *)(uintptr_t)layout.dtb;
+    fw_cfg.desc_paddr = layout.dtb;
+    int err;
+    if ((err = fw_cfg_read(&fw_cfg, &kernel_file, 0, layout.kernel, kernel_file.size)))
+        die("reading the kernel from the firmware configuration device", err);
+    if ((err = fw_cfg_read(&fw_cfg, &initramfs_file, 0, layout.initrd, initramfs_file.size)))
+        die("reading the initramfs from the firmware configuration device", err);
     long dtb_size = build_dtb((void *)layout.dtb, LINUX_DTB_MAX, guest_ram, layout.initrd, layout.initrd_end);
     if (dtb_size < 0)
         die("writing the device tree", dtb_size);
     ic_printf("host-vmm: kernel %llu KiB at %llx, initramfs %llu KiB, device tree %ld bytes\n",
-              (unsigned long long)ksize / 1024, (unsigned long long)layout.kernel,
-              (unsigned long long)isize / 1024, dtb_size);
+              (unsigned long long)kernel_file.size / 1024, (unsigned long long)layout.kernel,
+              (unsigned long long)initramfs_file.size / 1024, dtb_size);
     vgic_init(&vgic, gic_version, num_vcpus, 256);
     psci_init(&psci, num_vcpus);
+}
+
+/* Finds the firmware configuration device the description grants, and on
+ * it the host VM's kernel and initramfs; reads the kernel's header into
+ * the first bytes of guest RAM (cleared again after) to plan where
+ * everything goes. */
+static void find_images(uint64_t ram)
+{
+    const struct system_device *dev = NULL;
+    for (unsigned d = 0; d < SYSTEM_VMM_NUM_DEVICES; d++)
+        if (!strcmp(system_vmm_devices[d].name, "fw-cfg"))
+            dev = &system_vmm_devices[d];
+    if (!dev)
+        die("finding the firmware configuration device (no fw-cfg in the system description)", IC_INVALID_ARGUMENT);
+    ic_word_t base;
+    ic_cptr_t frame = make(find_device_untyped(dev->base, &base), IC_OBJ_FRAME_4K, 0, 1);
+    map_4k(ROOT_VSPACE, frame, dev->base, IC_ATTR_DEVICE);
+    fw_cfg.regs = (volatile uint8_t *)(uintptr_t)dev->base;
+    fw_cfg.desc = (volatile void *)(uintptr_t)ram;
+    fw_cfg.desc_paddr = ram;
+    if (fw_cfg_probe(&fw_cfg))
+        die("finding QEMU's firmware configuration device with DMA", IC_FAILED_LOOKUP);
+    if (fw_cfg_find(&fw_cfg, FW_CFG_KERNEL, &kernel_file)) {
+        ic_printf("host-vmm: no " FW_CFG_KERNEL " in QEMU's firmware configuration: give the host VM's kernel "
+                  "with -fw_cfg name=" FW_CFG_KERNEL ",file=PATH\n");
+        die("finding the host VM's kernel", IC_FAILED_LOOKUP);
+    }
+    if (fw_cfg_find(&fw_cfg, FW_CFG_INITRAMFS, &initramfs_file)) {
+        ic_printf("host-vmm: no " FW_CFG_INITRAMFS " in QEMU's firmware configuration: give the host VM's "
+                  "initramfs with -fw_cfg name=" FW_CFG_INITRAMFS ",file=PATH\n");
+        die("finding the host VM's initramfs", IC_FAILED_LOOKUP);
+    }
+    uint64_t header = ram + 64;
+    uint32_t len = kernel_file.size < LINUX_HEADER_SIZE ? kernel_file.size : LINUX_HEADER_SIZE;
+    int err = fw_cfg_read(&fw_cfg, &kernel_file, 0, header, len);
+    if (err)
+        die("reading the kernel's header", err);
+    struct linux_image img;
+    int lerr = linux_parse_image((const void *)(uintptr_t)header, kernel_file.size, &img);
+    memset((void *)(uintptr_t)ram, 0, 64 + LINUX_HEADER_SIZE);
+    if (lerr)
+        die("reading the kernel's header (is " FW_CFG_KERNEL " an arm64 Linux Image?)", lerr);
+    if ((lerr = linux_plan(&img, ram, GUEST_RAM_SIZE, initramfs_file.size, &layout)))
+        die("placing the kernel and initramfs in guest RAM", lerr);
 }
 
 /* vCPU 0 at the kernel's entry, per the Linux boot protocol. */
@@ -663,12 +719,7 @@ int main(ic_bootinfo_t *bootinfo)
     pass_devices(vspace);
 
     /* where the kernel, its initramfs and the device tree go */
-    struct linux_image img;
-    int lerr = linux_parse_image(guest_kernel_start, (size_t)(guest_kernel_end - guest_kernel_start), &img);
-    if (lerr)
-        die("reading the kernel's header", lerr);
-    if ((lerr = linux_plan(&img, region, GUEST_RAM_SIZE, (size_t)(guest_initrd_end - guest_initrd_start), &layout)))
-        die("placing the kernel", lerr);
+    find_images(region);
     guest_ram = region;
     load_guest();
 

@@ -37,11 +37,14 @@ struct component {
     unsigned ram_bits;                      /* a VM's RAM it runs, or 0 */
     const struct system_device *devices;    /* passed through to that VM */
     unsigned num_devices;
+    const struct system_device *own_devices; /* for the component itself */
+    unsigned num_own_devices;
 };
 
 static const struct component components[] = {
     { "host-vmm", component_host_vmm_start, component_host_vmm_end, SYSTEM_VMM_PRIORITY, SYSTEM_VMM_CNODE_BITS,
-      SYSTEM_VMM_MEMORY_BITS, SYSTEM_HOST_RAM_BITS, system_host_devices, SYSTEM_HOST_NUM_DEVICES },
+      SYSTEM_VMM_MEMORY_BITS, SYSTEM_HOST_RAM_BITS, system_host_devices, SYSTEM_HOST_NUM_DEVICES,
+      system_vmm_devices, SYSTEM_VMM_NUM_DEVICES },
 };
 #define NUM_COMPONENTS (sizeof(components) / sizeof(components[0]))
 
@@ -262,24 +265,26 @@ static void start_component(unsigned index, const struct component *c)
     give(cnode, bits, IC_SLOT_ROOT_TCB, tcb, false);
 
     /* granted memory: its own, then the RAM of the VM it runs, then the
-     * devices of that VM, each one untyped region */
+     * devices of that VM and its own devices, each one untyped region */
     info.untyped.start = next;
     struct piece *mem = take(~0ull, c->memory_bits, false);
     struct piece *ram = c->ram_bits ? take(~0ull, c->ram_bits, false) : NULL;
     if (!mem || (c->ram_bits && !ram))
         die("finding memory for a component", IC_NOT_ENOUGH_MEMORY);
-    struct piece *granted[2 + 8 + 1];
+    struct piece *granted[2 + 2 * 8 + 1];
     unsigned n = 0;
     granted[n++] = mem;
     if (ram)
         granted[n++] = ram;
-    if (c->num_devices > sizeof(granted) / sizeof(granted[0]) - n - 1)
+    if (c->num_devices + c->num_own_devices > sizeof(granted) / sizeof(granted[0]) - n - 1)
         die("granting that many devices", IC_NOT_ENOUGH_MEMORY);
-    for (unsigned d = 0; d < c->num_devices; d++) {
+    for (unsigned d = 0; d < c->num_devices + c->num_own_devices; d++) {
+        const struct system_device *dev =
+            d < c->num_devices ? &c->devices[d] : &c->own_devices[d - c->num_devices];
         unsigned dbits = 0;
-        while ((1ull << dbits) < c->devices[d].size)
+        while ((1ull << dbits) < dev->size)
             dbits++;
-        struct piece *p = take(c->devices[d].base, dbits, true);
+        struct piece *p = take(dev->base, dbits, true);
         if (!p)
             die("finding a device's memory", IC_NOT_ENOUGH_MEMORY);
         granted[n++] = p;
@@ -337,7 +342,7 @@ static void start_component(unsigned index, const struct component *c)
     regs.regs[IC_REG_X0] = info_va;
     ic_printf("loader: %s: priority %u, %u slots, %u KiB of memory%s%u KiB of RAM, %u devices, %u interrupts%s\n",
               c->name, c->priority, 1u << bits, 1u << (c->memory_bits - 10), ram ? ", " : ", no ",
-              ram ? 1u << (ram->bits - 10) : 0u, c->num_devices, nirq,
+              ram ? 1u << (ram->bits - 10) : 0u, c->num_devices + c->num_own_devices, nirq,
               gicv ? ", the GICv2 virtual CPU interface" : "");
     check(ic_tcb_write_registers(tcb, true, IC_REG_X0 + 1, &regs), "start");
 }
