@@ -453,7 +453,14 @@ static void load_guest(void)
     ic_printf("host-vmm: kernel %llu KiB at %llx, initramfs %llu KiB, device tree %ld bytes\n",
               (unsigned long long)kernel_file.size / 1024, (unsigned long long)layout.kernel,
               (unsigned long long)initramfs_file.size / 1024, dtb_size);
-    vgic_init(&vgic, gic_version, num_vcpus, 256);
+    /* as many interrupts as the passed-through devices need, and no more:
+     * Linux sets up every one at boot, at a few exits each */
+    unsigned nr_irqs = 64;
+    for (unsigned d = 0; d < SYSTEM_HOST_NUM_DEVICES; d++)
+        while (nr_irqs <= system_host_devices[d].irq_last)
+            nr_irqs += 32;
+    if ((err = vgic_init(&vgic, gic_version, num_vcpus, nr_irqs)))
+        die("setting up the virtual GIC", err);
     psci_init(&psci, num_vcpus);
 }
 
