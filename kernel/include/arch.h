@@ -56,7 +56,7 @@ NORETURN void arch_return_to_user(struct context *ctx);
  * registers once (the CPUs are assumed alike); registers of a feature the
  * CPU lacks are never touched. Set before any other CPU starts. */
 extern bool arch_has_sve, arch_has_pauth, arch_has_sme;
-extern uint64_t arch_hcr_vcpu, arch_cptr_vcpu;
+extern uint64_t arch_hcr_vcpu, arch_cptr_vcpu, arch_mdcr_native;
 /* The largest SVE vector length a guest gets (ZCR_EL2), in bytes: what a
  * VCPU object has room for. */
 #define ARCH_SVE_MAX_VL 64
@@ -137,6 +137,18 @@ NORETURN void trap_kernel(uint64_t kind);
  * without it, QEMU 7.2 also traps their reads of the physical counter at
  * EL0 under HCR_EL2.TGE. */
 #define CNTHCTL_NATIVE 0x3ull
+/* MDCR_EL2: debug register accesses trap for everyone (TDA, TDOSA, TDRA);
+ * the PMU's (TPM, TPMCR) for guests only. Nobody switches the PMU, and
+ * native threads read its cycle counter at EL0 (PMUSERENR_EL0, which a
+ * guest's EL1 could otherwise rewrite); guests are told there is no PMU
+ * (vcpu.c), and an access anyway reaches the VMM. arch_mdcr_native adds
+ * the counters' number (HPMN, from PMCR_EL0.N). */
+#define MDCR_TPMCR (1ull << 5)
+#define MDCR_TPM (1ull << 6)
+#define MDCR_TDA (1ull << 9)
+#define MDCR_TDOSA (1ull << 10)
+#define MDCR_TDRA (1ull << 11)
+#define MDCR_VCPU_TRAPS (MDCR_TPM | MDCR_TPMCR)
 #define CNTHCTL_VCPU 0x1ull
 /* CPTR_EL2 (E2H = 0): RES1 bits, SVE (TZ) and SME (TSM) trapped; FP/SIMD
  * trapped for native threads too (TFP: their FP state is not kept). A VCPU

@@ -1,16 +1,16 @@
 /* The guest of the VM exit benchmark, run at EL1: x0 = iterations, x19 = an
- * address the VMM emulates. Times each MMIO read with the cycle counter and
- * reports the total in x0 with an HVC. */
+ * address the VMM emulates. Times each MMIO read with the virtual counter
+ * (a guest's PMU traps) and reports the total in ticks in x0 with an HVC. */
     .text
     .global guest_mmio_bench
 guest_mmio_bench:
     mov x5, x0
     mov x6, #0
 1:  isb
-    mrs x1, pmccntr_el0
+    mrs x1, cntvct_el0
     ldr w2, [x19]
     isb
-    mrs x3, pmccntr_el0
+    mrs x3, cntvct_el0
     sub x3, x3, x1
     add x6, x6, x3
     subs x5, x5, #1
@@ -22,7 +22,7 @@ guest_mmio_bench:
 
 /* The guest of the interrupt benchmark (GICv3): x0 = iterations. Each round
  * reports readiness with HVC 0x40; the VMM injects an interrupt; the
- * handler's first instruction reads the cycle counter, and the guest
+ * handler's first instruction reads the virtual counter, and the guest
  * reports that reading with HVC 0x41. */
     .global guest_irq_bench
 guest_irq_bench:
@@ -55,7 +55,7 @@ bench_vectors:
     hvc #0xee
     .endr
     .balign 0x80            /* current EL, SPx, IRQ */
-    mrs x10, pmccntr_el0
+    mrs x10, cntvct_el0
     mrs x9, icc_iar1_el1
     msr icc_eoir1_el1, x9
     eret

@@ -270,3 +270,17 @@ guest_sme:
     hvc #0x61
 1:  hvc #0xff
     b 1b
+
+/* Reports ID_AA64DFR0_EL1 (HVC 0x70: x0), then reads the PMU's cycle
+ * counter (HVC 0x71 with what it read) and clears PMUSERENR_EL0, which
+ * would close the counter to native threads at EL0 (HVC 0x72). */
+    .global guest_pmu
+guest_pmu:
+    mrs x0, S3_0_C0_C5_0    /* ID_AA64DFR0_EL1 */
+    hvc #0x70
+    mrs x0, pmccntr_el0
+    hvc #0x71
+    msr pmuserenr_el0, xzr
+    hvc #0x72
+1:  hvc #0xff
+    b 1b

@@ -694,6 +694,50 @@ TEST(vcpu_sme_use_is_an_exit)
     CHECK_EQ(ic_get_mr(IC_VCPU_EXIT_ESR) >> 26, 0x1d);
 }
 
+void guest_pmu(void);
+
+/* Nobody switches the PMU between guests and native threads: guests are
+ * told there is none, and their accesses exit (MDCR_EL2.TPM), so that a
+ * guest can neither read counts of others nor close the cycle counter to
+ * native threads. */
+TEST(vcpu_pmu_is_hidden_and_trapped)
+{
+    ic_cptr_t vs = guest_vspace();
+    CHECK(vs);
+    struct guest g;
+    CHECK(guest_create(&g, vs, guest_pmu, 0));
+    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x70);
+    CHECK_EQ(ID_FIELD(ic_get_mr(IC_VCPU_CALL_X0), 8), 0); /* PMUVer: none */
+    reply_emulated(0, 0);
+    /* the cycle counter read reaches the VMM, which answers it */
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_SYSREG);
+    ic_word_t esr = ic_get_mr(IC_VCPU_SYSREG_ESR);
+    CHECK_EQ(esr >> 26, 0x18);
+    CHECK_EQ(esr & 1, 1); /* a read */
+    CHECK_EQ((esr >> 10) & 0xf, 9); /* CRn 9: PMCCNTR_EL0 */
+    reply_emulated(1, 0x5a);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x71);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0x5a);
+    reply_emulated(0, 0);
+    /* so does the write of PMUSERENR_EL0; the VMM ignores it */
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_SYSREG);
+    CHECK_EQ(ic_get_mr(IC_VCPU_SYSREG_ESR) & 1, 0); /* a write */
+    reply_emulated(0, 0);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x72);
+    ic_tcb_suspend(g.tcb);
+    /* this thread, native at EL0, still reads the cycle counter, and it counts */
+    ic_word_t c0, c1;
+    __asm__ volatile("mrs %0, pmccntr_el0" : "=r"(c0));
+    for (volatile int i = 0; i < 100; i++)
+        ;
+    __asm__ volatile("mrs %0, pmccntr_el0" : "=r"(c1));
+    CHECK(c1 != c0);
+}
+
 static volatile ic_word_t native_done;
 
 static void native_fp(ic_word_t unused0, ic_word_t unused1)

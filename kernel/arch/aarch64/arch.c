@@ -34,6 +34,7 @@ extern char arch_vectors[];
 bool arch_has_sve, arch_has_pauth, arch_has_sme;
 uint64_t arch_hcr_vcpu = HCR_VCPU | HCR_TID3;
 uint64_t arch_cptr_vcpu = CPTR_EL2_FP_ALLOWED;
+uint64_t arch_mdcr_native;
 
 /* ID register fields (4 bits each) */
 #define ID_FIELD(reg, shift) (((reg) >> (shift)) & 0xfu)
@@ -78,10 +79,6 @@ static void detect_features(void)
         arch_hcr_vcpu |= HCR_API | HCR_APK;
 }
 
-#define MDCR_TDA (1ull << 9)
-#define MDCR_TDOSA (1ull << 10)
-#define MDCR_TDRA (1ull << 11)
-
 void arch_cpu_init(unsigned cpu)
 {
     struct cpu *c = &cpus[cpu];
@@ -108,8 +105,9 @@ void arch_cpu_init(unsigned cpu)
     /* Cycle counter for benchmarks: readable at EL0, counting at EL2 too. */
     /* guests may not program debug registers (breakpoints, watchpoints,
      * single step): their accesses trap to EL2 (TDA, TDOSA, TDRA) and
-     * reach the VMM as system register exits */
-    SYSREG_WRITE(mdcr_el2, (SYSREG_READ(pmcr_el0) >> 11 & 0x1f) | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA);
+     * reach the VMM as system register exits; nor the PMU (arch.h) */
+    arch_mdcr_native = (SYSREG_READ(pmcr_el0) >> 11 & 0x1f) | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;
+    SYSREG_WRITE(mdcr_el2, arch_mdcr_native);
     SYSREG_WRITE(pmccfiltr_el0, 1ull << 27);
     SYSREG_WRITE(pmcr_el0, SYSREG_READ(pmcr_el0) | 1ull);
     SYSREG_WRITE(pmcntenset_el0, 1ull << 31);

@@ -105,6 +105,7 @@ static void enter_guest_mode(struct cpu *c, struct vcpu *v)
         c->vtimer_line_enabled = !v->vtimer_masked;
     }
     SYSREG_WRITE(cnthctl_el2, CNTHCTL_VCPU);
+    SYSREG_WRITE(mdcr_el2, arch_mdcr_native | MDCR_VCPU_TRAPS);
     SYSREG_WRITE(hcr_el2, arch_hcr_vcpu);
     isb();
     c->guest_mode = true;
@@ -128,6 +129,7 @@ static void park(struct cpu *c)
     }
     plat_vgic_disable();
     SYSREG_WRITE(cnthctl_el2, CNTHCTL_NATIVE);
+    SYSREG_WRITE(mdcr_el2, arch_mdcr_native);
     SYSREG_WRITE(hcr_el2, HCR_NATIVE);
     SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
     isb();
@@ -267,11 +269,13 @@ static void set_guest_reg(struct tcb *t, unsigned r, word_t v)
 /* ID register reads trap (HCR_EL2.TID3) so that a guest is not told of
  * features whose state the kernel does not switch between guests: SME
  * (and SME2: streaming mode, ZA, ZT0) and MTE (allocation tags and their
- * registers). Their instructions and registers trap anyway (CPTR_EL2.TSM,
- * HCR_EL2.ATA clear) and reach the VMM, but Linux would use them at boot
- * if it saw them. Everything else reads as on the CPU. */
+ * registers), and the PMU. Their instructions and registers trap anyway
+ * (CPTR_EL2.TSM, HCR_EL2.ATA clear, MDCR_EL2.TPM) and reach the VMM, but
+ * Linux would use them at boot if it saw them. Everything else reads as
+ * on the CPU. */
 #define ID_AA64PFR1_SME (0xfull << 24)
 #define ID_AA64PFR1_MTE (0xfull << 8)
+#define ID_AA64DFR0_PMUVER (0xfull << 8)
 
 static word_t guest_id_reg(unsigned crm, unsigned op2)
 {
@@ -280,6 +284,8 @@ static word_t guest_id_reg(unsigned crm, unsigned op2)
         return v & ~(ID_AA64PFR1_SME | ID_AA64PFR1_MTE);
     if (crm == 4 && op2 == 5) /* ID_AA64SMFR0_EL1: SME's own features */
         return 0;
+    if (crm == 5 && op2 == 0) /* ID_AA64DFR0_EL1: no PMU (its registers trap, MDCR_EL2.TPM) */
+        return v & ~ID_AA64DFR0_PMUVER;
     return v;
 }
 

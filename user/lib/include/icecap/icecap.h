@@ -210,6 +210,23 @@ static inline uint64_t ic_cycles(void)
     return v;
 }
 
+/* The virtual counter (CNTVCT_EL0), which guests read too (their PMU
+ * traps, MDCR_EL2.TPM); under QEMU -icount shift=0 it advances one tick
+ * every 10^9 / frequency instructions (16 on QEMU's virt board). */
+static inline uint64_t ic_counter(void)
+{
+    uint64_t v;
+    __asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(v) : : "memory");
+    return v;
+}
+
+static inline uint64_t ic_counter_frequency(void)
+{
+    uint64_t v;
+    __asm__ volatile("mrs %0, cntfrq_el0" : "=r"(v));
+    return v;
+}
+
 /* ------------------------------------------------------------ invocations */
 
 /* ic_invoke (declared in stubs.h) puts args in MR0.., caps in
