@@ -128,6 +128,9 @@ NORETURN void trap_kernel(uint64_t kind);
  * both clear: a PAC instruction at EL0 traps rather than use a parked
  * guest's keys. */
 #define HCR_TID3 (1ull << 18)
+/* With LORegions (FEAT_LOR), whose EL1 registers nobody switches, their
+ * accesses trap too (TLOR) and guests are told there are none. */
+#define HCR_TLOR (1ull << 35)
 #define HCR_APK (1ull << 40)
 #define HCR_API (1ull << 41)
 /* CNTHCTL_EL2: EL0 and EL1 may read the physical counter (EL1PCTEN). A

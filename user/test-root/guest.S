@@ -284,3 +284,18 @@ guest_pmu:
     hvc #0x72
 1:  hvc #0xff
     b 1b
+
+/* Reports ID_AA64MMFR1_EL1 (HVC 0x80: x0), then reads LORC_EL1 (HVC 0x81
+ * with what it read). Where the CPU has no LORegions the read is undefined
+ * at the guest's own EL1 (HVC 0xee from its vectors). */
+    .global guest_lor
+guest_lor:
+    adr x1, guest_vectors_v3
+    msr vbar_el1, x1
+    isb
+    mrs x0, S3_0_C0_C7_1    /* ID_AA64MMFR1_EL1 */
+    hvc #0x80
+    mrs x0, S3_0_C10_C4_3   /* LORC_EL1 */
+    hvc #0x81
+1:  hvc #0xff
+    b 1b

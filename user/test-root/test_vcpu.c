@@ -738,6 +738,38 @@ TEST(vcpu_pmu_is_hidden_and_trapped)
     CHECK(c1 != c0);
 }
 
+void guest_lor(void);
+
+/* LORegions' EL1 registers are not switched either: hidden from guests,
+ * and on a CPU that has them (QEMU's max) their accesses exit. */
+TEST(vcpu_lor_is_hidden_and_trapped)
+{
+    ic_cptr_t vs = guest_vspace();
+    CHECK(vs);
+    struct guest g;
+    CHECK(guest_create(&g, vs, guest_lor, 0));
+    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x80);
+    CHECK_EQ(ID_FIELD(ic_get_mr(IC_VCPU_CALL_X0), 16), 0); /* LO: none */
+    reply_emulated(0, 0);
+    ic_word_t label = next_exit(&g);
+    if (label == IC_FAULT_VCPU_HVC && ic_get_mr(IC_VCPU_CALL_IMM) == 0xee && !cpu_is_max()) {
+        ic_printf("  (vcpu_lor_is_hidden_and_trapped: LORegions not present)\n");
+        ic_tcb_suspend(g.tcb);
+        return;
+    }
+    CHECK_EQ(label, IC_FAULT_VCPU_SYSREG);
+    ic_word_t esr = ic_get_mr(IC_VCPU_SYSREG_ESR);
+    CHECK_EQ(esr >> 26, 0x18);
+    CHECK_EQ((esr >> 10) & 0xf, 10); /* CRn 10 */
+    reply_emulated(1, 0x3c);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x81);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0x3c);
+    ic_tcb_suspend(g.tcb);
+}
+
 static volatile ic_word_t native_done;
 
 static void native_fp(ic_word_t unused0, ic_word_t unused1)

@@ -46,6 +46,7 @@ uint64_t arch_mdcr_native;
 #define ID_AA64ISAR1_GPI 28
 #define ID_AA64ISAR2_GPA3 8
 #define ID_AA64ISAR2_APA3 12
+#define ID_AA64MMFR1_LO 16
 
 /* The MRS of ID register op0 = 3, op1 = 0, CRn = 0, CRm, op2 (CRm 1 to 7,
  * all of which read as zero where nothing is allocated); 0 outside. */
@@ -77,6 +78,8 @@ static void detect_features(void)
         arch_cptr_vcpu &= ~CPTR_EL2_TZ;
     if (arch_has_pauth)
         arch_hcr_vcpu |= HCR_API | HCR_APK;
+    if (ID_FIELD(SYSREG_READ(id_aa64mmfr1_el1), ID_AA64MMFR1_LO))
+        arch_hcr_vcpu |= HCR_TLOR;
 }
 
 void arch_cpu_init(unsigned cpu)

@@ -269,13 +269,14 @@ static void set_guest_reg(struct tcb *t, unsigned r, word_t v)
 /* ID register reads trap (HCR_EL2.TID3) so that a guest is not told of
  * features whose state the kernel does not switch between guests: SME
  * (and SME2: streaming mode, ZA, ZT0) and MTE (allocation tags and their
- * registers), and the PMU. Their instructions and registers trap anyway
- * (CPTR_EL2.TSM, HCR_EL2.ATA clear, MDCR_EL2.TPM) and reach the VMM, but
- * Linux would use them at boot if it saw them. Everything else reads as
- * on the CPU. */
+ * registers), the PMU and LORegions. Their instructions and registers trap
+ * anyway (CPTR_EL2.TSM, HCR_EL2.ATA clear, MDCR_EL2.TPM, HCR_EL2.TLOR) and
+ * reach the VMM, but Linux would use them at boot if it saw them.
+ * Everything else reads as on the CPU. */
 #define ID_AA64PFR1_SME (0xfull << 24)
 #define ID_AA64PFR1_MTE (0xfull << 8)
 #define ID_AA64DFR0_PMUVER (0xfull << 8)
+#define ID_AA64MMFR1_LO (0xfull << 16)
 
 static word_t guest_id_reg(unsigned crm, unsigned op2)
 {
@@ -286,6 +287,8 @@ static word_t guest_id_reg(unsigned crm, unsigned op2)
         return 0;
     if (crm == 5 && op2 == 0) /* ID_AA64DFR0_EL1: no PMU (its registers trap, MDCR_EL2.TPM) */
         return v & ~ID_AA64DFR0_PMUVER;
+    if (crm == 7 && op2 == 1) /* ID_AA64MMFR1_EL1: no LORegions (HCR_EL2.TLOR) */
+        return v & ~ID_AA64MMFR1_LO;
     return v;
 }
 
