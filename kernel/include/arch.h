@@ -24,6 +24,7 @@ struct cpu {
     bool guest_mode;                /* vcpu_active's thread runs (else it is parked) */
     struct vcpu *volatile stall_vcpu; /* another CPU wants this VCPU unloaded */
     bool vtimer_line_enabled;       /* the virtual timer's PPI, at the GIC */
+    bool sctlr_tamed;               /* SCTLR_EL1 holds vcpu_active's value without its EL0 hazards */
     uint64_t ready_bitmap[IC_NUM_PRIORITIES / 64];
     struct thread_queue ready[IC_NUM_PRIORITIES];
 };
@@ -94,6 +95,15 @@ NORETURN void trap_lower_serror(void);
 NORETURN void trap_kernel(uint64_t kind);
 
 #define SPSR_EL0T 0x0ull
+/* SCTLR_EL1 while native threads run and no VCPU is loaded: its RES1
+ * bits only (stage 1 off, little-endian, EL0 cache maintenance, DC ZVA and
+ * CTR_EL0 reads trap). A parked guest's value stays (writing SCTLR_EL1
+ * empties QEMU's whole TLB), except for the bits that would break native
+ * threads at EL0 under HCR_EL2.TGE: big-endian data (E0E) and alignment
+ * checks (A). What else it allows them (cache maintenance by address, DC
+ * ZVA, CTR_EL0, WFI) touches only their own memory. */
+#define SCTLR_EL1_NATIVE 0x30d00800ull
+#define SCTLR_EL1_EL0_HAZARDS ((1ull << 24) | (1ull << 1))
 #define SPSR_USER_WRITABLE 0xf0000000ull /* NZCV */
 
 /* HCR_EL2 for native threads: EL0 with stage-1 off (DC makes its accesses

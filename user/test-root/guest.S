@@ -299,3 +299,19 @@ guest_lor:
     hvc #0x81
 1:  hvc #0xff
     b 1b
+
+/* Sets what its SCTLR_EL1 decides for EL0 the other way round from the
+ * native value: EL0 data big-endian (E0E), alignment checks (A), DC ZVA,
+ * CTR_EL0 and cache maintenance allowed at EL0 (DZE, UCT, UCI); then waits
+ * (HVC 0x90). */
+    .global guest_sctlr
+guest_sctlr:
+    mrs x1, sctlr_el1
+    mov x2, #((1 << 24) | (1 << 26))
+    orr x1, x1, x2
+    orr x1, x1, #((1 << 14) | (1 << 15))
+    orr x1, x1, #(1 << 1)
+    msr sctlr_el1, x1
+    isb
+1:  hvc #0x90
+    b 1b

@@ -770,6 +770,42 @@ TEST(vcpu_lor_is_hidden_and_trapped)
     ic_tcb_suspend(g.tcb);
 }
 
+void guest_sctlr(void);
+
+static const volatile uint32_t little_endian_word = 0x11223344u;
+static volatile uint8_t unaligned_bytes[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+static uint32_t unaligned_load(void)
+{
+    return *(volatile uint32_t *)(uintptr_t)(unaligned_bytes + 1);
+}
+
+/* A parked guest's SCTLR_EL1 must not decide how native threads run at
+ * EL0 (under HCR_EL2.TGE it would: their endianness, DC ZVA, cache
+ * maintenance): the kernel puts the native value in its place. */
+TEST(vcpu_sctlr_does_not_reach_native_threads)
+{
+    ic_cptr_t vs = guest_vspace();
+    CHECK(vs);
+    struct guest g;
+    CHECK(guest_create(&g, vs, guest_sctlr, 0));
+    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x90);
+    /* the guest is parked on this CPU while this thread runs: data
+     * little-endian, no alignment checks */
+    CHECK_EQ(little_endian_word, 0x11223344u);
+    CHECK_EQ(unaligned_load(), 0x05040302u);
+    reply_emulated(0, 0);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(little_endian_word, 0x11223344u);
+    /* and the guest keeps its own */
+    CHECK_OK(ic_vcpu_read_register(g.vcpu, IC_VCPU_SCTLR_EL1));
+    CHECK_EQ((ic_get_mr(0) >> 24) & 1, 1);
+    CHECK_EQ((ic_get_mr(0) >> 1) & 1, 1);
+    ic_tcb_suspend(g.tcb);
+}
+
 static volatile ic_word_t native_done;
 
 static void native_fp(ic_word_t unused0, ic_word_t unused1)

@@ -101,7 +101,7 @@ void arch_cpu_init(unsigned cpu)
         SYSREG_WRITE(S3_4_C1_C2_0, ARCH_SVE_MAX_VL / 16 - 1); /* ZCR_EL2.LEN */
     }
     SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
-    SYSREG_WRITE(sctlr_el1, 0x30d00800ull); /* EL1&0 stage 1 off (RES1 bits only) */
+    SYSREG_WRITE(sctlr_el1, SCTLR_EL1_NATIVE);
     SYSREG_WRITE(cnthctl_el2, CNTHCTL_NATIVE);
     SYSREG_WRITE(cntkctl_el1, 0x3ull);      /* EL0 may read both counters (not the timers) */
     SYSREG_WRITE(cntvoff_el2, 0);

@@ -13,7 +13,7 @@
  * what native threads at EL0 could see or be affected by: a parked VCPU
  * (below) saves those and puts native values in their place. */
 #define VCPU_SYSREGS(X)                                                                            \
-    X(IC_VCPU_SCTLR_EL1, sctlr_el1) X(IC_VCPU_TTBR0_EL1, ttbr0_el1) X(IC_VCPU_TTBR1_EL1, ttbr1_el1) \
+    X(IC_VCPU_TTBR0_EL1, ttbr0_el1) X(IC_VCPU_TTBR1_EL1, ttbr1_el1)                                 \
     X(IC_VCPU_TCR_EL1, tcr_el1) X(IC_VCPU_MAIR_EL1, mair_el1) X(IC_VCPU_AMAIR_EL1, amair_el1)       \
     X(IC_VCPU_CONTEXTIDR_EL1, contextidr_el1) X(IC_VCPU_CPACR_EL1, cpacr_el1)                       \
     X(IC_VCPU_VBAR_EL1, vbar_el1) X(IC_VCPU_ELR_EL1, elr_el1) X(IC_VCPU_SPSR_EL1, spsr_el1)         \
@@ -93,6 +93,10 @@ static void enter_guest_mode(struct cpu *c, struct vcpu *v)
 {
     SYSREG_WRITE(cptr_el2, arch_cptr_vcpu);
     VCPU_EL0_VISIBLE_REGS(RESTORE)
+    if (c->sctlr_tamed) {
+        SYSREG_WRITE(sctlr_el1, v->regs[IC_VCPU_SCTLR_EL1]);
+        c->sctlr_tamed = false;
+    }
     if (arch_has_sme)
         SYSREG_WRITE_NAMED(TPIDR2_EL0, v->tpidr2_el0);
     plat_vgic_enable(v->vgic.hcr);
@@ -115,6 +119,13 @@ static void park(struct cpu *c)
 {
     struct vcpu *v = c->vcpu_active;
     VCPU_EL0_VISIBLE_REGS(SAVE)
+    /* under HCR_EL2.TGE, SCTLR_EL1 still rules EL0 (arch.h) */
+    uint64_t sctlr = SYSREG_READ(sctlr_el1);
+    v->regs[IC_VCPU_SCTLR_EL1] = sctlr;
+    if (sctlr & SCTLR_EL1_EL0_HAZARDS) {
+        SYSREG_WRITE(sctlr_el1, sctlr & ~SCTLR_EL1_EL0_HAZARDS);
+        c->sctlr_tamed = true;
+    }
     /* its timer stops and its interface is off while it is parked */
     SYSREG_WRITE(cntv_ctl_el0, 0);
     SYSREG_WRITE(tpidrro_el0, 0);
@@ -141,6 +152,8 @@ static void load(struct cpu *c, struct vcpu *v)
     SYSREG_WRITE(cptr_el2, arch_cptr_vcpu);
     isb();
     VCPU_SYSREGS(RESTORE)
+    SYSREG_WRITE(sctlr_el1, v->regs[IC_VCPU_SCTLR_EL1]);
+    c->sctlr_tamed = false;
     restore_optional(v);
     plat_vgic_restore(&v->vgic);
     v->loaded_on = (uint8_t)(c->id + 1);
@@ -156,6 +169,8 @@ void vcpu_unload(struct cpu *c)
         return;
     if (c->guest_mode)
         park(c);
+    SYSREG_WRITE(sctlr_el1, SCTLR_EL1_NATIVE);
+    c->sctlr_tamed = false;
     SYSREG_WRITE(cptr_el2, arch_cptr_vcpu);
     isb();
     VCPU_SYSREGS(SAVE)
