@@ -111,6 +111,23 @@ void sched_yield(void)
     this_cpu()->reschedule = true;
 }
 
+/* The time-slice tick runs while a thread runs on this CPU, not while the
+ * CPU idles: every tick is an interrupt, which would wake an idle CPU a
+ * thousand times a second for nothing. (Stopping it also while a lone
+ * thread runs, which has nobody to share its time with, made the host VM's
+ * boot take 2 to 7 s instead of 2.1: something in running a guest still
+ * depends on the tick; see docs/kernel.md.) */
+void sched_tick_update(struct cpu *c, bool needed)
+{
+    if (c->tick_armed == needed)
+        return; /* an armed tick that fires re-arms itself (trap.c) */
+    if (needed)
+        arch_timer_arm(arch_timer_frequency() / TICK_HZ);
+    else
+        arch_timer_stop();
+    c->tick_armed = needed;
+}
+
 /* Decide what runs next on this CPU and leave the kernel. */
 void sched_exit_to_user(void)
 {
@@ -143,6 +160,8 @@ void sched_exit_to_user(void)
     }
     c->reschedule = false;
     cur->on_cpu = (uint8_t)(c->id + 1);
+    if (__builtin_expect(!c->tick_armed, 0))
+        sched_tick_update(c, true);
     arch_switch_to(cur);
     vcpu_switch(c, cur);
     vspace_activate(cur);

@@ -13,11 +13,6 @@
 #define EC_IABT_LOWER 0x20
 #define EC_DABT_LOWER 0x24
 
-static void timer_rearm(void)
-{
-    arch_timer_arm(arch_timer_frequency() / TICK_HZ);
-}
-
 /* Handle every pending interrupt of this CPU. */
 void irq_handle_pending(void);
 
@@ -94,6 +89,7 @@ void kernel_idle(void)
     struct cpu *c = this_cpu();
     c->current = NULL;
     for (;;) {
+        sched_tick_update(c, false);
         smp_unlock();
         __asm__ volatile("wfi");
         smp_lock();
@@ -106,7 +102,13 @@ void kernel_idle(void)
 /* called from irq.c for the kernel's own interrupts */
 void trap_timer_tick(void)
 {
-    timer_rearm();
+    /* the next tick, which also drops the line before its end of
+     * interrupt; or, when one that came before the CPU stopped ticking
+     * (sched_tick_update) arrives late, just the line */
+    if (this_cpu()->tick_armed)
+        arch_timer_arm(arch_timer_frequency() / TICK_HZ);
+    else
+        arch_timer_stop();
     sched_tick();
 }
 
@@ -121,7 +123,6 @@ void kernel_boot(void)
     plat_irq_init_cpu(0);
     plat_irq_enable(BOARD_TIMER_PPI);
     plat_irq_enable(PLAT_VGIC_MAINTENANCE_PPI);
-    timer_rearm();
     boot_create_root_task();
     smp_start_secondaries();
     sched_exit_to_user();
@@ -134,6 +135,5 @@ void kernel_secondary(unsigned cpu)
     plat_irq_init_cpu(cpu);
     plat_irq_enable(BOARD_TIMER_PPI);
     plat_irq_enable(PLAT_VGIC_MAINTENANCE_PPI);
-    timer_rearm();
     sched_exit_to_user();
 }

@@ -25,6 +25,7 @@ struct cpu {
     struct vcpu *volatile stall_vcpu; /* another CPU wants this VCPU unloaded */
     bool vtimer_line_enabled;       /* the virtual timer's PPI, at the GIC */
     bool sctlr_tamed;               /* SCTLR_EL1 holds vcpu_active's value without its EL0 hazards */
+    bool tick_armed;                /* the time-slice timer runs (sched_tick_update) */
     uint64_t ready_bitmap[IC_NUM_PRIORITIES / 64];
     struct thread_queue ready[IC_NUM_PRIORITIES];
 };
@@ -69,6 +70,7 @@ void arch_switch_to(struct tcb *next);
 void arch_tlb_flush_vmid(unsigned vmid);
 bool arch_irq_pending(void);
 void arch_timer_arm(uint64_t ticks);
+void arch_timer_stop(void);
 uint64_t arch_timer_frequency(void);
 NORETURN void arch_idle_loop(void);
 

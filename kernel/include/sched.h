@@ -26,6 +26,7 @@ void sched_make_runnable(struct tcb *t);
 void sched_block(struct tcb *t, enum thread_state state);
 void sched_stop(struct tcb *t);
 void sched_tick(void);
+void sched_tick_update(struct cpu *c, bool needed);
 void sched_yield(void);
 NORETURN void sched_exit_to_user(void);
 

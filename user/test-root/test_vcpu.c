@@ -54,6 +54,22 @@ static bool guest_create(struct guest *g, ic_cptr_t vs, void (*entry)(void), ic_
     return ic_tcb_write_registers(g->tcb, false, IC_REG_COUNT, &regs) == IC_OK;
 }
 
+static volatile ic_word_t kick_stop;
+static void spin_forever(ic_word_t unused0, ic_word_t unused1);
+
+/* Until kick_stop: stops and restarts thread 'target' (of another CPU), so
+ * that its CPU keeps receiving rescheduling interrupts. */
+static void kick_cpu(ic_word_t target, ic_word_t unused)
+{
+    (void)unused;
+    while (!kick_stop) {
+        ic_tcb_suspend(target);
+        ic_tcb_resume(target);
+    }
+    for (;;)
+        ;
+}
+
 /* Wait for the next exit of g: its label; MRs in the IPC buffer. */
 static ic_word_t next_exit(struct guest *g)
 {
@@ -112,11 +128,20 @@ TEST(vcpu_guest_exits_and_emulation)
     reply_emulated(1, 0x80);
     CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
     CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0xffffffffffffff80ull);
-    reply_emulated(0, 0);
-
     /* WFI is not trapped: the guest waits on its CPU until an interrupt
-     * reaches EL2 (here the scheduler's tick) and goes on */
+     * reaches EL2 there, and goes on. So as not to rely on the scheduler's
+     * tick, a thread on the other CPU keeps making a thread ready on the
+     * guest's CPU, which sends that CPU a rescheduling interrupt (the
+     * guest stays the one to run). */
+    struct thread idle, kick;
+    kick_stop = 0;
+    CHECK(thread_start(&idle, spin_forever, 0, 0, 1, 0));
+    CHECK(thread_start_on(&kick, kick_cpu, idle.tcb, 0, 100, 0, 1));
+    reply_emulated(0, 0);
     CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    kick_stop = 1;
+    CHECK_OK(ic_tcb_suspend(kick.tcb));
+    CHECK_OK(ic_tcb_suspend(idle.tcb));
     CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 4);
     reply_emulated(0, 0);
 

@@ -105,6 +105,7 @@ void arch_cpu_init(unsigned cpu)
     SYSREG_WRITE(cnthctl_el2, CNTHCTL_NATIVE);
     SYSREG_WRITE(cntkctl_el1, 0x3ull);      /* EL0 may read both counters (not the timers) */
     SYSREG_WRITE(cntvoff_el2, 0);
+    arch_timer_stop(); /* the scheduler starts it when it needs it */
     /* Cycle counter for benchmarks: readable at EL0, counting at EL2 too. */
     /* guests may not program debug registers (breakpoints, watchpoints,
      * single step): their accesses trap to EL2 (TDA, TDOSA, TDRA) and
@@ -155,6 +156,13 @@ void arch_timer_arm(uint64_t ticks)
 {
     SYSREG_WRITE(cnthp_tval_el2, ticks);
     SYSREG_WRITE(cnthp_ctl_el2, 1);
+    isb();
+}
+
+/* No more timer interrupts (its line drops). */
+void arch_timer_stop(void)
+{
+    SYSREG_WRITE(cnthp_ctl_el2, 0);
     isb();
 }
 
