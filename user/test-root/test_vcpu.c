@@ -70,6 +70,13 @@ static void kick_cpu(ic_word_t target, ic_word_t unused)
         ;
 }
 
+/* A guest in a new VSpace, created as guest_create does and running. */
+static bool guest_start(struct guest *g, void (*entry)(void), ic_word_t arg)
+{
+    ic_cptr_t vs = guest_vspace();
+    return vs && guest_create(g, vs, entry, arg) && ic_tcb_resume(g->tcb) == IC_OK;
+}
+
 /* Wait for the next exit of g: its label; MRs in the IPC buffer. */
 static ic_word_t next_exit(struct guest *g)
 {
@@ -84,11 +91,8 @@ static void reply_emulated(unsigned n, ic_word_t v0)
 
 TEST(vcpu_guest_exits_and_emulation)
 {
-    ic_cptr_t vs = guest_vspace();
-    CHECK(vs);
     struct guest g;
-    CHECK(guest_create(&g, vs, guest_exits, 0));
-    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK(guest_start(&g, guest_exits, 0));
 
     /* HVC: arguments in, results out */
     CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
@@ -233,11 +237,8 @@ TEST(vcpu_registers_set_by_the_vmm)
  * exits, while the physical counter stays readable. */
 TEST(vcpu_physical_timer_is_an_exit)
 {
-    ic_cptr_t vs = guest_vspace();
-    CHECK(vs);
     struct guest g;
-    CHECK(guest_create(&g, vs, guest_physical_timer, 0));
-    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK(guest_start(&g, guest_physical_timer, 0));
     /* msr cntp_ctl_el0: op0 3, op1 3, CRn 14, CRm 2, op2 1, a write */
     CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_SYSREG);
     ic_word_t esr = ic_get_mr(IC_VCPU_SYSREG_ESR);
@@ -263,11 +264,8 @@ TEST(vcpu_physical_timer_is_an_exit)
 
 TEST(vcpu_deleted_under_a_guest_stops_it)
 {
-    ic_cptr_t vs = guest_vspace();
-    CHECK(vs);
     struct guest g;
-    CHECK(guest_create(&g, vs, guest_read_tpidr, 0));
-    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK(guest_start(&g, guest_read_tpidr, 0));
     CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
     CHECK_OK(ic_cnode_delete(ROOT_CNODE, g.vcpu, ROOT_DEPTH));
     /* the thread is a native thread again, stopped: a reply finds nobody */
@@ -577,11 +575,8 @@ TEST(vcpu_id_registers_hide_sme)
     }
     /* every register of the ID space reads without harm (reserved ones as
      * zero), through the kernel's emulation */
-    ic_cptr_t vs = guest_vspace();
-    CHECK(vs);
     struct guest g;
-    CHECK(guest_create(&g, vs, guest_id_regs, 0));
-    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK(guest_start(&g, guest_id_regs, 0));
     CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
     reply_emulated(0, 0);
     CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
@@ -689,11 +684,8 @@ TEST(vcpu_sve_and_pauth_state_is_kept_per_guest)
 
 TEST(vcpu_sme_use_is_an_exit)
 {
-    ic_cptr_t vs = guest_vspace();
-    CHECK(vs);
     struct guest g;
-    CHECK(guest_create(&g, vs, guest_sme, 0));
-    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK(guest_start(&g, guest_sme, 0));
     ic_word_t label = next_exit(&g);
     if (label == IC_FAULT_VCPU_HVC && ic_get_mr(IC_VCPU_CALL_IMM) == 0xee && !cpu_is_max()) {
         /* no SME: SMSTART was undefined at the guest's own EL1 */
@@ -727,11 +719,8 @@ void guest_pmu(void);
  * native threads. */
 TEST(vcpu_pmu_is_hidden_and_trapped)
 {
-    ic_cptr_t vs = guest_vspace();
-    CHECK(vs);
     struct guest g;
-    CHECK(guest_create(&g, vs, guest_pmu, 0));
-    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK(guest_start(&g, guest_pmu, 0));
     CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
     CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x70);
     CHECK_EQ(ID_FIELD(ic_get_mr(IC_VCPU_CALL_X0), 8), 0); /* PMUVer: none */
@@ -769,11 +758,8 @@ void guest_lor(void);
  * and on a CPU that has them (QEMU's max) their accesses exit. */
 TEST(vcpu_lor_is_hidden_and_trapped)
 {
-    ic_cptr_t vs = guest_vspace();
-    CHECK(vs);
     struct guest g;
-    CHECK(guest_create(&g, vs, guest_lor, 0));
-    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK(guest_start(&g, guest_lor, 0));
     CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
     CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x80);
     CHECK_EQ(ID_FIELD(ic_get_mr(IC_VCPU_CALL_X0), 16), 0); /* LO: none */
@@ -810,11 +796,8 @@ static uint32_t unaligned_load(void)
  * maintenance): the kernel puts the native value in its place. */
 TEST(vcpu_sctlr_does_not_reach_native_threads)
 {
-    ic_cptr_t vs = guest_vspace();
-    CHECK(vs);
     struct guest g;
-    CHECK(guest_create(&g, vs, guest_sctlr, 0));
-    CHECK_OK(ic_tcb_resume(g.tcb));
+    CHECK(guest_start(&g, guest_sctlr, 0));
     CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
     CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x90);
     /* the guest is parked on this CPU while this thread runs: data
