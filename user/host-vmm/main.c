@@ -61,13 +61,20 @@ static struct fw_cfg fw_cfg;        /* where the kernel and initramfs come from 
 static struct fw_cfg_file kernel_file, initramfs_file;
 #define NUM_VCPUS SYSTEM_HOST_VCPUS
 
-/* A vCPU of the host VM: its thread, its VCPU object and which interrupt
- * each of its list registers holds (0: free). Its exits carry the badge
- * BADGE_VCPU(index). */
+/* A vCPU of the host VM: its thread, its VCPU object and what each of its
+ * list registers holds: LR_FREE or an INTID (0 is one: SGI 0). Its exits
+ * carry the badge BADGE_VCPU(index). */
+#define LR_FREE (~0u)
 static struct guest_vcpu {
     ic_cptr_t tcb, vcpu;
     unsigned lr_irq[MAX_LRS];
 } vcpus[NUM_VCPUS];
+
+static void free_lrs(struct guest_vcpu *g)
+{
+    for (unsigned lr = 0; lr < MAX_LRS; lr++)
+        g->lr_irq[lr] = LR_FREE;
+}
 static unsigned num_vcpus;
 /* Physical interrupt lines passed through to the guest: line k signals the
  * VMM's bound notification with badge bit k. */
@@ -350,7 +357,7 @@ static void inject_pending(unsigned i)
     for (unsigned lr = 0; lr < num_lrs; lr++) {
         unsigned irq;
         uint8_t prio;
-        if (g->lr_irq[lr] || vgic_next_to_inject(&vgic, i, &irq, &prio) != 1)
+        if (g->lr_irq[lr] != LR_FREE || vgic_next_to_inject(&vgic, i, &irq, &prio) != 1)
             continue;
         if (ic_vcpu_inject_irq(g->vcpu, irq, prio, vgic_irq_group(&vgic, i, irq), lr) != IC_OK)
             continue;
@@ -526,7 +533,7 @@ static void reboot(void)
         check(ic_tcb_suspend(vcpus[i].tcb), "stop a vCPU");
         /* its list registers empty, nothing active in its CPU interface */
         check(ic_vcpu_reset(vcpus[i].vcpu), "reset a vCPU");
-        memset(vcpus[i].lr_irq, 0, sizeof(vcpus[i].lr_irq));
+        free_lrs(&vcpus[i]);
     }
     /* a device must not write into the new guest's memory what the old
      * guest asked for: reset each one before the memory is cleared (the
@@ -644,9 +651,9 @@ static void run(ic_cptr_t ep)
             ic_word_t lrs = ic_get_mr(IC_VCPU_MAINTENANCE_LRS);
             for (unsigned lr = 0; lr < num_lrs; lr++) {
                 unsigned irq = vcpus[i].lr_irq[lr];
-                if (!(lrs & (1u << lr)) || !irq)
+                if (!(lrs & (1u << lr)) || irq == LR_FREE)
                     continue;
-                vcpus[i].lr_irq[lr] = 0;
+                vcpus[i].lr_irq[lr] = LR_FREE;
                 if (irq == 27) { /* the guest has dealt with its timer: unmask it */
                     vgic_set_level(&vgic, 27, i, false);
                     vgic_eoi(&vgic, i, irq);
@@ -738,6 +745,7 @@ int main(ic_bootinfo_t *bootinfo)
         ic_cptr_t fault_ep = next_slot++;
         g->tcb = make(pool, IC_OBJ_TCB, 0, 1);
         g->vcpu = make(pool, IC_OBJ_VCPU, 0, 1);
+        free_lrs(g);
         check(ic_cnode_mint(ROOT_CNODE, fault_ep, 64, ep, 64, IC_RIGHTS_ALL, BADGE_VCPU(i), ROOT_CNODE), "mint");
         check(ic_tcb_configure(g->tcb, 64 - bi->cnode_bits, 0, fault_ep, ROOT_CNODE, vspace, 0), "configure");
         check(ic_tcb_set_priority(g->tcb, SYSTEM_HOST_VCPU_PRIORITY, ROOT_TCB), "priority");
