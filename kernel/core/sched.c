@@ -111,12 +111,11 @@ void sched_yield(void)
     this_cpu()->reschedule = true;
 }
 
-/* The time-slice tick runs while a thread runs on this CPU, not while the
- * CPU idles: every tick is an interrupt, which would wake an idle CPU a
- * thousand times a second for nothing. (Stopping it also while a lone
- * thread runs, which has nobody to share its time with, made the host VM's
- * boot take 2 to 7 s instead of 2.1: something in running a guest still
- * depends on the tick; see docs/kernel.md.) */
+/* The time-slice tick runs only while another thread of the running
+ * thread's priority is ready on this CPU. A lone thread or an idle CPU has
+ * nobody to share time with (higher priorities preempt when they wake),
+ * and every tick is an interrupt: it would wake an idle CPU, or a guest
+ * waiting for its own timer, a thousand times a second. */
 void sched_tick_update(struct cpu *c, bool needed)
 {
     if (c->tick_armed == needed)
@@ -160,8 +159,9 @@ void sched_exit_to_user(void)
     }
     c->reschedule = false;
     cur->on_cpu = (uint8_t)(c->id + 1);
-    if (__builtin_expect(!c->tick_armed, 0))
-        sched_tick_update(c, true);
+    bool peers = c->ready_summary && c->ready[cur->priority].head;
+    if (__builtin_expect(peers != c->tick_armed, 0))
+        sched_tick_update(c, peers);
     arch_switch_to(cur);
     vcpu_switch(c, cur);
     vspace_activate(cur);
