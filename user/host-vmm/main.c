@@ -38,7 +38,6 @@
 #define BADGE_VCPU(i) (1ull << 8 << (i)) /* exits; the low bits are interrupts */
 #define SCTLR_EL1_RESET 0x30d00800ull /* its RES1 bits: MMU, caches and alignment checks off */
 #define TIMER_PRIORITY 0xa0 /* the priority Linux gives each interrupt */
-#define MAX_LRS 16 /* the architecture's limit; the boot information has the count */
 #define VIRTIO_SLOT_SIZE 0x200u
 #define VIRTIO_MAGIC 0x74726976u     /* "virt" */
 #define VIRTIO_STATUS 0x70u          /* writing 0 resets the device */
@@ -61,20 +60,12 @@ static struct fw_cfg fw_cfg;        /* where the kernel and initramfs come from 
 static struct fw_cfg_file kernel_file, initramfs_file;
 #define NUM_VCPUS SYSTEM_HOST_VCPUS
 
-/* A vCPU of the host VM: its thread, its VCPU object and what each of its
- * list registers holds: LR_FREE or an INTID (0 is one: SGI 0). Its exits
- * carry the badge BADGE_VCPU(index). */
-#define LR_FREE (~0u)
+/* A vCPU of the host VM: its thread and its VCPU object (what its list
+ * registers hold is the virtual GIC's to remember). Its exits carry the
+ * badge BADGE_VCPU(index). */
 static struct guest_vcpu {
     ic_cptr_t tcb, vcpu;
-    unsigned lr_irq[MAX_LRS];
 } vcpus[NUM_VCPUS];
-
-static void free_lrs(struct guest_vcpu *g)
-{
-    for (unsigned lr = 0; lr < MAX_LRS; lr++)
-        g->lr_irq[lr] = LR_FREE;
-}
 static unsigned num_vcpus;
 /* Physical interrupt lines passed through to the guest: line k signals the
  * VMM's bound notification with badge bit k. */
@@ -357,12 +348,11 @@ static void inject_pending(unsigned i)
     for (unsigned lr = 0; lr < num_lrs; lr++) {
         unsigned irq;
         uint8_t prio;
-        if (g->lr_irq[lr] != LR_FREE || vgic_next_to_inject(&vgic, i, &irq, &prio) != 1)
+        if (!vgic_lr_is_free(&vgic, i, lr) || vgic_next_to_inject(&vgic, i, &irq, &prio) != 1)
             continue;
         if (ic_vcpu_inject_irq(g->vcpu, irq, prio, vgic_irq_group(&vgic, i, irq), lr) != IC_OK)
             continue;
-        vgic_injected(&vgic, i, irq);
-        g->lr_irq[lr] = irq;
+        vgic_lr_taken(&vgic, i, lr, irq);
     }
 }
 
@@ -533,7 +523,6 @@ static void reboot(void)
         check(ic_tcb_suspend(vcpus[i].tcb), "stop a vCPU");
         /* its list registers empty, nothing active in its CPU interface */
         check(ic_vcpu_reset(vcpus[i].vcpu), "reset a vCPU");
-        free_lrs(&vcpus[i]);
     }
     /* a device must not write into the new guest's memory what the old
      * guest asked for: reset each one before the memory is cleared (the
@@ -650,16 +639,13 @@ static void run(ic_cptr_t ep)
         case IC_FAULT_VCPU_VGIC_MAINTENANCE: {
             ic_word_t lrs = ic_get_mr(IC_VCPU_MAINTENANCE_LRS);
             for (unsigned lr = 0; lr < num_lrs; lr++) {
-                unsigned irq = vcpus[i].lr_irq[lr];
-                if (!(lrs & (1u << lr)) || irq == LR_FREE)
+                unsigned irq;
+                if (!(lrs & (1u << lr)) || vgic_lr_ended(&vgic, i, lr, &irq) != VGIC_OK)
                     continue;
-                vcpus[i].lr_irq[lr] = LR_FREE;
                 if (irq == 27) { /* the guest has dealt with its timer: unmask it */
                     vgic_set_level(&vgic, 27, i, false);
-                    vgic_eoi(&vgic, i, irq);
                     ic_vcpu_ack_vtimer(vcpu);
                 } else {
-                    vgic_eoi(&vgic, i, irq);
                     for (unsigned k = 0; k < num_forwarded; k++) {
                         if (forwarded[k].irq == irq) { /* a passed-through line: listen again */
                             vgic_set_level(&vgic, irq, 0, false);
@@ -699,7 +685,7 @@ int main(ic_bootinfo_t *bootinfo)
     if (gic_version != 2 && gic_version != 3)
         die("finding a GIC this VMM emulates (v2 or v3)", IC_INVALID_ARGUMENT);
     /* the last list register is the kernel's, for the virtual timer */
-    unsigned lrs = bi->vgic_list_registers < MAX_LRS ? (unsigned)bi->vgic_list_registers : MAX_LRS;
+    unsigned lrs = bi->vgic_list_registers < VGIC_MAX_LRS ? (unsigned)bi->vgic_list_registers : VGIC_MAX_LRS;
     if (lrs < 2)
         die("finding list registers for the timer and the rest", IC_NOT_ENOUGH_MEMORY);
     num_lrs = lrs - 1;
@@ -745,7 +731,6 @@ int main(ic_bootinfo_t *bootinfo)
         ic_cptr_t fault_ep = next_slot++;
         g->tcb = make(pool, IC_OBJ_TCB, 0, 1);
         g->vcpu = make(pool, IC_OBJ_VCPU, 0, 1);
-        free_lrs(g);
         check(ic_cnode_mint(ROOT_CNODE, fault_ep, 64, ep, 64, IC_RIGHTS_ALL, BADGE_VCPU(i), ROOT_CNODE), "mint");
         check(ic_tcb_configure(g->tcb, 64 - bi->cnode_bits, 0, fault_ep, ROOT_CNODE, vspace, 0), "configure");
         check(ic_tcb_set_priority(g->tcb, SYSTEM_HOST_VCPU_PRIORITY, ROOT_TCB), "priority");

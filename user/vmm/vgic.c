@@ -154,6 +154,8 @@ int vgic_init(struct vgic *vg, unsigned version, unsigned nr_vcpus, unsigned nr_
         vg->sleeping[c] = true;
         for (unsigned i = 0; i < VGIC_NR_SGIS; i++)
             vg->priv[c][i].edge = true; /* SGIs are always edge-triggered */
+        for (unsigned lr = 0; lr < VGIC_MAX_LRS; lr++)
+            vg->lr[c][lr] = VGIC_LR_FREE;
     }
     return VGIC_OK;
 }
@@ -666,6 +668,34 @@ int vgic_eoi(struct vgic *vg, unsigned vcpu, unsigned irq)
     if (is_pending(q))
         kick(vg, vcpu, irq);
     return VGIC_OK;
+}
+
+bool vgic_lr_is_free(const struct vgic *vg, unsigned vcpu, unsigned lr)
+{
+    return vg && vcpu < vg->nr_vcpus && lr < VGIC_MAX_LRS && vg->lr[vcpu][lr] == VGIC_LR_FREE;
+}
+
+int vgic_lr_taken(struct vgic *vg, unsigned vcpu, unsigned lr, unsigned irq)
+{
+    if (!vg || vcpu >= vg->nr_vcpus || lr >= VGIC_MAX_LRS)
+        return VGIC_ERR_ARG;
+    if (vg->lr[vcpu][lr] != VGIC_LR_FREE)
+        return VGIC_ERR_STATE;
+    int err = vgic_injected(vg, vcpu, irq);
+    if (err == VGIC_OK)
+        vg->lr[vcpu][lr] = (uint16_t)irq; /* irq < VGIC_MAX_IRQS: vgic_injected checked */
+    return err;
+}
+
+int vgic_lr_ended(struct vgic *vg, unsigned vcpu, unsigned lr, unsigned *irq)
+{
+    if (!vg || !irq || vcpu >= vg->nr_vcpus || lr >= VGIC_MAX_LRS)
+        return VGIC_ERR_ARG;
+    if (vg->lr[vcpu][lr] == VGIC_LR_FREE)
+        return VGIC_ERR_STATE;
+    *irq = vg->lr[vcpu][lr];
+    vg->lr[vcpu][lr] = VGIC_LR_FREE;
+    return vgic_eoi(vg, vcpu, *irq);
 }
 
 uint32_t vgic_take_kicks(struct vgic *vg)

@@ -563,3 +563,46 @@ TEST(vgic_v3_survives_random_guest_accesses)
 {
     fuzz(3, 2);
 }
+
+/* A list register knows what it holds, SGI 0 included: its end frees it and
+ * ends SGI 0, so the next SGI 0 goes in again (Linux's reschedule IPI). */
+TEST(vgic_list_register_holding_sgi0_ends_and_takes_it_again)
+{
+    v3(2);
+    wr(VGIC_GICR, 1, SGI(1, 0x080), 4, 0xffffffff); /* group 1 */
+    wr(VGIC_GICR, 1, SGI(1, 0x100), 4, 0xffff);     /* SGIs enabled */
+    vgic_take_kicks(&vg);
+    CHECK(vgic_lr_is_free(&vg, 1, 0));
+    CHECK_EQ(vgic_sgi1r_write(&vg, 0, (0ull << 24) | 0x2), VGIC_OK); /* SGI 0 to vCPU 1 */
+    CHECK_EQ(next(1), 0);
+    CHECK_EQ(vgic_lr_taken(&vg, 1, 0, 0), VGIC_OK);
+    CHECK(!vgic_lr_is_free(&vg, 1, 0));
+    /* sent again while it is in the list register: waits */
+    CHECK_EQ(vgic_sgi1r_write(&vg, 0, 0x2), VGIC_OK);
+    CHECK_EQ(next(1), -1);
+    /* the guest ended it: the list register is free, SGI 0 comes again */
+    unsigned irq = 99;
+    CHECK_EQ(vgic_lr_ended(&vg, 1, 0, &irq), VGIC_OK);
+    CHECK_EQ(irq, 0);
+    CHECK(vgic_lr_is_free(&vg, 1, 0));
+    CHECK_EQ(next(1), 0);
+}
+
+TEST(vgic_list_register_bookkeeping_refuses_misuse)
+{
+    v3(2);
+    unsigned irq;
+    CHECK_EQ(vgic_lr_ended(&vg, 0, 0, &irq), VGIC_ERR_STATE);        /* free already */
+    CHECK_EQ(vgic_lr_taken(&vg, 0, VGIC_MAX_LRS, 3), VGIC_ERR_ARG);   /* no such list register */
+    CHECK_EQ(vgic_lr_taken(&vg, 2, 0, 3), VGIC_ERR_ARG);              /* no such vCPU */
+    CHECK(!vgic_lr_is_free(&vg, 0, VGIC_MAX_LRS));
+    CHECK_EQ(vgic_lr_taken(&vg, 0, 0, 3), VGIC_ERR_STATE);            /* SGI 3 not pending */
+    CHECK(vgic_lr_is_free(&vg, 0, 0));
+    wr(VGIC_GICR, 0, SGI(0, 0x080), 4, 0xffffffff);
+    wr(VGIC_GICR, 0, SGI(0, 0x100), 4, 0xffff);
+    CHECK_EQ(vgic_sgi1r_write(&vg, 1, (3ull << 24) | 0x1), VGIC_OK);
+    CHECK_EQ(vgic_sgi1r_write(&vg, 1, (4ull << 24) | 0x1), VGIC_OK);
+    CHECK_EQ(vgic_lr_taken(&vg, 0, 0, 3), VGIC_OK);
+    CHECK_EQ(vgic_lr_taken(&vg, 0, 0, 4), VGIC_ERR_STATE);            /* taken */
+    CHECK_EQ(vgic_lr_taken(&vg, 0, 1, 4), VGIC_OK);
+}

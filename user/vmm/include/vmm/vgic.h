@@ -17,11 +17,13 @@
  *                                          at its EOI: set_level(false) and
  *                                          vcpu_ack_vtimer (it fires again if
  *                                          still due)
- *   then for each vCPU in vgic_take_kicks(), while it has a free list
- *   register (the VMM remembers which LR holds which INTID):
+ *   then for each vCPU in vgic_take_kicks(), for each list register lr
+ *   with vgic_lr_is_free:
  *       vgic_next_to_inject -> vcpu_inject_irq(irq, prio, vgic_irq_group(..), lr)
- *                           -> vgic_injected
- *   maintenance exit, bit i set -> vgic_eoi(INTID that LR i held)
+ *                           -> vgic_lr_taken(vcpu, lr, irq)
+ *   maintenance exit, bit lr set -> vgic_lr_ended(vcpu, lr, &irq) (the
+ *                                   INTID it held, for what the VMM does at
+ *                                   the end of that interrupt)
  *
  * Every value from the guest (offset, size, register bits, INTID, target
  * list) is range-checked; nothing a guest does can make these functions
@@ -38,6 +40,8 @@
 #define VGIC_MAX_VCPUS 8
 #define VGIC_NR_PRIVATE 32            /* SGIs 0..15 and PPIs 16..31, per vCPU */
 #define VGIC_MAX_IRQS 288             /* INTIDs 0..287: 256 SPIs */
+#define VGIC_MAX_LRS 16               /* list registers per vCPU, the architecture's limit */
+#define VGIC_LR_FREE 0xffffu          /* what a free list register holds (INTID 0 is SGI 0) */
 #define VGIC_NR_SGIS 16
 
 #define VGIC_GICD_SIZE_V2 0x1000u     /* GICD window, GICv2 */
@@ -88,6 +92,7 @@ struct vgic {
      * sets Aff0 = index; change it after vgic_init if the VMM differs. */
     uint64_t mpidr[VGIC_MAX_VCPUS];
     uint32_t kicks;          /* vCPUs that may have a new interrupt to take */
+    uint16_t lr[VGIC_MAX_VCPUS][VGIC_MAX_LRS]; /* the INTID each list register holds, or VGIC_LR_FREE */
     vgic_log_fn *log;        /* optional: told about unknown/bad accesses */
     void *log_ctx;
 };
@@ -133,6 +138,16 @@ int vgic_injected(struct vgic *vg, unsigned vcpu, unsigned irq);
  * interrupt is pending again (a new edge, or a line still high) it is
  * offered again by vgic_next_to_inject. */
 int vgic_eoi(struct vgic *vg, unsigned vcpu, unsigned irq);
+
+/* List registers, as the VMM fills them: whether list register lr of vCPU
+ * vcpu is free; that the VMM put irq there (vgic_injected, and the list
+ * register is taken); that the guest ended what it held (vgic_eoi, the
+ * list register is free, *irq = the INTID it held). VGIC_ERR_ARG for an
+ * index out of range, VGIC_ERR_STATE for a list register that is not free
+ * (taken) or free (ended). */
+bool vgic_lr_is_free(const struct vgic *vg, unsigned vcpu, unsigned lr);
+int vgic_lr_taken(struct vgic *vg, unsigned vcpu, unsigned lr, unsigned irq);
+int vgic_lr_ended(struct vgic *vg, unsigned vcpu, unsigned lr, unsigned *irq);
 
 /* The vCPUs (bit i for vCPU i) that may have an interrupt to take since the
  * last call; clears the set. */
