@@ -104,7 +104,8 @@ NORETURN void trap_kernel(uint64_t kind);
  * threads at EL0 under HCR_EL2.TGE: big-endian data (E0E) and alignment
  * checks (A). What else it allows them (cache maintenance by address, DC
  * ZVA, CTR_EL0, WFI) touches only their own memory. */
-#define SCTLR_EL1_NATIVE 0x30d00800ull
+#define SCTLR_EL1_RES1 0x30d00800ull
+#define SCTLR_EL1_NATIVE SCTLR_EL1_RES1
 #define SCTLR_EL1_EL0_HAZARDS ((1ull << 24) | (1ull << 1))
 #define SPSR_USER_WRITABLE 0xf0000000ull /* NZCV */
 

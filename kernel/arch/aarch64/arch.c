@@ -78,7 +78,7 @@ static void detect_features(void)
         arch_cptr_vcpu &= ~CPTR_EL2_TZ;
     if (arch_has_pauth)
         arch_hcr_vcpu |= HCR_API | HCR_APK;
-    if (ID_FIELD(SYSREG_READ(id_aa64mmfr1_el1), ID_AA64MMFR1_LO))
+    if (ID_FIELD(arch_read_id_reg(7, 1), ID_AA64MMFR1_LO))
         arch_hcr_vcpu |= HCR_TLOR;
 }
 

@@ -40,11 +40,10 @@
 
 #define MPIDR_RES1 (1ull << 31)
 #define NATIVE_CNTKCTL 0x3ull /* EL0 may read both counters, as arch.c sets */
-#define SCTLR_EL1_RES1 0x30d00800ull
 
 void vcpu_init(struct vcpu *v)
 {
-    v->regs[IC_VCPU_SCTLR_EL1] = SCTLR_EL1_RES1;
+    v->regs[IC_VCPU_SCTLR_EL1] = SCTLR_EL1_RES1; /* MMU and caches off, as at reset */
     v->regs[IC_VCPU_VMPIDR_EL2] = MPIDR_RES1;
 }
 
