@@ -35,5 +35,6 @@ echo "host_vm_boot (to the shell, under IceCap, median of $runs): $mi ms"
 echo "direct_boot (the same Linux on QEMU alone, median of $runs): $md ms"
 echo "boot_ratio (IceCap / direct, x100): $((100 * mi / md))"
 echo "linux_ratio (from Linux's first line to the shell, IceCap / direct, x100): $((100 * li / ld))"
-fi_=$(fastest "${icecap[@]}") fd=$(fastest "${direct[@]}")
-echo "boot_ratio_fastest (fastest IceCap boot $fi_ ms / fastest direct boot $fd ms, x100): $((100 * fi_ / fd))"
+fastest_icecap=$(fastest "${icecap[@]}") fastest_direct=$(fastest "${direct[@]}")
+echo "boot_ratio_fastest (fastest IceCap boot $fastest_icecap ms / fastest direct boot $fastest_direct ms, x100):" \
+     "$((100 * fastest_icecap / fastest_direct))"
