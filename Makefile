@@ -32,8 +32,16 @@ QEMU_CPU ?= cortex-a57
 else
 $(error GIC must be 2 or 3)
 endif
-QEMU_FLAGS := -M virt,virtualization=on,gic-version=$(GIC) -cpu $(QEMU_CPU) -smp 2 -m 1G \
-              -nographic -no-reboot -monitor none -serial stdio
+# The machine, with only the devices named here (-nodefaults: no default
+# network card, whose boot ROM is an optional package) and SMP CPUs (1 to 8).
+SMP ?= 2
+QEMU_MACHINE := -M virt,virtualization=on,gic-version=$(GIC) -cpu $(QEMU_CPU) -smp $(SMP) -m 1G \
+                -nodefaults -nographic -no-reboot
+# Tests: the console is QEMU's standard input and output, nothing else.
+QEMU_FLAGS := $(QEMU_MACHINE) -serial stdio
+# A person at the console: it is shared with QEMU's monitor, so Ctrl-a x
+# quits and Ctrl-a c switches to the monitor, and Ctrl-C reaches the guest.
+QEMU_CONSOLE := -chardev stdio,id=console,mux=on,signal=off -serial chardev:console -mon chardev=console
 
 # Freestanding code for the target, kernel and user alike.
 TARGET_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib \
@@ -111,7 +119,7 @@ $(foreach p,root-minimal test-root bench-root,$(eval $(call user_program,$(p))))
 # ---------------------------------------------------------------- run
 run-minimal: setup $(BUILD)/kernel-root-minimal.elf
 	@echo "Booting the minimal root task (QEMU exits when it is done; Ctrl-a x quits)."
-	$(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/kernel-root-minimal.elf
+	$(QEMU) $(QEMU_MACHINE) $(QEMU_CONSOLE) -kernel $(BUILD)/kernel-root-minimal.elf
 
 # The main demo: the host VM (Debian's Linux) under IceCap.
 run: run-host
@@ -161,7 +169,13 @@ test-kernel: setup $(BUILD)/kernel-test-root.elf
 		$(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/kernel-test-root.elf
 
 # Every stage adds its counts to $(TEST_RESULTS); the last line is the total.
+# Every process a test starts inherits ICECAP_TEST_RUN, so that the last
+# stage finds any that were left running (tools/check-leftovers.sh).
 TEST_RESULTS := $(abspath build/logs/results.txt)
+ifndef ICECAP_TEST_RUN
+ICECAP_TEST_RUN := $(shell date +%s%N)-$(shell echo $$PPID)
+endif
+export ICECAP_TEST_RUN
 test: setup
 	@mkdir -p build/logs && rm -f $(TEST_RESULTS)
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host
@@ -173,7 +187,10 @@ test: setup
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-guest-direct
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm GIC=3
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm GIC=2
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm SMP=1
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm SMP=4
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm-images
+	@TEST_RESULTS=$(TEST_RESULTS) tools/check-leftovers.sh
 	@$(MAKE) --no-print-directory tcb-size
 	@echo "all tests:"
 	@awk '{ p += $$1; f += $$2; n = $$0; sub(/^[0-9]+ [0-9]+ /, "", n); print "  " n ": " $$1 " passed, " $$2 " failed" } \
@@ -189,7 +206,7 @@ run-minimal-check: $(BUILD)/kernel-root-minimal.elf
 test-reset: setup $(BUILD)/kernel-root-minimal.elf
 	@echo "reset keeps RAM dirty:"
 	@tools/test-reset.exp "Hello from the root task" $(QEMU) \
-		$(filter-out -no-reboot -monitor none -serial stdio,$(QEMU_FLAGS)) -kernel $(BUILD)/kernel-root-minimal.elf
+		$(filter-out -no-reboot,$(QEMU_MACHINE)) $(QEMU_CONSOLE) -kernel $(BUILD)/kernel-root-minimal.elf
 
 # ---------------------------------------------------------------- measurements
 bench: setup $(BUILD)/kernel-bench-root.elf
@@ -289,14 +306,15 @@ $(HOST_KERNEL) $(HOST_INITRD):
 # networking, is passed through to it. Its kernel and initramfs are files
 # of QEMU's firmware configuration device, which the host VMM reads by DMA
 # straight into the host VM's RAM (docs/host-vm.md).
-HOST_VM_QEMU_FLAGS := $(QEMU_FLAGS) \
-                      -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
-                      -fw_cfg name=opt/icecap/kernel,file=$(HOST_KERNEL) \
-                      -fw_cfg name=opt/icecap/initramfs,file=$(HOST_INITRD)
+HOST_VM_MACHINE := $(QEMU_MACHINE) \
+                   -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
+                   -fw_cfg name=opt/icecap/kernel,file=$(HOST_KERNEL) \
+                   -fw_cfg name=opt/icecap/initramfs,file=$(HOST_INITRD)
+HOST_VM_QEMU_FLAGS := $(HOST_VM_MACHINE) -serial stdio
 
 run-host: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)
 	@echo "Booting the host VM under IceCap: a shell comes up in a few seconds; Ctrl-a x quits QEMU."
-	$(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf
+	$(QEMU) $(HOST_VM_MACHINE) $(QEMU_CONSOLE) -kernel $(BUILD)/kernel-system.elf
 
 # The host VM driven through its console: boot, shell, network, hotplug,
 # reboot, poweroff (with the GIC of GIC=).

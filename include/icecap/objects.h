@@ -46,6 +46,7 @@ enum ic_object_type {
 
 /* Numbers of thread priorities; 255 is the highest. */
 #define IC_NUM_PRIORITIES 256
-#define IC_MAX_CPUS 4
+/* CPUs a kernel can have; bootinfo num_cpus says how many this one runs on */
+#define IC_MAX_CPUS 8
 
 #endif

@@ -7,6 +7,7 @@
 #include "cnode.h"
 #include "plat.h"
 #include "sched.h"
+#include "smp.h"
 #include "util.h"
 #include <icecap/bootinfo.h>
 #include <icecap/elf.h>
@@ -224,7 +225,7 @@ void boot_create_root_task(void)
 
     /* what is left: untyped memory */
     bi->magic = IC_BOOTINFO_MAGIC;
-    bi->num_cpus = BOARD_NUM_CPUS;
+    bi->num_cpus = smp_num_cpus;
     bi->ipc_buffer = ipc_va;
     bi->timer_frequency = arch_timer_frequency();
     bi->gic_version = GIC_VERSION;

@@ -71,21 +71,29 @@ void smp_unload_vcpu(unsigned cpu, struct vcpu *v)
 
 extern char arch_secondary_entry[];
 
+unsigned smp_num_cpus = 1;
+
+#define PSCI_INVALID_PARAMETERS (-2)
+
 /* Called with the lock held; returns with it held, once every CPU that
  * started is online, so that the root task can use all of them at once
- * (tcb_set_affinity refuses a CPU that is not online yet). */
+ * (tcb_set_affinity refuses a CPU that is not online yet). CPUs are
+ * numbered without gaps: the first that does not start ends the search
+ * (PSCI's "invalid parameters" is the machine saying it has no such CPU). */
 void smp_start_secondaries(void)
 {
-    for (unsigned i = 1; i < BOARD_NUM_CPUS; i++) {
+    for (unsigned i = 1; i < BOARD_MAX_CPUS; i++) {
         int r = plat_psci_cpu_on(i, (uint64_t)arch_secondary_entry, i);
         if (r != 0) {
-            kprintf("CPU %u did not start (PSCI %d)\n", i, r);
-            continue;
+            if (r != PSCI_INVALID_PARAMETERS)
+                kprintf("CPU %u did not start (PSCI %d); using %u\n", i, r, i);
+            break;
         }
         /* it initialises itself holding the lock */
         smp_unlock();
         while (!__atomic_load_n(&cpus[i].online, __ATOMIC_ACQUIRE))
             __asm__ volatile("wfe"); /* its smp_unlock sends an event */
         smp_lock();
+        smp_num_cpus = i + 1;
     }
 }

@@ -172,7 +172,7 @@ ic_err_t tcb_invoke_set_affinity(struct invocation *inv)
 {
     struct tcb *t = cap_tcb(&inv->slot->cap);
     word_t cpu = inv->args[0];
-    if (cpu >= BOARD_NUM_CPUS || !cpus[cpu].online)
+    if (cpu >= smp_num_cpus)
         return IC_RANGE_ERROR;
     smp_stall_thread(t);
     if (t->in_ready_queue)

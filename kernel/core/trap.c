@@ -117,14 +117,17 @@ void kernel_boot(void)
     arch_cpu_init(0);
     plat_uart_init();
     vspace_init();
-    kprintf("\nIceCap kernel: EL2, " BOARD_NAME ", GICv%d, %d CPUs\n", GIC_VERSION, BOARD_NUM_CPUS);
     smp_lock();
     plat_irq_init_boot();
     plat_irq_init_cpu(0);
     plat_irq_enable(BOARD_TIMER_PPI);
     plat_irq_enable(PLAT_VGIC_MAINTENANCE_PPI);
-    boot_create_root_task();
+    /* before the root task, whose boot information counts them; the others
+     * idle until it gives them threads */
     smp_start_secondaries();
+    kprintf("\nIceCap kernel: EL2, " BOARD_NAME ", GICv%d, %u CPU%s\n", GIC_VERSION, smp_num_cpus,
+            smp_num_cpus == 1 ? "" : "s");
+    boot_create_root_task();
     sched_exit_to_user();
 }
 

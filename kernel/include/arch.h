@@ -30,7 +30,7 @@ struct cpu {
     struct thread_queue ready[IC_NUM_PRIORITIES];
 };
 
-extern struct cpu cpus[BOARD_NUM_CPUS];
+extern struct cpu cpus[BOARD_MAX_CPUS];
 
 static inline struct cpu *this_cpu(void)
 {

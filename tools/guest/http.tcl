@@ -30,7 +30,7 @@ for {set try 0} {$try < 3 && $port eq ""} {incr try} {
         set httpd_pid $pid
         set port $p
     } else {
-        catch {exec kill $pid}
+        catch {exec busybox kill $pid}
     }
 }
 if {$port eq ""} {

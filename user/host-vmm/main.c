@@ -680,7 +680,12 @@ int main(ic_bootinfo_t *bootinfo)
 {
     bi = bootinfo;
     next_slot = bi->empty.start;
+    /* one vCPU a CPU at most: each vCPU thread runs on its own CPU */
     num_vcpus = bi->num_cpus < NUM_VCPUS ? (unsigned)bi->num_cpus : NUM_VCPUS;
+    if (num_vcpus < NUM_VCPUS)
+        ic_printf("host-vmm: the host VM gets %u vCPU%s, not the %u of the system description: the machine has %u CPU%s\n",
+                  num_vcpus, num_vcpus == 1 ? "" : "s", NUM_VCPUS, (unsigned)bi->num_cpus,
+                  bi->num_cpus == 1 ? "" : "s");
     gic_version = (unsigned)bi->gic_version;
     if (gic_version != 2 && gic_version != 3)
         die("finding a GIC this VMM emulates (v2 or v3)", IC_INVALID_ARGUMENT);

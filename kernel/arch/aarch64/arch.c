@@ -5,8 +5,8 @@
 #include "smp.h"
 #include "util.h"
 
-struct cpu cpus[BOARD_NUM_CPUS];
-uint8_t kernel_stacks[BOARD_NUM_CPUS][KERNEL_STACK_SIZE] __attribute__((aligned(16)));
+struct cpu cpus[BOARD_MAX_CPUS];
+uint8_t kernel_stacks[BOARD_MAX_CPUS][KERNEL_STACK_SIZE] __attribute__((aligned(16)));
 
 /* The kernel maps physical memory one-to-one with 1 GiB blocks: the first
  * GiB (devices) as device memory, RAM as normal write-back memory. */

@@ -5,7 +5,9 @@
 #define BOARD_NAME "virt"
 #define BOARD_RAM_BASE 0x40000000ull
 #define BOARD_RAM_SIZE 0x40000000ull  /* 1 GiB; QEMU runs with -m 1G */
-#define BOARD_NUM_CPUS 2
+/* CPUs the kernel can run on: it starts as many as answer PSCI CPU_ON,
+ * in order of their number (QEMU's -smp; GICv2 stops at 8). */
+#define BOARD_MAX_CPUS 8
 
 #define BOARD_UART_BASE 0x09000000ull
 #define BOARD_GICD_BASE 0x08000000ull

@@ -27,10 +27,10 @@
 
 /* A CPU's interface number (as a one-bit target mask) need not equal its
  * MPIDR; each CPU learns its own in plat_irq_init_cpu. */
-static uint8_t gicv2_target[BOARD_NUM_CPUS];
+static uint8_t gicv2_target[BOARD_MAX_CPUS];
 /* The full IAR of the last acknowledge: for an SGI it carries the source
  * CPU, which the EOI write must repeat. */
-static uint32_t gicv2_last_iar[BOARD_NUM_CPUS];
+static uint32_t gicv2_last_iar[BOARD_MAX_CPUS];
 
 static unsigned gicv2_this_cpu(void)
 {
@@ -75,7 +75,7 @@ void plat_irq_init_boot(void)
 void plat_irq_init_cpu(unsigned cpu)
 {
     /* Everything else indexes CPUs by Aff0. */
-    kassert(cpu < BOARD_NUM_CPUS && cpu == gicv2_this_cpu());
+    kassert(cpu < BOARD_MAX_CPUS && cpu == gicv2_this_cpu());
     gicv2_target[cpu] = gicv2_own_target();
     kassert(gicv2_target[cpu] != 0);
 
@@ -123,7 +123,7 @@ void plat_irq_disable(unsigned irq)
 
 void plat_irq_send_sgi(unsigned cpu, unsigned sgi)
 {
-    if (cpu >= BOARD_NUM_CPUS || sgi >= 16)
+    if (cpu >= BOARD_MAX_CPUS || sgi >= 16)
         return;
     /* Normal-memory stores must be visible before the target sees the SGI. */
     __asm__ volatile("dmb ishst" ::: "memory");

@@ -113,7 +113,7 @@ void plat_irq_init_cpu(unsigned cpu)
 
     /* Everything else indexes CPUs by Aff0, and the stride layout must
      * match the hardware's own idea of which frame is ours. */
-    kassert(cpu < BOARD_NUM_CPUS && cpu == gicv3_this_cpu());
+    kassert(cpu < BOARD_MAX_CPUS && cpu == gicv3_this_cpu());
     kassert((mmio_read64(rd + GICR_TYPER) >> 32) == aff);
 
     mmio_write32(rd + GICR_WAKER,
@@ -178,7 +178,7 @@ void plat_irq_disable(unsigned irq)
 
 void plat_irq_send_sgi(unsigned cpu, unsigned sgi)
 {
-    if (cpu >= BOARD_NUM_CPUS || sgi >= 16)
+    if (cpu >= BOARD_MAX_CPUS || sgi >= 16)
         return;
     /* A system-register write is not ordered after earlier stores by
      * itself; the target must see our data once it takes the SGI. */
