@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build and the tests need (cross
 # compiler, QEMU, dtc, expect, host gcc with ASan/UBSan, cpio for the guest's
-# initramfs, busybox for the guest tests' HTTP server) when any is missing.
+# initramfs, xz and zstd for kernels with compressed modules, busybox for
+# the guest tests' HTTP server and for stopping what tests start) when any
+# is missing. Nothing else is assumed beyond a minimal Debian (debootstrap's
+# minbase) with make: CI proves it (scripts/test-fresh.sh).
 # Silent and fast when everything is already installed.
 set -euo pipefail
 
 packages=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm
-          device-tree-compiler expect make gcc libc6-dev cpio busybox)
+          device-tree-compiler expect make gcc libc6-dev cpio xz-utils zstd busybox)
 
 missing=()
 for p in "${packages[@]}"; do
