@@ -28,6 +28,7 @@ static word_t boot_alloc(unsigned size_bits)
     if (boot_free > BOARD_RAM_BASE + BOARD_RAM_SIZE)
         kpanic("boot: out of memory");
     memset((void *)(uintptr_t)p, 0, BIT(size_bits));
+    arch_clean_to_poc(p, BIT(size_bits));
     return p;
 }
 

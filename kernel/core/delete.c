@@ -6,11 +6,24 @@
  * holds the last capability to another TCB or CNode becomes a Zombie in turn,
  * whose 'b' field points back to the Zombie waiting on it. The state of the
  * whole deletion lives in the Zombies, so it needs no recursion and can stop
- * at a preemption point and resume when the system call is restarted. */
+ * at a preemption point and resume when the system call is restarted.
+ *
+ * Cycles: objects may hold each other's last capabilities (a thread whose
+ * CSpace holds its own TCB capability; two CNodes holding each other). The
+ * chain of Zombies then comes back to the slot the deletion started from:
+ * every Zombie below the top lies in the object of the one above it, and
+ * there is one Zombie an object, so the top's slot is the only one on the
+ * chain that a deeper object can hold. That slot is passed over like an
+ * empty one: the deeper object is finished without it, and the top Zombie,
+ * when its own object is done, leaves its slot empty. Until then the
+ * untyped memory of that object cannot be reused, because the top Zombie
+ * is still a capability inside it (retype refuses while anything derived
+ * from the untyped remains). */
 #include "kernel.h"
 #include "arch.h"
 #include "cnode.h"
 #include "plat.h"
+#include "smp.h"
 #include "util.h"
 #include "vcpu.h"
 
@@ -47,6 +60,8 @@ static void finalise_leaf(struct cap *c, bool final)
             page_table_finalise(c);
         break;
     case CAP_VSPACE:
+        /* if it was a thread's, the thread leaves it now (smp.c) */
+        smp_vspace_removed(final ? c->a : 0);
         if (final)
             vspace_finalise(c);
         break;
@@ -91,6 +106,10 @@ static void make_zombie(struct cte *slot, struct cte *parent_zombie)
     slot->cap.b = (word_t)(uintptr_t)parent_zombie;
 }
 
+/* Empty slots passed over between two looks at pending interrupts: a
+ * CNode may have 2^20 of them. */
+#define EMPTY_SLOTS_PER_CHECK 256
+
 ic_err_t cte_delete(struct cte *top)
 {
     struct cte *cur = top;
@@ -108,6 +127,7 @@ ic_err_t cte_delete(struct cte *top)
     }
     cur->cap.b = 0;
     bool progress = false;
+    unsigned passed_over = 0;
     for (;;) {
         struct cap *z = &cur->cap;
         if (z->a == 0) {
@@ -121,9 +141,13 @@ ic_err_t cte_delete(struct cte *top)
             continue;
         }
         struct cte *child = zombie_slot(z, z->a - 1);
-        if (child == cur || cte_is_empty(child)) {
-            /* a Zombie inside its own object is removed when it finishes */
+        if (child == cur || child == top || cte_is_empty(child)) {
+            /* a Zombie inside its own object, or the top of a cycle, is
+             * removed when it finishes; what is counted down here is kept
+             * in the Zombie, so a stop is safe after enough of it */
             z->a--;
+            if (++passed_over % EMPTY_SLOTS_PER_CHECK == 0 && preemption_point())
+                return ERR_PREEMPTED;
             continue;
         }
         if (child->cap.type == CAP_ZOMBIE) {

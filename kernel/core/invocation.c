@@ -3,6 +3,7 @@
  * capability type it applies to and how many arguments and capabilities it
  * needs. */
 #include "kernel.h"
+#include "arch.h"
 #include "cnode.h"
 #include "invocation.h"
 #include "util.h"
@@ -30,7 +31,8 @@ void invocation_handle(struct tcb *t, struct cte *slot)
     ic_msginfo_t info = t->ctx.x[1];
     word_t label = ic_msginfo_label(info);
     struct invocation inv = { .thread = t, .buffer = tcb_ipc_buffer(t), .slot = slot };
-    const struct invocation_desc *d = label < IC_INV_COUNT ? &invocation_table[label] : NULL;
+    const struct invocation_desc *d =
+        label < IC_INV_COUNT ? &invocation_table[index_nospec(label, IC_INV_COUNT)] : NULL;
     ic_err_t err;
 
     inv.length = ic_msginfo_length(info);

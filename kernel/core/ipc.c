@@ -109,8 +109,13 @@ static void transfer_message(struct tcb *sender, struct tcb *receiver, word_t ba
     receiver->ctx.x[1] = ic_msginfo_new(label, unwrapped, caps, length);
 }
 
+/* A receiver that took a Call and receives another without replying
+ * leaves the first caller waiting for a reply nobody can give (as seL4 does);
+ * that caller must not keep a pointer to it, which could outlive it. */
 static void wait_for_reply(struct tcb *caller, struct tcb *callee)
 {
+    if (callee->caller)
+        callee->caller->callee = NULL;
     sched_block(caller, THREAD_BLOCKED_REPLY);
     caller->callee = callee;
     callee->caller = caller;

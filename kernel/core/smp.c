@@ -13,6 +13,15 @@
 
 struct ticket_lock smp_big_lock;
 
+#define EC_SVC64 0x15
+#define EC_HVC64 0x16
+
+/* Runs while this CPU waits for the lock at a kernel entry, with the
+ * thread's registers saved. A thread taken off the CPU here never has the
+ * exception handled (the entry finds no current thread): a system call or
+ * hypervisor call, whose return address is past the instruction, is made
+ * again when the thread next runs; every other exception returns to the
+ * instruction that caused it and happens again by itself. */
 static void answer_stall(void)
 {
     struct cpu *c = this_cpu();
@@ -20,6 +29,9 @@ static void answer_stall(void)
         return;
     struct tcb *t = c->current;
     if (t && t == c->stall_tcb) {
+        if (c->entry_ec == EC_SVC64 || c->entry_ec == EC_HVC64)
+            t->ctx.pc -= 4;
+        c->entry_ec = 0;
         vcpu_unload(c);
         t->on_cpu = 0;
         c->current = NULL;
@@ -28,8 +40,11 @@ static void answer_stall(void)
     }
     if (c->stall_vcpu && c->vcpu_active == c->stall_vcpu)
         vcpu_unload(c);
+    if (c->stall_vspace)
+        vspace_deactivate(c); /* the exit path installs the right one */
     c->stall_tcb = NULL;
     c->stall_vcpu = NULL;
+    c->stall_vspace = false;
     __atomic_store_n(&c->stall_request, 0, __ATOMIC_RELEASE);
 }
 
@@ -44,11 +59,13 @@ void smp_lock_wait(uint32_t ticket)
     answer_stall();
 }
 
-/* Ask another CPU to give up a thread or a VCPU, and wait until it has. */
-static void request(struct cpu *other, struct tcb *t, struct vcpu *v)
+/* Ask another CPU to give up a thread, a VCPU or an address space, and
+ * wait until it has. */
+static void request(struct cpu *other, struct tcb *t, struct vcpu *v, bool vspace)
 {
     other->stall_tcb = t;
     other->stall_vcpu = v;
+    other->stall_vspace = vspace;
     __atomic_store_n(&other->stall_request, 1, __ATOMIC_RELEASE);
     plat_irq_send_sgi(other->id, SGI_STALL);
     __asm__ volatile("dsb ish; sev" ::: "memory");
@@ -60,13 +77,39 @@ void smp_stall_thread(struct tcb *t)
 {
     if (!t->on_cpu || (unsigned)(t->on_cpu - 1) == this_cpu()->id)
         return;
-    request(&cpus[t->on_cpu - 1], t, NULL);
+    request(&cpus[t->on_cpu - 1], t, NULL, false);
 }
 
 void smp_unload_vcpu(unsigned cpu, struct vcpu *v)
 {
     if (cpu != this_cpu()->id)
-        request(&cpus[cpu], NULL, v);
+        request(&cpus[cpu], NULL, v, false);
+}
+
+/* A VSpace capability left a slot; 'dead' is the VTTBR value of the
+ * address space if that was its last capability (it is being destroyed),
+ * else 0. A thread runs in the address space its TCB's VSpace slot names,
+ * from its next instruction on: every CPU whose installed VTTBR_EL2 no
+ * longer matches its thread's slot (the capability was that slot's), or
+ * names the dead address space (an idle CPU's may), drops it before it
+ * returns to user level, and its exit path installs the right one, the
+ * empty one if the slot is empty (the thread then faults at its next
+ * access). CPUs change their VTTBR only under the lock (vspace_activate),
+ * so the values read here hold. Afterwards no CPU can walk a dead address
+ * space's tables or use its VMID. */
+void smp_vspace_removed(uint64_t dead)
+{
+    struct cpu *self = this_cpu();
+    for (unsigned i = 0; i < smp_num_cpus; i++) {
+        struct cpu *c = &cpus[i];
+        bool stale = (dead && c->vttbr == dead) || (c->current && c->vttbr != vspace_vttbr_of(c->current));
+        if (!stale)
+            continue;
+        if (c == self)
+            vspace_deactivate(self);
+        else
+            request(c, NULL, NULL, true);
+    }
 }
 
 extern char arch_secondary_entry[];

@@ -69,15 +69,20 @@ static void resume(struct tcb *t)
         sched_make_runnable(t);
 }
 
-/* Replace the capability in one of the TCB's own slots. */
-static ic_err_t set_slot(struct tcb *t, unsigned i, struct cte *src, struct cap c)
+/* Replace the capability in one of the TCB's own slots; 'self' is the slot
+ * of the TCB capability being invoked. Deleting the old capability may
+ * destroy the CNode that held the source (then only what is still there is
+ * copied), or even the TCB itself, when that CNode held the last capability
+ * to it: then nothing more goes into its memory (ERR_GONE). */
+#define ERR_GONE ((ic_err_t)-2)
+static ic_err_t set_slot(struct tcb *t, const struct cte *self, unsigned i, struct cte *src, struct cap c)
 {
     struct cte *s = tcb_slot(t, i);
     ic_err_t err = cte_delete(s);
     if (err)
         return err;
-    /* deleting the old capability may have destroyed the CNode that held
-     * the source: copy only what is still there */
+    if (self->cap.type != CAP_TCB || cap_tcb(&self->cap) != t)
+        return ERR_GONE;
     if (c.type != CAP_NULL && cap_same_object(&src->cap, &c))
         cap_insert(s, c, src);
     return IC_OK;
@@ -116,12 +121,17 @@ ic_err_t tcb_invoke_configure(struct invocation *inv)
         if (!(frame.rights & IC_RIGHT_WRITE) || (frame.flags & CAPF_DEVICE))
             return IC_INVALID_CAPABILITY;
     }
+    /* a thread running on another CPU takes the new address space from its
+     * next instruction on, not whenever it next enters the kernel */
+    smp_stall_thread(t);
     /* A TCB's own slots hold copies; deleting the old ones can only be
      * long if they were the last capabilities to a CNode or TCB. */
     struct cte *srcs[TCB_SLOT_COUNT] = { inv->caps[1], inv->caps[2], inv->caps[3], inv->caps[0] };
     struct cap caps[TCB_SLOT_COUNT] = { cspace, vspace, frame, fault_ep };
     for (unsigned i = 0; i < TCB_SLOT_COUNT; i++) {
-        ic_err_t err = set_slot(t, i, srcs[i], caps[i]);
+        ic_err_t err = set_slot(t, inv->slot, i, srcs[i], caps[i]);
+        if (err == ERR_GONE)
+            return IC_OK;
         if (err)
             return err;
     }
@@ -186,6 +196,7 @@ ic_err_t tcb_invoke_set_affinity(struct invocation *inv)
 
 static word_t *context_reg(struct tcb *t, unsigned i)
 {
+    i = (unsigned)index_nospec(i, IC_REG_COUNT);
     switch (i) {
     case IC_REG_PC: return &t->ctx.pc;
     case IC_REG_SP: return &t->ctx.sp;

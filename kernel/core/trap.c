@@ -59,6 +59,7 @@ void trap_lower_sync(void)
 
 void trap_lower_irq(void)
 {
+    this_cpu()->entry_ec = 0;
     smp_lock();
     irq_handle_pending();
     sched_exit_to_user();
@@ -66,6 +67,7 @@ void trap_lower_irq(void)
 
 void trap_lower_serror(void)
 {
+    this_cpu()->entry_ec = 0;
     smp_lock();
     struct tcb *t = this_cpu()->current;
     if (t && t->vcpu) {

@@ -24,6 +24,9 @@ static ic_err_t zero_until(struct cap *ut, word_t end)
     while (ut->b < end) {
         word_t n = end - ut->b < ZERO_CHUNK ? end - ut->b : ZERO_CHUNK;
         memset((void *)(uintptr_t)(ut->obj + ut->b), 0, n);
+        /* the next owner may read it with caches off: the zeroes, not what
+         * memory held before, must be what it finds */
+        arch_clean_to_poc(ut->obj + ut->b, n);
         ut->b += n;
         if (ut->b < end && preemption_point())
             return ERR_PREEMPTED;

@@ -18,11 +18,13 @@ struct cpu {
     uint64_t ready_summary;         /* bit i: ready_bitmap[i] != 0 */
     bool reschedule;                /* current's time slice ended or it yielded */
     bool online;
+    uint8_t entry_ec;               /* exception class of the entry waiting for the lock; 0 for interrupts */
     volatile uint32_t stall_request; /* another CPU wants 'stall_tcb' off this CPU */
     struct tcb *volatile stall_tcb;
     struct vcpu *vcpu_active;       /* whose EL1 state is in this CPU's registers */
     bool guest_mode;                /* vcpu_active's thread runs (else it is parked) */
     struct vcpu *volatile stall_vcpu; /* another CPU wants this VCPU unloaded */
+    volatile bool stall_vspace;     /* another CPU removed a VSpace capability: reload ours */
     bool vtimer_line_enabled;       /* the virtual timer's PPI, at the GIC */
     bool sctlr_tamed;               /* SCTLR_EL1 holds vcpu_active's value without its EL0 hazards */
     bool tick_armed;                /* the time-slice timer runs (sched_tick_update) */
@@ -48,6 +50,16 @@ static inline struct cpu *this_cpu(void)
 #define SYSREG_WRITE(name, v) __asm__ volatile("msr " #name ", %0" ::"r"((uint64_t)(v)))
 
 static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
+
+/* 'i' if it is below 'n', else 0, also under speculation: for a table
+ * index from user input, after its bounds check (a mispredicted check must
+ * not load from beyond the table and leave a trace in the caches). */
+static inline word_t index_nospec(word_t i, word_t n)
+{
+    word_t mask;
+    __asm__ volatile("cmp %1, %2\n\tcsetm %0, lo\n\tcsdb" : "=r"(mask) : "r"(i), "r"(n) : "cc");
+    return i & mask;
+}
 static inline void dsb_ish(void) { __asm__ volatile("dsb ish" ::: "memory"); }
 static inline void dsb_ishst(void) { __asm__ volatile("dsb ishst" ::: "memory"); }
 
@@ -68,6 +80,7 @@ void arch_cpu_init(unsigned cpu);
 uint64_t arch_read_id_reg(unsigned crm, unsigned op2);
 void arch_switch_to(struct tcb *next);
 void arch_tlb_flush_vmid(unsigned vmid);
+void arch_clean_to_poc(word_t addr, word_t len);
 bool arch_irq_pending(void);
 void arch_timer_arm(uint64_t ticks);
 void arch_timer_stop(void);
@@ -77,16 +90,29 @@ NORETURN void arch_idle_loop(void);
 /* Install a thread's stage-2 address space (vspace.c keeps the empty one). */
 extern uint64_t vspace_empty_vttbr;
 void vspace_init(void);
+static inline uint64_t vspace_vttbr_of(const struct tcb *t)
+{
+    const struct cap *v = &t->slots[TCB_SLOT_VSPACE].cap;
+    return v->type == CAP_VSPACE ? v->a : vspace_empty_vttbr;
+}
 static inline void vspace_activate(struct tcb *t)
 {
     struct cpu *c = this_cpu();
-    struct cap *v = &t->slots[TCB_SLOT_VSPACE].cap;
-    uint64_t vttbr = v->type == CAP_VSPACE ? v->a : vspace_empty_vttbr;
+    uint64_t vttbr = vspace_vttbr_of(t);
     if (c->vttbr != vttbr) {
         SYSREG_WRITE(vttbr_el2, vttbr);
         isb();
         c->vttbr = vttbr;
     }
+}
+
+/* Install the empty address space, e.g. when the installed one is being
+ * destroyed. */
+static inline void vspace_deactivate(struct cpu *c)
+{
+    SYSREG_WRITE(vttbr_el2, vspace_empty_vttbr);
+    isb();
+    c->vttbr = vspace_empty_vttbr;
 }
 
 /* Exception and fault entry points in C (trap.c) */

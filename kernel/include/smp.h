@@ -31,6 +31,7 @@ static inline __attribute__((always_inline)) void smp_unlock(void)
 void smp_stall_thread(struct tcb *t);
 struct vcpu;
 void smp_unload_vcpu(unsigned cpu, struct vcpu *v);
+void smp_vspace_removed(uint64_t dead);
 /* CPUs 0 .. smp_num_cpus - 1 are online once smp_start_secondaries returns */
 extern unsigned smp_num_cpus;
 void smp_start_secondaries(void);

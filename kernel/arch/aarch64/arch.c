@@ -141,6 +141,17 @@ void arch_tlb_flush_vmid(unsigned vmid)
     isb();
 }
 
+/* Write back [addr, addr + len) from the data caches to the point of
+ * coherency, where a reader with its caches off (a guest starting with its
+ * MMU off, a non-cacheable mapping, a device) sees what was written. */
+void arch_clean_to_poc(word_t addr, word_t len)
+{
+    word_t line = 4ull << (SYSREG_READ(ctr_el0) >> 16 & 0xf); /* DminLine, in bytes */
+    for (word_t p = addr & ~(line - 1); p < addr + len; p += line)
+        __asm__ volatile("dc cvac, %0" ::"r"(p) : "memory");
+    __asm__ volatile("dsb sy" ::: "memory");
+}
+
 bool arch_irq_pending(void)
 {
     return (SYSREG_READ(isr_el1) & (1u << 7)) != 0;
@@ -175,6 +186,7 @@ OFFSET_IS(struct cpu, id, CPU_ID);
 OFFSET_IS(struct cpu, vttbr, CPU_VTTBR);
 OFFSET_IS(struct cpu, ready_summary, CPU_READY_SUMMARY);
 OFFSET_IS(struct cpu, reschedule, CPU_RESCHEDULE);
+OFFSET_IS(struct cpu, entry_ec, CPU_ENTRY_EC);
 OFFSET_IS(struct tcb, ctx.x[0], TCB_CTX_X0);
 OFFSET_IS(struct tcb, ctx.x[2], TCB_CTX_X2);
 OFFSET_IS(struct tcb, ctx.x[4], TCB_CTX_X4);

@@ -442,6 +442,7 @@ ic_err_t vcpu_invoke_read_register(struct invocation *inv)
     word_t index = inv->args[0];
     if (index >= IC_VCPU_REG_COUNT)
         return IC_RANGE_ERROR;
+    index = index_nospec(index, IC_VCPU_REG_COUNT);
     vcpu_flush(v);
     invocation_result(inv, v->regs[index]);
     return IC_OK;
@@ -453,6 +454,7 @@ ic_err_t vcpu_invoke_write_register(struct invocation *inv)
     word_t index = inv->args[0], value = inv->args[1];
     if (index >= IC_VCPU_REG_COUNT)
         return IC_RANGE_ERROR;
+    index = index_nospec(index, IC_VCPU_REG_COUNT);
     if (index == IC_VCPU_VMPIDR_EL2)
         value |= MPIDR_RES1;
     if (index == IC_VCPU_ZCR_EL1)
@@ -481,8 +483,16 @@ static struct tcb *running_guest(void)
 void vcpu_handle_maintenance(void)
 {
     struct tcb *t = running_guest();
-    if (!t)
+    if (!t) {
+        /* the guest stopped in this same entry (an exit of its timer came
+         * first): its ended list registers keep the interrupt asserted, so
+         * park it now, which turns its interface off; the interrupt comes
+         * back when it runs again, and is handled then */
+        struct cpu *c = this_cpu();
+        if (c->vcpu_active && c->guest_mode)
+            park(c);
         return;
+    }
     uint32_t lrs = plat_vgic_eoi_lrs();
     for (unsigned i = 0; i < PLAT_VGIC_MAX_LRS; i++)
         if (lrs & BIT(i))

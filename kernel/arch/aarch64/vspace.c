@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "arch.h"
 #include "invocation.h"
+#include "smp.h"
 #include "util.h"
 
 #define PTE_VALID 0x1ull
@@ -55,6 +56,9 @@ void vspace_init_object(struct cap *c)
     kpanic("no VMID left although retype checked");
 }
 
+/* No CPU may walk the tables or use the VMID once they are free: every CPU
+ * has switched away (smp_vspace_removed, from the deletion), then the
+ * VMID's TLB entries go. */
 void vspace_finalise(struct cap *c)
 {
     arch_tlb_flush_vmid(c->vmid);

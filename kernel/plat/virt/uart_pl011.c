@@ -26,10 +26,24 @@ void plat_uart_init(void)
     mmio_write32(PL011_CR, PL011_CR_UARTEN | PL011_CR_TXE | PL011_CR_RXE);
 }
 
+/* The UART is shared with an untrusted party (today the host VM), which
+ * can switch it off or stop its transmitter, and the kernel prints with its
+ * lock held: so the wait for room is bounded (about a character's time at
+ * 115200 baud, many times over), and once it has run out the kernel only
+ * looks once a character, dropping output until there is room again. */
+#define PL011_TX_SPINS 100000u
+static bool pl011_stuck;
+
 static void pl011_tx(char c)
 {
-    while (mmio_read32(PL011_FR) & PL011_FR_TXFF)
-        ;
+    unsigned spins = pl011_stuck ? 1 : PL011_TX_SPINS;
+    while (mmio_read32(PL011_FR) & PL011_FR_TXFF) {
+        if (--spins == 0) {
+            pl011_stuck = true;
+            return;
+        }
+    }
+    pl011_stuck = false;
     mmio_write32(PL011_DR, (uint8_t)c);
 }
 
