@@ -49,9 +49,10 @@ TARGET_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdli
                  -fno-omit-frame-pointer -Iinclude -I$(GEN)
 KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ikernel/include -Ikernel/plat/$(PLAT) -DGIC_VERSION=$(GIC)
 USER_CFLAGS := $(TARGET_CFLAGS) -Iuser/lib/include -Iuser/vmm/include
+USER_CFLAGS += $(STRESS_CFLAGS)
 LDFLAGS_TARGET := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
-.PHONY: all setup run run-minimal run-minimal-check test-reset run-host test test-host test-kernel test-host-vm test-host-vm-images test-system bench \
+.PHONY: all setup fuzz-kernel run run-minimal run-minimal-check test-reset run-host test test-host test-kernel test-host-vm test-host-vm-images test-system bench \
         tcb-size \
         clean
 .SECONDARY:
@@ -167,6 +168,21 @@ test-host: setup $(HOST_TESTS) $(VMM_HOST_TESTS) $(LOADER_HOST_TESTS) $(VMM_TARG
 test-kernel: setup $(BUILD)/kernel-test-root.elf
 	@tools/run-suite.sh --timeout 300 --name "kernel suite (GICv$(GIC))" -- \
 		$(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/kernel-test-root.elf
+
+# The kernel suite's hostile SMP stress test (user/test-root/test_stress_smp.c)
+# with many more seeds than make test runs: FUZZ_SEEDS seeds from FUZZ_SEED0,
+# FUZZ_ROUNDS rounds each, one line a seed (GIC= as for test-kernel).
+FUZZ_SEEDS ?= 20
+FUZZ_ROUNDS ?= 10
+FUZZ_SEED0 ?= 1
+FUZZ_TIMEOUT ?= 3600
+FUZZ_BUILD := build/fuzz-gic$(GIC)
+fuzz-kernel: setup
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) \
+		STRESS_CFLAGS="-DSTRESS_SMP_SEEDS=$(FUZZ_SEEDS) -DSTRESS_SMP_ROUNDS=$(FUZZ_ROUNDS) -DSTRESS_SMP_SEED0=$(FUZZ_SEED0)" \
+		$(FUZZ_BUILD)/kernel-test-root.elf
+	@tools/run-suite.sh --timeout $(FUZZ_TIMEOUT) --name "kernel fuzz (GICv$(GIC))" -- \
+		$(QEMU) $(QEMU_FLAGS) -kernel $(FUZZ_BUILD)/kernel-test-root.elf
 
 # Every stage adds its counts to $(TEST_RESULTS); the last line is the total.
 # Every process a test starts inherits ICECAP_TEST_RUN, so that the last
