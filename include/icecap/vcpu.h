@@ -74,7 +74,7 @@ enum ic_vcpu_reg {
     IC_VCPU_SPSR_EL1, IC_VCPU_SP_EL1, IC_VCPU_ESR_EL1, IC_VCPU_FAR_EL1, IC_VCPU_AFSR0_EL1, IC_VCPU_AFSR1_EL1,
     IC_VCPU_PAR_EL1, IC_VCPU_TPIDR_EL1, IC_VCPU_TPIDRRO_EL0, IC_VCPU_CNTKCTL_EL1, IC_VCPU_MDSCR_EL1,
     IC_VCPU_CNTV_CTL_EL0, IC_VCPU_CNTV_CVAL_EL0, IC_VCPU_CNTVOFF_EL2, IC_VCPU_VMPIDR_EL2,
-    IC_VCPU_FPCR, IC_VCPU_FPSR,
+    IC_VCPU_FPCR, IC_VCPU_FPSR, IC_VCPU_CSSELR_EL1,
     /* kept for every VCPU, used only when the CPU has the feature: SVE's
      * vector length control (LEN, bits 3:0), and the five pointer
      * authentication keys */

@@ -70,7 +70,7 @@ NORETURN void arch_return_to_user(struct context *ctx);
  * registers once (the CPUs are assumed alike); registers of a feature the
  * CPU lacks are never touched. Set before any other CPU starts. */
 extern bool arch_has_sve, arch_has_pauth, arch_has_sme;
-extern uint64_t arch_hcr_vcpu, arch_cptr_vcpu, arch_mdcr_native;
+extern uint64_t arch_hcr_vcpu, arch_cptr_vcpu, arch_cptr_native, arch_mdcr_native;
 /* The largest SVE vector length a guest gets (ZCR_EL2), in bytes: what a
  * VCPU object has room for. */
 #define ARCH_SVE_MAX_VL 64
@@ -156,10 +156,11 @@ NORETURN void trap_kernel(uint64_t kind);
  * waiting, as any runnable thread does. */
 #define HCR_FB (1ull << 9)
 #define HCR_BSU_INNER (1ull << 10)
+#define HCR_TSW (1ull << 22)
 #define HCR_TIDCP (1ull << 20)
 #define HCR_TACR (1ull << 21)
 #define HCR_VCPU (HCR_VM | HCR_SWIO | HCR_FMO | HCR_IMO | HCR_AMO | HCR_FB | HCR_BSU_INNER | HCR_TSC | HCR_TIDCP | \
-                  HCR_TACR | HCR_RW)
+                  HCR_TACR | HCR_TSW | HCR_RW)
 /* Added for a virtual CPU at boot (arch_hcr_vcpu): ID register reads trap
  * (TID3) so the kernel can hide what it does not switch (vcpu.c); with
  * pointer authentication, its instructions and key registers do not (API,
@@ -170,6 +171,7 @@ NORETURN void trap_kernel(uint64_t kind);
 /* With LORegions (FEAT_LOR), whose EL1 registers nobody switches, their
  * accesses trap too (TLOR) and guests are told there are none. */
 #define HCR_TLOR (1ull << 35)
+#define HCR_TERR (1ull << 36)
 #define HCR_APK (1ull << 40)
 #define HCR_API (1ull << 41)
 /* CNTHCTL_EL2: EL0 and EL1 may read the physical counter (EL1PCTEN). A
@@ -190,6 +192,7 @@ NORETURN void trap_kernel(uint64_t kind);
 #define MDCR_TDA (1ull << 9)
 #define MDCR_TDOSA (1ull << 10)
 #define MDCR_TDRA (1ull << 11)
+#define MDCR_TTRF (1ull << 19)          /* trace filter control, where the CPU has it */
 #define MDCR_VCPU_TRAPS (MDCR_TPM | MDCR_TPMCR)
 #define CNTHCTL_VCPU 0x1ull
 /* CPTR_EL2 (E2H = 0): RES1 bits, SVE (TZ) and SME (TSM) trapped; FP/SIMD
@@ -198,7 +201,9 @@ NORETURN void trap_kernel(uint64_t kind);
  * trapped for everyone. */
 #define CPTR_EL2_TZ (1ull << 8)
 #define CPTR_EL2_TFP (1ull << 10)
-#define CPTR_EL2_FP_ALLOWED 0x33ffull
+#define CPTR_EL2_TTA (1ull << 20)       /* trace registers: nobody's, so they trap */
+#define CPTR_EL2_TAM (1ull << 30)       /* activity monitors: trap where the CPU has them */
+#define CPTR_EL2_FP_ALLOWED (0x33ffull | CPTR_EL2_TTA)
 #define CPTR_EL2_FP_TRAPPED (CPTR_EL2_FP_ALLOWED | CPTR_EL2_TFP)
 #define SPSR_EL1H_MASKED 0x3c5ull /* EL1h with D, A, I and F masked */
 

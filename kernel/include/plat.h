@@ -29,7 +29,8 @@ unsigned plat_irq_lines(void);         /* number of INTIDs the distributor imple
  * through which virtual interrupts reach a guest, and their controls. */
 #define PLAT_VGIC_MAX_LRS 16
 struct vgic_state {
-    uint64_t hcr, vmcr, apr0, apr1;
+    uint64_t hcr, vmcr;
+    uint64_t apr0[4], apr1[4];  /* active priorities: GICv3 has 1, 2 or 4 of each (ICH_VTR_EL2.PREbits); GICv2 apr0[0] */
     uint64_t lr[PLAT_VGIC_MAX_LRS];
 };
 #define PLAT_VGIC_MAINTENANCE_PPI 25u

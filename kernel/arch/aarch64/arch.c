@@ -33,7 +33,7 @@ extern char arch_vectors[];
 
 bool arch_has_sve, arch_has_pauth, arch_has_sme;
 uint64_t arch_hcr_vcpu = HCR_VCPU | HCR_TID3;
-uint64_t arch_cptr_vcpu = CPTR_EL2_FP_ALLOWED;
+uint64_t arch_cptr_vcpu = CPTR_EL2_FP_ALLOWED, arch_cptr_native = CPTR_EL2_FP_TRAPPED;
 uint64_t arch_mdcr_native;
 
 /* ID register fields (4 bits each) */
@@ -47,6 +47,14 @@ uint64_t arch_mdcr_native;
 #define ID_AA64ISAR2_GPA3 8
 #define ID_AA64ISAR2_APA3 12
 #define ID_AA64MMFR1_LO 16
+#define ID_AA64PFR0_RAS 28
+#define ID_AA64PFR0_MPAM 40
+#define ID_AA64PFR0_AMU 44
+#define ID_AA64DFR0_BRPS 12
+#define ID_AA64DFR0_WRPS 20
+#define ID_AA64DFR0_TRACEFILT 40
+#define MPAM2_TRAP_EL1_EL0 (3ull << 48) /* TRAPMPAM1EL1, TRAPMPAM0EL1 */
+static bool arch_has_amu, arch_has_mpam, arch_has_trf;
 
 /* The MRS of ID register op0 = 3, op1 = 0, CRn = 0, CRm, op2 (CRm 1 to 7,
  * all of which read as zero where nothing is allocated); 0 outside. */
@@ -80,6 +88,40 @@ static void detect_features(void)
         arch_hcr_vcpu |= HCR_API | HCR_APK;
     if (ID_FIELD(arch_read_id_reg(7, 1), ID_AA64MMFR1_LO))
         arch_hcr_vcpu |= HCR_TLOR;
+    /* the error records of RAS, the activity monitors, MPAM and the trace
+     * filter: nobody switches them, so a guest's accesses trap (to its VMM) */
+    if (ID_FIELD(pfr0, ID_AA64PFR0_RAS))
+        arch_hcr_vcpu |= HCR_TERR;
+    arch_has_amu = ID_FIELD(pfr0, ID_AA64PFR0_AMU) != 0;
+    if (arch_has_amu) {
+        arch_cptr_vcpu |= CPTR_EL2_TAM;
+        arch_cptr_native |= CPTR_EL2_TAM;
+    }
+    arch_has_mpam = ID_FIELD(pfr0, ID_AA64PFR0_MPAM) != 0;
+    arch_has_trf = ID_FIELD(arch_read_id_reg(5, 0), ID_AA64DFR0_TRACEFILT) != 0;
+}
+
+/* Breakpoints and watchpoints off: their registers are UNKNOWN at reset,
+ * and nobody may program them (MDCR_EL2.TDA traps every access). */
+#define DBG_REG_PAIR(n)                                                                                case n:                                                                                                SYSREG_WRITE(dbgbcr##n##_el1, 0);                                                                  SYSREG_WRITE(dbgwcr##n##_el1, 0);                                                                  break;
+
+static void debug_registers_off(void)
+{
+    uint64_t dfr0 = arch_read_id_reg(5, 0);
+    unsigned brps = ID_FIELD(dfr0, ID_AA64DFR0_BRPS) + 1, wrps = ID_FIELD(dfr0, ID_AA64DFR0_WRPS) + 1;
+    unsigned n = brps > wrps ? brps : wrps;
+    for (unsigned i = 0; i < n; i++) {
+        /* a pair beyond what the CPU has of one kind: its access is
+         * UNDEFINED, so write only what exists */
+        if (i < brps && i < wrps) {
+            switch (i) {
+                DBG_REG_PAIR(0) DBG_REG_PAIR(1) DBG_REG_PAIR(2) DBG_REG_PAIR(3)
+                DBG_REG_PAIR(4) DBG_REG_PAIR(5) DBG_REG_PAIR(6) DBG_REG_PAIR(7)
+                DBG_REG_PAIR(8) DBG_REG_PAIR(9) DBG_REG_PAIR(10) DBG_REG_PAIR(11)
+                DBG_REG_PAIR(12) DBG_REG_PAIR(13) DBG_REG_PAIR(14) DBG_REG_PAIR(15)
+            }
+        }
+    }
 }
 
 void arch_cpu_init(unsigned cpu)
@@ -100,8 +142,15 @@ void arch_cpu_init(unsigned cpu)
         isb();
         SYSREG_WRITE(S3_4_C1_C2_0, ARCH_SVE_MAX_VL / 16 - 1); /* ZCR_EL2.LEN */
     }
-    SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
+    SYSREG_WRITE(cptr_el2, arch_cptr_native);
     SYSREG_WRITE(sctlr_el1, SCTLR_EL1_NATIVE);
+    /* guests read MIDR_EL1 through VPIDR_EL2, which is UNKNOWN at reset */
+    SYSREG_WRITE(vpidr_el2, SYSREG_READ(midr_el1));
+    debug_registers_off();
+    if (arch_has_mpam)
+        SYSREG_WRITE(S3_4_C10_C5_0, MPAM2_TRAP_EL1_EL0); /* MPAM2_EL2 */
+    if (arch_has_trf)
+        SYSREG_WRITE(S3_4_C1_C2_1, 0); /* TRFCR_EL2: no trace of EL2 */
     SYSREG_WRITE(cnthctl_el2, CNTHCTL_NATIVE);
     SYSREG_WRITE(cntkctl_el1, 0x3ull);      /* EL0 may read both counters (not the timers) */
     SYSREG_WRITE(cntvoff_el2, 0);
@@ -110,7 +159,8 @@ void arch_cpu_init(unsigned cpu)
     /* guests may not program debug registers (breakpoints, watchpoints,
      * single step): their accesses trap to EL2 (TDA, TDOSA, TDRA) and
      * reach the VMM as system register exits; nor the PMU (arch.h) */
-    arch_mdcr_native = (SYSREG_READ(pmcr_el0) >> 11 & 0x1f) | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA;
+    arch_mdcr_native = (SYSREG_READ(pmcr_el0) >> 11 & 0x1f) | MDCR_TDA | MDCR_TDOSA | MDCR_TDRA |
+                       (arch_has_trf ? MDCR_TTRF : 0);
     SYSREG_WRITE(mdcr_el2, arch_mdcr_native);
     SYSREG_WRITE(pmccfiltr_el0, 1ull << 27);
     SYSREG_WRITE(pmcr_el0, SYSREG_READ(pmcr_el0) | 1ull);

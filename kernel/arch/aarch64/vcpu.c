@@ -21,7 +21,7 @@
     X(IC_VCPU_AFSR0_EL1, afsr0_el1) X(IC_VCPU_AFSR1_EL1, afsr1_el1) X(IC_VCPU_PAR_EL1, par_el1)     \
     X(IC_VCPU_TPIDR_EL1, tpidr_el1)                                                                 \
     X(IC_VCPU_CNTV_CVAL_EL0, cntv_cval_el0) X(IC_VCPU_VMPIDR_EL2, vmpidr_el2) X(IC_VCPU_FPCR, fpcr)  \
-    X(IC_VCPU_FPSR, fpsr)
+    X(IC_VCPU_FPSR, fpsr) X(IC_VCPU_CSSELR_EL1, csselr_el1)
 #define VCPU_EL0_VISIBLE_REGS(X)                                                                   \
     X(IC_VCPU_CNTV_CTL_EL0, cntv_ctl_el0) X(IC_VCPU_TPIDRRO_EL0, tpidrro_el0)                       \
     X(IC_VCPU_CNTVOFF_EL2, cntvoff_el2) X(IC_VCPU_CNTKCTL_EL1, cntkctl_el1)                         \
@@ -141,7 +141,7 @@ static void park(struct cpu *c)
     SYSREG_WRITE(cnthctl_el2, CNTHCTL_NATIVE);
     SYSREG_WRITE(mdcr_el2, arch_mdcr_native);
     SYSREG_WRITE(hcr_el2, HCR_NATIVE);
-    SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
+    SYSREG_WRITE(cptr_el2, arch_cptr_native);
     isb();
     c->guest_mode = false;
 }
@@ -175,7 +175,7 @@ void vcpu_unload(struct cpu *c)
     VCPU_SYSREGS(SAVE)
     save_optional(v);
     plat_vgic_save(&v->vgic);
-    SYSREG_WRITE(cptr_el2, CPTR_EL2_FP_TRAPPED);
+    SYSREG_WRITE(cptr_el2, arch_cptr_native);
     isb();
     v->loaded_on = 0;
     c->vcpu_active = NULL;
@@ -280,41 +280,81 @@ static void set_guest_reg(struct tcb *t, unsigned r, word_t v)
         t->ctx.x[r] = v;
 }
 
-/* ID register reads trap (HCR_EL2.TID3) so that a guest is not told of
- * features whose state the kernel does not switch between guests: SME
- * (and SME2: streaming mode, ZA, ZT0) and MTE (allocation tags and their
- * registers), the PMU and LORegions. Their instructions and registers trap
- * anyway (CPTR_EL2.TSM, HCR_EL2.ATA clear, MDCR_EL2.TPM, HCR_EL2.TLOR) and
- * reach the VMM, but Linux would use them at boot if it saw them.
- * Everything else reads as on the CPU. */
-#define ID_AA64PFR1_SME (0xfull << 24)
-#define ID_AA64PFR1_MTE (0xfull << 8)
-#define ID_AA64DFR0_PMUVER (0xfull << 8)
-#define ID_AA64MMFR1_LO (0xfull << 16)
+/* ID register reads trap (HCR_EL2.TID3), and a guest is told of a feature
+ * only if it is on this allow-list: features whose state is all in the
+ * registers the kernel switches between guests (or is the same for all:
+ * instruction sets, memory model, sizes), or whose registers trap to the
+ * VMM anyway. Every other field reads as 0, "not implemented" (none of the
+ * fields hidden here has another encoding for that), and so do the ID
+ * registers this list does not know: a CPU newer than the list shows its
+ * guests only what the list knows. Hidden on purpose: EL2 and EL3, RAS,
+ * MPAM, AMU, trace, the PMU and statistical profiling, SME, MTE, NMI,
+ * transactional memory, WFxT, MOPS, LS64, XS, SPECRES, and the EL2-only
+ * memory features (VMID bits, VHE, FWB, NV, EVT, ECV, FGT, HCX, LORegions).
+ * The AArch32 ID registers (CRm 1 to 3) pass as they are, but for the PMU
+ * field of ID_DFR0_EL1. */
+#define F(shift) (0xfull << (shift))
+static const struct {
+    uint8_t crm, op2;
+    uint64_t allowed;
+} guest_id_fields[] = {
+    { 4, 0, F(0) | F(4) | F(16) | F(20) | F(24) | F(32) | F(48) | F(56) | F(60) }, /* PFR0: EL0, EL1, FP, AdvSIMD, GIC, SVE, DIT, CSV2, CSV3 */
+    { 4, 1, F(0) | F(4) | F(32) },                                             /* PFR1: BT, SSBS, CSV2_frac */
+    { 4, 4, ~0ull },                                                           /* ZFR0: SVE's instructions */
+    { 5, 0, F(0) | F(12) | F(20) | F(28) | F(36) },                            /* DFR0: DebugVer, BRPs, WRPs, CTX_CMPs, DoubleLock */
+    { 6, 0, ~F(24) },                                                          /* ISAR0: all but TME */
+    { 6, 1, 0xffffffffull | F(32) | F(36) | F(44) | F(48) | F(52) },           /* ISAR1: DPB..GPI, FRINTTS, SB, BF16, DGH, I8MM */
+    { 6, 2, F(4) | F(8) | F(12) | F(20) | F(24) | F(28) },                     /* ISAR2: RPRES, GPA3, APA3, BC, PAC_frac, CLRBHB */
+    { 7, 0, 0xffffffffull | F(44) },                                           /* MMFR0: PARange..TGran4, ExS */
+    { 7, 1, F(0) | F(12) | F(20) | F(24) | F(36) | F(44) | F(48) },            /* MMFR1: HAFDBS, HPDS, PAN, SpecSEI, ETS, AFP, nTLBPA */
+    { 7, 2, 0xffffffull | F(28) | F(32) | F(36) | F(48) | F(52) | F(60) },     /* MMFR2: CnP..CCIDX, ST, AT, IDS, TTL, BBM, E0PD */
+};
+#undef F
+#define ID_DFR0_PERFMON (0xfull << 24)
 
 static word_t guest_id_reg(unsigned crm, unsigned op2)
 {
     uint64_t v = arch_read_id_reg(crm, op2);
-    if (crm == 4 && op2 == 1) /* ID_AA64PFR1_EL1 */
-        return v & ~(ID_AA64PFR1_SME | ID_AA64PFR1_MTE);
-    if (crm == 4 && op2 == 5) /* ID_AA64SMFR0_EL1: SME's own features */
-        return 0;
-    if (crm == 5 && op2 == 0) /* ID_AA64DFR0_EL1: no PMU (its registers trap, MDCR_EL2.TPM) */
-        return v & ~ID_AA64DFR0_PMUVER;
-    if (crm == 7 && op2 == 1) /* ID_AA64MMFR1_EL1: no LORegions (HCR_EL2.TLOR) */
-        return v & ~ID_AA64MMFR1_LO;
-    return v;
+    if (crm <= 3) /* AArch32 */
+        return crm == 1 && op2 == 2 ? v & ~ID_DFR0_PERFMON : v;
+    for (unsigned i = 0; i < sizeof(guest_id_fields) / sizeof(guest_id_fields[0]); i++)
+        if (guest_id_fields[i].crm == crm && guest_id_fields[i].op2 == op2)
+            return v & guest_id_fields[i].allowed;
+    return 0;
 }
 
-/* An MRS of the ID space (CRm 1 to 7, all TID3 traps): answered here, as
- * it is frequent at boot and needs nothing from the VMM. */
+#define ESR_IL_BIT (1ull << 25)
+
+/* Past the instruction that trapped: 4 bytes, or 2 for a 16-bit T32 one of
+ * a guest's AArch32 EL0 (ESR_EL2.IL clear). */
+static void skip_instruction(struct tcb *t, uint64_t esr)
+{
+    t->ctx.pc += (esr & ESR_IL_BIT) ? 4 : 2;
+}
+
 static bool emulate_id_read(struct tcb *t, uint64_t esr)
 {
     unsigned crm = ISS_SYSREG_CRM(esr);
     if ((esr & ISS_SYSREG_SPACE_MASK) != ISS_SYSREG_ID_SPACE_READ || crm == 0 || crm > 7)
         return false;
     set_guest_reg(t, ISS_SYSREG_RT(esr), guest_id_reg(crm, ISS_SYSREG_OP2(esr)));
-    t->ctx.pc += 4;
+    skip_instruction(t, esr);
+    return true;
+}
+
+/* Data cache maintenance by set/way (DC ISW, CSW, CISW) traps
+ * (HCR_EL2.TSW): it would act on lines of everybody's data, and on
+ * hardware with the guest's stage 2 cacheable it is no way to reach the
+ * point of coherency anyway. It completes as nothing; Linux never uses it. */
+#define ISS_SYSREG_INSTR_MASK ((3ull << 20) | (7ull << 17) | (7ull << 14) | (0xfull << 10) | ISS_SYSREG_READ)
+#define ISS_DC_SET_WAY ((1ull << 20) | (2ull << 17) | (7ull << 10)) /* op0 1, op2 2, op1 0, CRn 7, a write */
+
+static bool emulate_set_way(struct tcb *t, uint64_t esr)
+{
+    unsigned crm = ISS_SYSREG_CRM(esr);
+    if ((esr & ISS_SYSREG_INSTR_MASK) != ISS_DC_SET_WAY || (crm != 6 && crm != 10 && crm != 14))
+        return false;
+    skip_instruction(t, esr);
     return true;
 }
 
@@ -345,7 +385,7 @@ void vcpu_handle_exit(struct tcb *t, uint64_t esr)
         fault_raise(t, ESR_EC(esr) == EC_HVC64 ? IC_FAULT_VCPU_HVC : IC_FAULT_VCPU_SMC, msg, IC_VCPU_CALL_LENGTH);
         return;
     case EC_SYSREG:
-        if (emulate_id_read(t, esr))
+        if (emulate_id_read(t, esr) || emulate_set_way(t, esr))
             return;
         msg[IC_VCPU_SYSREG_PC] = t->ctx.pc;
         msg[IC_VCPU_SYSREG_ESR] = esr;
@@ -389,19 +429,19 @@ bool vcpu_emulated_reply(struct tcb *guest, word_t fault, struct tcb *vmm)
             return false;
         if (!(esr & ISS_WNR))
             set_guest_reg(guest, ISS_SRT(esr), mmio_read_value(esr, ipc_get_mr(vmm, buf, 0)));
-        guest->ctx.pc += 4;
+        skip_instruction(guest, esr);
         return true;
     case IC_FAULT_VCPU_SYSREG:
         if (esr & ISS_SYSREG_READ)
             set_guest_reg(guest, ISS_SYSREG_RT(esr), ipc_get_mr(vmm, buf, 0));
-        guest->ctx.pc += 4;
+        skip_instruction(guest, esr);
         return true;
     case IC_FAULT_VCPU_HVC:
     case IC_FAULT_VCPU_SMC:
         for (unsigned i = 0; i < 4 && i < length; i++)
             guest->ctx.x[i] = ipc_get_mr(vmm, buf, i);
         if (fault == IC_FAULT_VCPU_SMC)
-            guest->ctx.pc += 4; /* a trapped SMC returns to itself; HVC to the next */
+            guest->ctx.pc += 4; /* a trapped SMC (always 32 bits) returns to itself; HVC to the next */
         return true;
     case IC_FAULT_VCPU_VTIMER:
     case IC_FAULT_VCPU_VGIC_MAINTENANCE:

@@ -176,7 +176,7 @@ void plat_vgic_save(struct vgic_state *s)
 {
     unsigned n = plat_vgic_num_lrs();
     s->vmcr = mmio_read32(GICH_VMCR);
-    s->apr0 = mmio_read32(GICH_APR);
+    s->apr0[0] = mmio_read32(GICH_APR);
     for (unsigned i = 0; i < n; i++)
         s->lr[i] = mmio_read32(GICH_LR(i));
 }
@@ -185,7 +185,7 @@ void plat_vgic_restore(const struct vgic_state *s)
 {
     unsigned n = plat_vgic_num_lrs();
     mmio_write32(GICH_VMCR, (uint32_t)s->vmcr);
-    mmio_write32(GICH_APR, (uint32_t)s->apr0);
+    mmio_write32(GICH_APR, (uint32_t)s->apr0[0]);
     for (unsigned i = 0; i < n; i++)
         mmio_write32(GICH_LR(i), (uint32_t)s->lr[i]);
 }

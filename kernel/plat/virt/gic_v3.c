@@ -252,22 +252,51 @@ static void gicv3_lr_write(unsigned i, uint64_t v)
     }
 }
 
+/* Active priority registers a guest has: one of each group for 5 bits of
+ * preemption, two for 6, four for 7 (ICH_VTR_EL2.PREbits, less one, in
+ * bits 28:26); the others do not exist. */
+static unsigned gicv3_num_aprs(void)
+{
+    unsigned pre = (unsigned)((gicv3_sysreg_read(ich_vtr_el2) >> 26) & 7) + 1;
+    return pre >= 7 ? 4 : pre == 6 ? 2 : 1;
+}
+
 void plat_vgic_save(struct vgic_state *s)
 {
-    unsigned n = plat_vgic_num_lrs();
+    unsigned n = plat_vgic_num_lrs(), aprs = gicv3_num_aprs();
     s->vmcr = gicv3_sysreg_read(ich_vmcr_el2);
-    s->apr0 = gicv3_sysreg_read(ich_ap0r0_el2);
-    s->apr1 = gicv3_sysreg_read(ich_ap1r0_el2);
+    s->apr0[0] = gicv3_sysreg_read(ich_ap0r0_el2);
+    s->apr1[0] = gicv3_sysreg_read(ich_ap1r0_el2);
+    if (aprs > 1) {
+        s->apr0[1] = gicv3_sysreg_read(ich_ap0r1_el2);
+        s->apr1[1] = gicv3_sysreg_read(ich_ap1r1_el2);
+    }
+    if (aprs > 2) {
+        s->apr0[2] = gicv3_sysreg_read(ich_ap0r2_el2);
+        s->apr1[2] = gicv3_sysreg_read(ich_ap1r2_el2);
+        s->apr0[3] = gicv3_sysreg_read(ich_ap0r3_el2);
+        s->apr1[3] = gicv3_sysreg_read(ich_ap1r3_el2);
+    }
     for (unsigned i = 0; i < n; i++)
         s->lr[i] = gicv3_lr_read(i);
 }
 
 void plat_vgic_restore(const struct vgic_state *s)
 {
-    unsigned n = plat_vgic_num_lrs();
+    unsigned n = plat_vgic_num_lrs(), aprs = gicv3_num_aprs();
     gicv3_sysreg_write(ich_vmcr_el2, s->vmcr);
-    gicv3_sysreg_write(ich_ap0r0_el2, s->apr0);
-    gicv3_sysreg_write(ich_ap1r0_el2, s->apr1);
+    gicv3_sysreg_write(ich_ap0r0_el2, s->apr0[0]);
+    gicv3_sysreg_write(ich_ap1r0_el2, s->apr1[0]);
+    if (aprs > 1) {
+        gicv3_sysreg_write(ich_ap0r1_el2, s->apr0[1]);
+        gicv3_sysreg_write(ich_ap1r1_el2, s->apr1[1]);
+    }
+    if (aprs > 2) {
+        gicv3_sysreg_write(ich_ap0r2_el2, s->apr0[2]);
+        gicv3_sysreg_write(ich_ap1r2_el2, s->apr1[2]);
+        gicv3_sysreg_write(ich_ap0r3_el2, s->apr0[3]);
+        gicv3_sysreg_write(ich_ap1r3_el2, s->apr1[3]);
+    }
     for (unsigned i = 0; i < n; i++)
         gicv3_lr_write(i, s->lr[i]);
 }
