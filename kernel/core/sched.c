@@ -163,6 +163,9 @@ void sched_exit_to_user(void)
     if (__builtin_expect(peers != c->tick_armed, 0))
         sched_tick_update(c, peers);
     arch_switch_to(cur);
+    /* (a guest's accesses trap whatever PMUSERENR_EL0 says: MDCR_EL2.TPM) */
+    if (__builtin_expect(cur->pmu_access != c->pmu_open, 0) && !cur->vcpu)
+        arch_pmu_open(c, cur->pmu_access);
     vcpu_switch(c, cur);
     vspace_activate(cur);
     smp_unlock();

@@ -178,6 +178,24 @@ ic_err_t tcb_invoke_set_max_priority(struct invocation *inv)
     return IC_OK;
 }
 
+/* PMU access: only a thread that has it may grant or take it away. A
+ * thread running elsewhere leaves its CPU, whose exit path then sets the
+ * PMU up for it. */
+ic_err_t tcb_invoke_set_pmu_access(struct invocation *inv)
+{
+    struct tcb *t = cap_tcb(&inv->slot->cap);
+    struct cte *auth = inv->caps[0];
+    if (auth->cap.type != CAP_TCB)
+        return IC_INVALID_CAPABILITY;
+    if (!cap_tcb(&auth->cap)->pmu_access)
+        return IC_ILLEGAL_OPERATION;
+    if (inv->args[0] > 1)
+        return IC_RANGE_ERROR;
+    smp_stall_thread(t);
+    t->pmu_access = (uint8_t)inv->args[0];
+    return IC_OK;
+}
+
 ic_err_t tcb_invoke_set_affinity(struct invocation *inv)
 {
     struct tcb *t = cap_tcb(&inv->slot->cap);

@@ -53,6 +53,7 @@ void trap_sync_locked(void)
 
 void trap_lower_sync(void)
 {
+    this_cpu()->entry_ec = (uint8_t)ESR_EC(SYSREG_READ(esr_el2)); /* for answer_stall (smp.c) */
     smp_lock();
     trap_sync_locked();
 }

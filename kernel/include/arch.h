@@ -19,6 +19,9 @@ struct cpu {
     bool reschedule;                /* current's time slice ended or it yielded */
     bool online;
     uint8_t entry_ec;               /* exception class of the entry waiting for the lock; 0 for interrupts */
+    bool pmu_open;                  /* PMUSERENR_EL0 lets EL0 read the PMU (the current thread's pmu_access) */
+    uint32_t fast_match;            /* id | pmu_open << 8: what a thread's affinity and pmu_access
+                                       bytes must read for the fast path to switch to it here */
     volatile uint32_t stall_request; /* another CPU wants 'stall_tcb' off this CPU */
     struct tcb *volatile stall_tcb;
     struct vcpu *vcpu_active;       /* whose EL1 state is in this CPU's registers */
@@ -79,6 +82,7 @@ extern uint64_t arch_hcr_vcpu, arch_cptr_vcpu, arch_cptr_native, arch_mdcr_nativ
 void arch_cpu_init(unsigned cpu);
 uint64_t arch_read_id_reg(unsigned crm, unsigned op2);
 void arch_switch_to(struct tcb *next);
+void arch_pmu_open(struct cpu *c, bool open);
 void arch_tlb_flush_vmid(unsigned vmid);
 void arch_clean_to_poc(word_t addr, word_t len);
 bool arch_irq_pending(void);

@@ -48,8 +48,9 @@ struct tcb {
     uint8_t state;
     uint8_t priority;
     uint8_t max_priority;
-    uint8_t affinity;                   /* CPU it runs on */
     uint8_t in_ready_queue;
+    uint8_t affinity;                   /* CPU it runs on; */
+    uint8_t pmu_access;                 /* and, in the byte after it, whether it may read the PMU at EL0 */
     uint8_t ipc_can_grant;              /* blocked sender may transfer caps */
     uint8_t ipc_is_call;                /* blocked sender made a Call */
     uint8_t pending_fault;              /* fault label being sent (BLOCKED_SEND) */

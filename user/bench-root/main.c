@@ -92,6 +92,8 @@ static ic_cptr_t spawn(ic_cptr_t vspace, entry_fn fn, ic_word_t arg, unsigned pr
     ic_err_t err = ic_tcb_configure(tcb, 64 - IC_ROOT_CNODE_BITS, ipc_va, fault_ep, ROOT_CNODE, vspace, ipc_frame);
     if (!err)
         err = ic_tcb_set_priority(tcb, prio, ROOT_TCB);
+    if (!err) /* it reads the cycle counter too */
+        err = ic_tcb_set_pmu_access(tcb, 1, ROOT_TCB);
     if (!err && cpu)
         err = ic_tcb_set_affinity(tcb, cpu);
     if (err)

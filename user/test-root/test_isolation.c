@@ -18,6 +18,7 @@
  * root task's image is mapped into it), and they run alone on CPU 1. */
 #include "test.h"
 #include <icecap/vcpu.h>
+#include <icecap/faults.h>
 
 /* ------------------------------------------------------------ guest code
  * isolation_guest_count: x0 = a guest-physical address; increments the word
@@ -596,4 +597,93 @@ TEST(isolation_orphaned_caller_forgets_its_callee)
     CHECK_OK(ic_cnode_revoke(ROOT_CNODE, ua, ROOT_DEPTH));
     CHECK(retype_in_full(ua, IC_PAGE_BITS));
     CHECK(let_threads_run());
+}
+
+/* ------------------------------------------------------------ the PMU */
+
+/* Only threads given PMU access read its counters at EL0: an untrusted
+ * component must not time other parties' kernel or guest work. */
+static volatile ic_word_t pmu_log[4];
+
+/* Reads the cycle counter into pmu_log[arg0], then signals arg1 if not 0. */
+static void pmu_reader(ic_word_t index, ic_word_t done)
+{
+    pmu_log[index] = ic_cycles() | 1;
+    if (done)
+        ic_signal(done);
+}
+
+TEST(isolation_pmu_needs_access)
+{
+    for (unsigned i = 0; i < 4; i++)
+        pmu_log[i] = 0;
+    ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0), done = alloc_object(IC_OBJ_NOTIFICATION, 0);
+    CHECK(ep && done);
+    /* without access: the read is a user exception (a trapped system
+     * register access), reported to the fault handler */
+    struct thread t;
+    CHECK(thread_start(&t, pmu_reader, 0, 0, 100, ep));
+    ic_word_t badge;
+    ic_msginfo_t info = ic_recv(ep, &badge);
+    CHECK_EQ(ic_msginfo_label(info), IC_FAULT_USER_EXCEPTION);
+    CHECK_EQ(ic_get_mr(IC_USER_EXCEPTION_ESR) >> 26, 0x18);
+    CHECK_EQ(pmu_log[0], 0);
+    CHECK_OK(ic_tcb_suspend(t.tcb));
+    /* a thread without access cannot grant it, not even to itself */
+    struct thread u;
+    CHECK(thread_create(&u, pmu_reader, 1, done, 100, ep));
+    CHECK_EQ(ic_tcb_set_pmu_access(u.tcb, 1, t.tcb), IC_ILLEGAL_OPERATION);
+    CHECK_EQ(ic_tcb_set_pmu_access(u.tcb, 2, ROOT_TCB), IC_RANGE_ERROR);
+    /* granted by one that has it (the root): it reads */
+    CHECK_OK(ic_tcb_set_pmu_access(u.tcb, 1, ROOT_TCB));
+    CHECK_OK(ic_tcb_resume(u.tcb));
+    ic_wait(done, &badge);
+    CHECK(pmu_log[1] != 0);
+    /* and taken away again */
+    struct thread w;
+    CHECK(thread_create(&w, pmu_reader, 2, 0, 100, ep));
+    CHECK_OK(ic_tcb_set_pmu_access(w.tcb, 1, ROOT_TCB));
+    CHECK_OK(ic_tcb_set_pmu_access(w.tcb, 0, ROOT_TCB));
+    CHECK_OK(ic_tcb_resume(w.tcb));
+    info = ic_recv(ep, &badge);
+    CHECK_EQ(ic_msginfo_label(info), IC_FAULT_USER_EXCEPTION);
+    CHECK_EQ(pmu_log[2], 0);
+}
+
+/* The IPC fast path switches only between threads set up alike: a server
+ * without access, reached by a Call from a client with it, still may not
+ * read the PMU. */
+#define PMU_READ_WENT_THROUGH 0x77
+static void pmu_server(ic_word_t ep, ic_word_t fault_ep)
+{
+    ic_word_t badge;
+    ic_recv(ep, &badge);
+    pmu_log[3] = 1;
+    pmu_log[3] = ic_cycles() | 1; /* faults: the handler sees pmu_log[3] == 1 */
+    /* it did not fault: say so where the test waits */
+    ic_send(fault_ep, ic_msginfo_new(PMU_READ_WENT_THROUGH, 0, 0, 0));
+    ic_reply(ic_msginfo_new(0, 0, 0, 0));
+}
+
+static void pmu_client(ic_word_t ep, ic_word_t unused)
+{
+    (void)unused;
+    ic_word_t badge;
+    ic_call(ep, ic_msginfo_new(0, 0, 0, 0), &badge);
+}
+
+TEST(isolation_pmu_access_survives_the_fast_path)
+{
+    pmu_log[3] = 0;
+    ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0), fault_ep = alloc_object(IC_OBJ_ENDPOINT, 0);
+    CHECK(ep && fault_ep);
+    struct thread server, client;
+    CHECK(thread_start(&server, pmu_server, ep, fault_ep, 150, fault_ep));
+    CHECK(thread_create(&client, pmu_client, ep, 0, 150, fault_ep));
+    CHECK_OK(ic_tcb_set_pmu_access(client.tcb, 1, ROOT_TCB));
+    CHECK_OK(ic_tcb_resume(client.tcb));
+    ic_word_t badge;
+    ic_msginfo_t info = ic_recv(fault_ep, &badge);
+    CHECK_EQ(ic_msginfo_label(info), IC_FAULT_USER_EXCEPTION);
+    CHECK_EQ(pmu_log[3], 1);
 }

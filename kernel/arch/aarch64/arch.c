@@ -155,7 +155,8 @@ void arch_cpu_init(unsigned cpu)
     SYSREG_WRITE(cntkctl_el1, 0x3ull);      /* EL0 may read both counters (not the timers) */
     SYSREG_WRITE(cntvoff_el2, 0);
     arch_timer_stop(); /* the scheduler starts it when it needs it */
-    /* Cycle counter for benchmarks: readable at EL0, counting at EL2 too. */
+    /* The PMU counts at every level (the cycle counter at EL2 too, for the
+     * benchmarks); only threads given PMU access read it, at EL0. */
     /* guests may not program debug registers (breakpoints, watchpoints,
      * single step): their accesses trap to EL2 (TDA, TDOSA, TDRA) and
      * reach the VMM as system register exits; nor the PMU (arch.h) */
@@ -165,11 +166,22 @@ void arch_cpu_init(unsigned cpu)
     SYSREG_WRITE(pmccfiltr_el0, 1ull << 27);
     SYSREG_WRITE(pmcr_el0, SYSREG_READ(pmcr_el0) | 1ull);
     SYSREG_WRITE(pmcntenset_el0, 1ull << 31);
-    SYSREG_WRITE(pmuserenr_el0, 0xdull);
+    /* closed to EL0 until a thread with PMU access runs (arch_pmu_open) */
+    SYSREG_WRITE(pmuserenr_el0, 0);
+    c->pmu_open = false;
+    c->fast_match = cpu;
     SYSREG_WRITE(vttbr_el2, 0);
     c->vttbr = 0;
     isb();
     c->online = true;
+}
+
+/* Let EL0 read the PMU's counters (PMUSERENR_EL0: EN, CR, ER) or not. */
+void arch_pmu_open(struct cpu *c, bool open)
+{
+    SYSREG_WRITE(pmuserenr_el0, open ? 0xdull : 0);
+    c->pmu_open = open;
+    c->fast_match = c->id | (uint32_t)open << 8;
 }
 
 /* Make 'next' the thread whose registers the exit path restores. */
@@ -237,6 +249,7 @@ OFFSET_IS(struct cpu, vttbr, CPU_VTTBR);
 OFFSET_IS(struct cpu, ready_summary, CPU_READY_SUMMARY);
 OFFSET_IS(struct cpu, reschedule, CPU_RESCHEDULE);
 OFFSET_IS(struct cpu, entry_ec, CPU_ENTRY_EC);
+OFFSET_IS(struct cpu, fast_match, CPU_FAST_MATCH);
 OFFSET_IS(struct tcb, ctx.x[0], TCB_CTX_X0);
 OFFSET_IS(struct tcb, ctx.x[2], TCB_CTX_X2);
 OFFSET_IS(struct tcb, ctx.x[4], TCB_CTX_X4);
@@ -244,6 +257,7 @@ OFFSET_IS(struct tcb, slots[TCB_SLOT_CSPACE].cap, TCB_SLOT_CSPACE_CAP);
 OFFSET_IS(struct tcb, slots[TCB_SLOT_VSPACE].cap, TCB_SLOT_VSPACE_CAP);
 OFFSET_IS(struct tcb, state, TCB_STATE);
 OFFSET_IS(struct tcb, affinity, TCB_AFFINITY);
+OFFSET_IS(struct tcb, pmu_access, TCB_PMU_ACCESS);
 OFFSET_IS(struct tcb, pending_fault, TCB_PENDING_FAULT);
 OFFSET_IS(struct tcb, on_cpu, TCB_ON_CPU);
 OFFSET_IS(struct tcb, ep_next, TCB_EP_NEXT);

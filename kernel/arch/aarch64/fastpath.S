@@ -30,6 +30,8 @@
     ldar w13, [x26]
     cmp w12, w13
     b.eq 2f
+    mov w13, #0x15                          /* an SVC waits (answer_stall, smp.c) */
+    strb w13, [x19, #CPU_ENTRY_EC]
     mov w0, w12
     bl smp_lock_wait
 2:  ldr x20, [x19, #CPU_CURRENT]
@@ -60,10 +62,12 @@
     ldrb w11, [x22, #CAP_RIGHTS]
 .endm
 
-/* The other thread (x24) must run on this CPU with nothing else ready. */
+/* The other thread (x24) must run on this CPU with nothing else ready, and
+ * have the PMU access the CPU is set up for (affinity and pmu_access are
+ * adjacent bytes, compared with the CPU's id | pmu_open << 8 at once). */
 .macro fast_may_run
-    ldrb w11, [x24, #TCB_AFFINITY]
-    ldr w12, [x19, #CPU_ID]
+    ldrh w11, [x24, #TCB_AFFINITY]
+    ldr w12, [x19, #CPU_FAST_MATCH]
     cmp w11, w12
     b.ne fast_slow
     ldr x11, [x19, #CPU_READY_SUMMARY]

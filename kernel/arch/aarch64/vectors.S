@@ -6,8 +6,6 @@
  * kernel itself runs with interrupts masked; an exception taken from EL2 is
  * a kernel bug and stops the machine. */
 
-#include "asm_offsets.h"
-
 #define CTX_SIZE (36 * 8) /* sizeof(struct context) */
 
 /* Store the thread's registers into its TCB, then switch to this CPU's
@@ -100,7 +98,6 @@ el0_sync:
     save_user
     mrs x10, esr_el2
     lsr x10, x10, #26
-    strb w10, [x9, #CPU_ENTRY_EC]          /* for answer_stall (smp.c) */
     cmp x10, #0x15
     b.ne 1f
     cmp x7, #1
