@@ -39,6 +39,14 @@ void plat_vgic_save(struct vgic_state *s);          /* list registers and contro
 void plat_vgic_restore(const struct vgic_state *s);
 void plat_vgic_enable(uint64_t hcr);                /* the interface on, with these controls */
 void plat_vgic_disable(void);
+/* A parked VCPU stays loaded while a native thread runs (vcpu.c). GICv3's
+ * virtual interface is EL2 and EL1 system registers, out of EL0's reach:
+ * parking only turns it off. GICv2's virtual CPU interface is a frame
+ * (GICV) that a native thread could map: parking also saves its state into
+ * 's' and clears it, and unparking puts it back (plat_vgic_park_saves). */
+extern const bool plat_vgic_park_saves;
+void plat_vgic_park(struct vgic_state *s);
+void plat_vgic_unpark(const struct vgic_state *s);   /* and on, with s->hcr */
 uint64_t plat_vgic_lr_pending(unsigned virq, unsigned priority, unsigned group);
 bool plat_vgic_lr_in_use(uint64_t lr);
 uint32_t plat_vgic_eoi_lrs(void);                   /* live: LRs whose interrupt the guest ended */

@@ -280,7 +280,9 @@ void guest_virq_v2(void);
 
 #define GUEST_GICC 0x08010000ull
 
-/* Map the GICv2 virtual CPU interface (two pages) at GUEST_GICC. */
+/* Map the GICv2 virtual CPU interface (two pages) at GUEST_GICC; the
+ * first page's frame capability is left in gicv_frame. */
+static ic_cptr_t gicv_frame;
 static bool map_gicv(ic_cptr_t vs)
 {
     for (ic_word_t i = 0; i < bootinfo->untyped.end - bootinfo->untyped.start; i++) {
@@ -291,6 +293,7 @@ static bool map_gicv(ic_cptr_t vs)
         if (!f || ic_untyped_retype(bootinfo->untyped.start + i, IC_OBJ_FRAME_4K, 0, ROOT_CNODE, ROOT_DEPTH, f, 2,
                                     ROOT_CNODE) != IC_OK)
             return false;
+        gicv_frame = f;
         return map_frame(vs, f, GUEST_GICC, IC_RIGHTS_ALL, IC_ATTR_DEVICE) == IC_OK &&
                map_frame(vs, f + 1, GUEST_GICC + 4096, IC_RIGHTS_ALL, IC_ATTR_DEVICE) == IC_OK;
     }
@@ -346,6 +349,40 @@ TEST(vcpu_virtual_interrupt_reaches_guest_handler)
     reply_emulated(0, 0);
     CHECK_EQ(interrupt_seen_by_guest(&g), 40);
     CHECK_OK(ic_vcpu_inject_irq(g.vcpu, 41, 0xa0, group, 0)); /* free again */
+}
+
+/* GICv2's virtual CPU interface is a frame: a native thread that maps it
+ * (here the root, the parked guest's own VMM, on the guest's CPU) must find
+ * nothing of the parked guest there: not its pending interrupt, priority
+ * mask or controls, and its writes must not reach the guest. */
+#define GICV_CTLR 0x00
+#define GICV_PMR 0x04
+#define GICV_IAR 0x0c
+#define GICV_HPPIR 0x18
+#define GICV_APR 0xd0
+TEST(vcpu_gicv2_parked_interface_is_not_the_guests)
+{
+    if (bootinfo->gic_version != 2)
+        return; /* GICv3's is system registers, out of EL0's reach */
+    struct guest g;
+    CHECK(start_virq_guest(&g)); /* its PMR is 0xff and its interface on */
+    CHECK_OK(ic_vcpu_inject_irq(g.vcpu, 40, 0xa0, 0, 0));
+    ic_cptr_t copy = alloc_slot();
+    CHECK(copy);
+    CHECK_OK(ic_cnode_copy(ROOT_CNODE, copy, ROOT_DEPTH, gicv_frame, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE));
+    ic_word_t va = alloc_vaddr(4096, 4096);
+    CHECK_OK(map_frame(ROOT_VSPACE, copy, va, IC_RIGHTS_ALL, IC_ATTR_DEVICE));
+    volatile uint32_t *gicv = (volatile uint32_t *)va;
+    CHECK_EQ(gicv[GICV_CTLR / 4], 0);
+    CHECK_EQ(gicv[GICV_PMR / 4], 0);
+    CHECK_EQ(gicv[GICV_APR / 4], 0);
+    CHECK_EQ(gicv[GICV_HPPIR / 4] & 0x3ff, 1023);
+    CHECK_EQ(gicv[GICV_IAR / 4] & 0x3ff, 1023); /* nothing taken from the guest */
+    gicv[GICV_PMR / 4] = 0;  /* would mask everything */
+    gicv[GICV_CTLR / 4] = 0; /* would turn its interface off */
+    /* the guest still takes its interrupt */
+    reply_emulated(0, 0);
+    CHECK_EQ(interrupt_seen_by_guest(&g), 40);
 }
 
 TEST(vcpu_virtual_timer_fires_through_the_vmm)

@@ -98,7 +98,7 @@ static void enter_guest_mode(struct cpu *c, struct vcpu *v)
     }
     if (arch_has_sme)
         SYSREG_WRITE_NAMED(TPIDR2_EL0, v->tpidr2_el0);
-    plat_vgic_enable(v->vgic.hcr);
+    plat_vgic_unpark(&v->vgic);
     /* the timer's interrupt line follows the VCPU's mask */
     if (c->vtimer_line_enabled == v->vtimer_masked) {
         if (v->vtimer_masked)
@@ -137,7 +137,7 @@ static void park(struct cpu *c)
         v->tpidr2_el0 = SYSREG_READ_NAMED(TPIDR2_EL0);
         SYSREG_WRITE_NAMED(TPIDR2_EL0, 0);
     }
-    plat_vgic_disable();
+    plat_vgic_park(&v->vgic);
     SYSREG_WRITE(cnthctl_el2, CNTHCTL_NATIVE);
     SYSREG_WRITE(mdcr_el2, arch_mdcr_native);
     SYSREG_WRITE(hcr_el2, HCR_NATIVE);
@@ -154,7 +154,8 @@ static void load(struct cpu *c, struct vcpu *v)
     SYSREG_WRITE(sctlr_el1, v->regs[IC_VCPU_SCTLR_EL1]);
     c->sctlr_tamed = false;
     restore_optional(v);
-    plat_vgic_restore(&v->vgic);
+    if (!plat_vgic_park_saves) /* else unparking restores it */
+        plat_vgic_restore(&v->vgic);
     v->loaded_on = (uint8_t)(c->id + 1);
     c->vcpu_active = v;
     enter_guest_mode(c, v);
@@ -174,7 +175,8 @@ void vcpu_unload(struct cpu *c)
     isb();
     VCPU_SYSREGS(SAVE)
     save_optional(v);
-    plat_vgic_save(&v->vgic);
+    if (!plat_vgic_park_saves) /* else parking saved it */
+        plat_vgic_save(&v->vgic);
     SYSREG_WRITE(cptr_el2, arch_cptr_native);
     isb();
     v->loaded_on = 0;
@@ -600,9 +602,10 @@ ic_err_t vcpu_invoke_inject_irq(struct invocation *inv)
     if (virq > plat_vgic_max_virq() || priority > 0xff || group > 1 || index >= plat_vgic_num_lrs())
         return IC_RANGE_ERROR;
     /* parked on this CPU (the usual case: the VMM answers an exit of its
-     * guest), the list register is written in place */
-    bool here = this_cpu()->vcpu_active == v;
-    if (!here)
+     * guest), the list register is written in place, or into the state
+     * parking saved (GICv2) */
+    bool active_here = this_cpu()->vcpu_active == v, here = active_here && !plat_vgic_park_saves;
+    if (!active_here)
         vcpu_flush(v);
     uint64_t old = here ? plat_vgic_read_lr((unsigned)index) : v->vgic.lr[index];
     if (plat_vgic_lr_in_use(old))

@@ -200,6 +200,27 @@ void plat_vgic_disable(void)
     mmio_write32(GICH_HCR, 0);
 }
 
+/* Off first, so that nothing is signalled from a half-cleared interface;
+ * then nothing of the guest is left for GICV to show or change. */
+const bool plat_vgic_park_saves = true;
+
+void plat_vgic_park(struct vgic_state *s)
+{
+    plat_vgic_disable();
+    plat_vgic_save(s);
+    unsigned n = plat_vgic_num_lrs();
+    mmio_write32(GICH_VMCR, 0);
+    mmio_write32(GICH_APR, 0);
+    for (unsigned i = 0; i < n; i++)
+        mmio_write32(GICH_LR(i), 0);
+}
+
+void plat_vgic_unpark(const struct vgic_state *s)
+{
+    plat_vgic_restore(s);
+    plat_vgic_enable(s->hcr);
+}
+
 uint32_t plat_vgic_eoi_lrs(void)
 {
     return mmio_read32(GICH_EISR0);

@@ -313,6 +313,19 @@ void plat_vgic_disable(void)
     gicv3_isb();
 }
 
+const bool plat_vgic_park_saves = false;
+
+void plat_vgic_park(struct vgic_state *s)
+{
+    (void)s;
+    plat_vgic_disable();
+}
+
+void plat_vgic_unpark(const struct vgic_state *s)
+{
+    plat_vgic_enable(s->hcr);
+}
+
 uint32_t plat_vgic_eoi_lrs(void)
 {
     return (uint32_t)gicv3_sysreg_read(ich_eisr_el2);
