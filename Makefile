@@ -166,7 +166,7 @@ test-host: setup $(HOST_TESTS) $(VMM_HOST_TESTS) $(LOADER_HOST_TESTS) $(VMM_TARG
 	@tools/run-host-tests.sh $(HOST_TESTS) $(VMM_HOST_TESTS) $(LOADER_HOST_TESTS)
 
 test-kernel: setup $(BUILD)/kernel-test-root.elf
-	@tools/run-suite.sh --timeout 300 --name "kernel suite (GICv$(GIC))" -- \
+	@tools/run-suite.sh --timeout 1200 --name "kernel suite (GICv$(GIC))" -- \
 		$(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/kernel-test-root.elf
 
 # The kernel suite's hostile SMP stress test (user/test-root/test_stress_smp.c)
@@ -215,7 +215,7 @@ test: setup
 
 # The minimal demo must print its greeting and end QEMU by itself.
 run-minimal-check: $(BUILD)/kernel-root-minimal.elf
-	@tools/run-suite.sh --timeout 60 --name "minimal root task" --expect "Hello from the root task" -- \
+	@tools/run-suite.sh --timeout 300 --name "minimal root task" --expect "Hello from the root task" -- \
 		$(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/kernel-root-minimal.elf
 
 # After a reset RAM is not zero: the kernel must see that (tools/test-reset.exp,

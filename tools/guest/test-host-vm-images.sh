@@ -8,7 +8,7 @@ kernel=$1 initrd=$2; shift 2
 passed=0 failed=0
 check() { # name expected-line fw_cfg-arguments...
     local name=$1 want=$2 out; shift 2
-    out=$(timeout 60 "$@" 2>&1)
+    out=$(timeout 300 "$@" 2>&1)
     if grep -qF -- "$want" <<<"$out" && grep -qF "loader: host-vmm stopped the system" <<<"$out"; then
         echo "PASS: $name"; passed=$((passed + 1))
     else

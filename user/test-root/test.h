@@ -89,6 +89,11 @@ bool let_threads_run(void);
 /* thread_create, then set the affinity to 'cpu', then resume. */
 bool thread_start_on(struct thread *t, thread_fn fn, ic_word_t arg0, ic_word_t arg1, unsigned prio,
                      ic_cptr_t fault_ep, unsigned cpu);
+/* How long a test waits for something that happens at once on an idle
+ * machine before it calls it a failure: generous, because a machine busy
+ * with other work may run QEMU's CPUs many times slower. Only a failing
+ * test waits this long. */
+#define TEST_PATIENCE_MS 30000u
 /* Nanoseconds (the cycle counter; QEMU counts it at 1 GHz). */
 uint64_t now_ns(void);
 /* Spin until *p != old (true) or 'ms' milliseconds have passed (false). */

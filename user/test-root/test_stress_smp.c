@@ -647,10 +647,10 @@ static bool act_orphan(ic_cptr_t ep)
     unsigned cpu = rnd_n(2);
     OKR(aux_start(2, b, ROOT_CNODE, IC_WORD_BITS - IC_ROOT_CNODE_BITS, recv_twice, ep, ntfn, cpu));
     OKR(aux_start(3, a, ROOT_CNODE, IC_WORD_BITS - IC_ROOT_CNODE_BITS, call_once, ep, 0, rnd_n(2)));
-    if (!spin_until_equal(&orphan_flag, 1, 3000))
+    if (!spin_until_equal(&orphan_flag, 1, TEST_PATIENCE_MS))
         FAILR("the first Call never arrived (%llu)", (unsigned long long)orphan_flag);
     OKR(aux_start(4, c, ROOT_CNODE, IC_WORD_BITS - IC_ROOT_CNODE_BITS, call_once, ep, 0, rnd_n(2)));
-    if (!spin_until_equal(&orphan_flag, 2, 3000))
+    if (!spin_until_equal(&orphan_flag, 2, TEST_PATIENCE_MS))
         FAILR("the second Call never arrived (%llu)", (unsigned long long)orphan_flag);
     OKR(ic_cnode_delete(ROOT_CNODE, b, ROOT_DEPTH));
     OKR(ic_untyped_retype(ub, IC_OBJ_FRAME_4K, 0, ROOT_CNODE, ROOT_DEPTH, f, 1, ROOT_CNODE));
@@ -848,7 +848,7 @@ static bool round_run(void)
         OKR(ic_tcb_set_affinity(s, 1));
         OKR(ic_tcb_set_affinity(p, 1));
         ic_word_t from = ping_seq;
-        uint64_t end = now_ns() + 3000000000ull;
+        uint64_t end = now_ns() + (uint64_t)TEST_PATIENCE_MS * 1000000;
         while (ping_seq < from + 10 && now_ns() < end)
             ;
         if (ping_seq < from + 10)

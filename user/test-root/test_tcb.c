@@ -279,15 +279,15 @@ TEST(tcb_suspend_stops_running_thread_and_resume_restarts_it)
     reset_shared();
     struct thread t;
     CHECK(thread_start_on(&t, count_forever, 0, 0, 100, 0, 1));
-    CHECK(spin_until_changed(&counter, 0, 2000));
+    CHECK(spin_until_changed(&counter, 0, TEST_PATIENCE_MS));
     CHECK_OK(ic_tcb_suspend(t.tcb));
     CHECK(counter_stays(20));
     CHECK_OK(ic_tcb_suspend(t.tcb)); /* twice is fine */
     CHECK(counter_stays(5));
     CHECK_OK(ic_tcb_resume(t.tcb));
-    CHECK(spin_until_changed(&counter, counter, 2000));
+    CHECK(spin_until_changed(&counter, counter, TEST_PATIENCE_MS));
     CHECK_OK(ic_tcb_resume(t.tcb)); /* resuming a running thread changes nothing */
-    CHECK(spin_until_changed(&counter, counter, 2000));
+    CHECK(spin_until_changed(&counter, counter, TEST_PATIENCE_MS));
     CHECK_OK(ic_tcb_suspend(t.tcb));
     CHECK(counter_stays(5));
 }
@@ -320,7 +320,7 @@ TEST(tcb_read_registers_can_suspend)
     reset_shared();
     struct thread t;
     CHECK(thread_start_on(&t, count_forever, 0, 0, 100, 0, 1));
-    CHECK(spin_until_changed(&counter, 0, 2000));
+    CHECK(spin_until_changed(&counter, 0, TEST_PATIENCE_MS));
     ic_user_context_t regs;
     CHECK_OK(ic_tcb_read_registers(t.tcb, true, IC_REG_COUNT, &regs));
     CHECK(counter_stays(20));
@@ -333,7 +333,7 @@ TEST(tcb_read_registers_can_suspend)
     CHECK_OK(ic_tcb_read_registers(t.tcb, false, IC_REG_COUNT, &again));
     CHECK_EQ(memcmp(&regs, &again, sizeof(regs)), 0);
     CHECK_OK(ic_tcb_resume(t.tcb));
-    CHECK(spin_until_changed(&counter, counter, 2000));
+    CHECK(spin_until_changed(&counter, counter, TEST_PATIENCE_MS));
     CHECK_OK(ic_tcb_suspend(t.tcb));
 }
 
@@ -406,10 +406,10 @@ TEST(tcb_affinity_runs_thread_in_parallel)
         CHECK(thread_start_on(&t[p], echo_flag, 0, 0, prios[p], 0, 1));
         for (ic_word_t i = 1; i <= 20; i++) {
             t_log[0] = i;
-            CHECK(spin_until_equal(&t_log[1], i, 2000));
+            CHECK(spin_until_equal(&t_log[1], i, TEST_PATIENCE_MS));
         }
         t_log[0] = 0xff;
-        CHECK(spin_until_equal(&t_log[1], 0xff, 2000));
+        CHECK(spin_until_equal(&t_log[1], 0xff, TEST_PATIENCE_MS));
     }
 }
 
@@ -421,13 +421,13 @@ TEST(tcb_set_affinity_moves_running_thread)
     struct thread t;
     /* below the root: it runs only while it is on CPU 1 */
     CHECK(thread_start_on(&t, count_forever, 0, 0, 254, 0, 1));
-    CHECK(spin_until_changed(&counter, 0, 2000));
+    CHECK(spin_until_changed(&counter, 0, TEST_PATIENCE_MS));
     CHECK_OK(ic_tcb_set_affinity(t.tcb, 0));
     CHECK(counter_stays(20));
     CHECK_OK(ic_tcb_set_affinity(t.tcb, 1));
-    CHECK(spin_until_changed(&counter, counter, 2000));
+    CHECK(spin_until_changed(&counter, counter, TEST_PATIENCE_MS));
     CHECK_OK(ic_tcb_set_affinity(t.tcb, 1)); /* the same CPU again */
-    CHECK(spin_until_changed(&counter, counter, 2000));
+    CHECK(spin_until_changed(&counter, counter, TEST_PATIENCE_MS));
     CHECK_OK(ic_tcb_suspend(t.tcb));
 }
 
@@ -441,7 +441,7 @@ TEST(tcb_root_moves_itself_to_other_cpu_and_back)
     CHECK(thread_start(&t, count_forever, 0, 0, 254, 0));
     CHECK_EQ(counter, 0);
     ic_err_t e1 = ic_tcb_set_affinity(ROOT_TCB, 1);
-    bool ran = spin_until_changed(&counter, 0, 2000);
+    bool ran = spin_until_changed(&counter, 0, TEST_PATIENCE_MS);
     ic_err_t e2 = ic_tcb_set_affinity(ROOT_TCB, 0);
     CHECK_OK(e1);
     CHECK_OK(e2);
@@ -474,12 +474,12 @@ TEST(tcb_delete_thread_running_on_other_cpu)
     reset_shared();
     struct thread t;
     CHECK(thread_start_on(&t, count_forever, 0, 0, 100, 0, 1));
-    CHECK(spin_until_changed(&counter, 0, 2000));
+    CHECK(spin_until_changed(&counter, 0, TEST_PATIENCE_MS));
     /* a copy keeps the thread alive when the original goes */
     ic_cptr_t copy = copy_with_rights(t.tcb, IC_RIGHTS_ALL);
     CHECK(copy);
     CHECK_OK(ic_cnode_delete(ROOT_CNODE, t.tcb, ROOT_DEPTH));
-    CHECK(spin_until_changed(&counter, counter, 2000));
+    CHECK(spin_until_changed(&counter, counter, TEST_PATIENCE_MS));
     /* the last capability destroys it while it runs on CPU 1 */
     CHECK_OK(ic_cnode_delete(ROOT_CNODE, copy, ROOT_DEPTH));
     CHECK(counter_stays(20));
@@ -492,13 +492,13 @@ TEST(tcb_revoke_and_delete_thread_running_on_other_cpu)
     reset_shared();
     struct thread t;
     CHECK(thread_start_on(&t, count_forever, 0, 0, 100, 0, 1));
-    CHECK(spin_until_changed(&counter, 0, 2000));
+    CHECK(spin_until_changed(&counter, 0, TEST_PATIENCE_MS));
     ic_cptr_t copy = copy_with_rights(t.tcb, IC_RIGHTS_ALL);
     CHECK(copy);
     /* revoking removes the copy, not the thread */
     CHECK_OK(ic_cnode_revoke(ROOT_CNODE, t.tcb, ROOT_DEPTH));
     CHECK_EQ(ic_tcb_suspend(copy), IC_INVALID_CAPABILITY);
-    CHECK(spin_until_changed(&counter, counter, 2000));
+    CHECK(spin_until_changed(&counter, counter, TEST_PATIENCE_MS));
     CHECK_OK(ic_cnode_delete(ROOT_CNODE, t.tcb, ROOT_DEPTH));
     CHECK(counter_stays(20));
 }
