@@ -376,3 +376,9 @@ bench-boot: setup $(BUILD)/kernel-system.elf guest
 	     -kernel $(HOST_KERNEL) -initrd $(HOST_INITRD) \
 	     -append "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1"
 
+# ---------------------------------------------------------------- a fresh machine
+# `make test` and `make run` (to the host VM's shell, then poweroff) inside a
+# new minimal Debian 12 root, as CI does (scripts/test-fresh.sh; needs root).
+.PHONY: test-fresh
+test-fresh:
+	@bash scripts/test-fresh.sh
