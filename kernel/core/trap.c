@@ -119,6 +119,7 @@ void kernel_boot(void)
 {
     arch_cpu_init(0);
     plat_uart_init();
+    arch_check_mappings();
     vspace_init();
     smp_lock();
     plat_irq_init_boot();

@@ -80,6 +80,7 @@ extern uint64_t arch_hcr_vcpu, arch_cptr_vcpu, arch_cptr_native, arch_mdcr_nativ
 
 /* arch.c */
 void arch_cpu_init(unsigned cpu);
+void arch_check_mappings(void);
 uint64_t arch_read_id_reg(unsigned crm, unsigned op2);
 void arch_switch_to(struct tcb *next);
 void arch_pmu_open(struct cpu *c, bool open);

@@ -8,21 +8,60 @@
 struct cpu cpus[BOARD_MAX_CPUS];
 uint8_t kernel_stacks[BOARD_MAX_CPUS][KERNEL_STACK_SIZE] __attribute__((aligned(16)));
 
-/* The kernel maps physical memory one-to-one with 1 GiB blocks: the first
- * GiB (devices) as device memory, RAM as normal write-back memory. */
+/* The kernel maps physical memory one-to-one: the first GiB (devices) as
+ * device memory, RAM as normal write-back memory. Nothing is both writable
+ * and executable (SCTLR_EL2.WXN enforces it too): the kernel's text is
+ * read-only and the only executable memory, in 4 KiB pages; the rest of
+ * RAM is read-write and never executable, in 2 MiB blocks (1 GiB ones past
+ * the first GiB of RAM). */
 uint64_t arch_el2_l1_table[512] __attribute__((aligned(4096)));
+static uint64_t el2_ram_l2[512] __attribute__((aligned(4096)));
+#define EL2_TEXT_L3_TABLES 2 /* the kernel's text spans at most two 2 MiB blocks (kernel.ld checks) */
+static uint64_t el2_text_l3[EL2_TEXT_L3_TABLES][512] __attribute__((aligned(4096)));
+extern char __kernel_start[], __text_end[];
 
 #define PTE_BLOCK 0x1ull
+#define PTE_TABLE 0x3ull
+#define PTE_PAGE 0x3ull
 #define PTE_AF (1ull << 10)
 #define PTE_SH_INNER (3ull << 8)
 #define PTE_ATTR(i) ((uint64_t)(i) << 2)
+#define PTE_READ_ONLY (1ull << 7) /* AP[2] */
 #define PTE_XN (1ull << 54)
+#define PTE_RAM (PTE_AF | PTE_SH_INNER | PTE_ATTR(1))
 
 void arch_mmu_build_tables(void)
 {
     arch_el2_l1_table[0] = BOARD_DEVICE_BASE | PTE_BLOCK | PTE_AF | PTE_ATTR(0) | PTE_XN;
-    for (uint64_t a = BOARD_RAM_BASE; a < BOARD_RAM_BASE + BOARD_RAM_SIZE; a += BIT(30))
-        arch_el2_l1_table[a >> 30] = a | PTE_BLOCK | PTE_AF | PTE_SH_INNER | PTE_ATTR(1);
+    for (uint64_t a = BOARD_RAM_BASE + BIT(30); a < BOARD_RAM_BASE + BOARD_RAM_SIZE; a += BIT(30))
+        arch_el2_l1_table[a >> 30] = a | PTE_BLOCK | PTE_RAM | PTE_XN;
+    for (unsigned i = 0; i < 512; i++)
+        el2_ram_l2[i] = (BOARD_RAM_BASE + ((uint64_t)i << 21)) | PTE_BLOCK | PTE_RAM | PTE_XN;
+    uint64_t text = (uint64_t)(uintptr_t)__kernel_start, text_end = (uint64_t)(uintptr_t)__text_end;
+    unsigned t = 0;
+    for (uint64_t block = text & ~(BIT(21) - 1); block < text_end && t < EL2_TEXT_L3_TABLES; block += BIT(21), t++) {
+        for (unsigned j = 0; j < 512; j++) {
+            uint64_t p = block + ((uint64_t)j << 12);
+            bool code = p >= text && p < text_end;
+            el2_text_l3[t][j] = p | PTE_PAGE | PTE_RAM | (code ? PTE_READ_ONLY : PTE_XN);
+        }
+        el2_ram_l2[(block - BOARD_RAM_BASE) >> 21] = (uint64_t)(uintptr_t)el2_text_l3[t] | PTE_TABLE;
+    }
+    arch_el2_l1_table[BOARD_RAM_BASE >> 30] = (uint64_t)(uintptr_t)el2_ram_l2 | PTE_TABLE;
+}
+
+/* Whether the kernel may write at 'va' (an address translation, AT S1E2W). */
+static bool el2_writable(const void *va)
+{
+    __asm__ volatile("at s1e2w, %0\n\tisb" ::"r"(va) : "memory");
+    return !(SYSREG_READ(par_el1) & 1);
+}
+
+/* Once, with the MMU on: the text is not writable, the rest is. */
+void arch_check_mappings(void)
+{
+    kassert(!el2_writable((const void *)arch_cpu_init) && el2_writable(arch_el2_l1_table) &&
+            el2_writable(kernel_stacks));
 }
 
 /* Stage 2: 39-bit IPA, starting at level 1, write-back inner-shareable

@@ -3,7 +3,7 @@
 #include <board.h>
 
 #define SCTLR_EL2_RES1 0x30c50830
-#define SCTLR_EL2_MMU_ON (SCTLR_EL2_RES1 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 12))
+#define SCTLR_EL2_MMU_ON (SCTLR_EL2_RES1 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 12) | (1 << 19)) /* M, C, SA, I, WXN */
 /* T0SZ=25 (39-bit), inner/outer write-back walks, inner shareable, 4 KiB
  * granule, 40-bit physical addresses; bits 31 and 23 are RES1. */
 #define TCR_EL2_VALUE 0x80823519
