@@ -52,7 +52,7 @@ USER_CFLAGS := $(TARGET_CFLAGS) -Iuser/lib/include -Iuser/vmm/include
 USER_CFLAGS += $(STRESS_CFLAGS)
 LDFLAGS_TARGET := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
-.PHONY: all setup fuzz-kernel run run-minimal run-minimal-check test-reset run-host test test-host test-kernel test-host-vm test-host-vm-images test-system bench \
+.PHONY: all setup fuzz-kernel test-console run run-minimal run-minimal-check test-reset run-host test test-host test-kernel test-host-vm test-host-vm-images test-system bench \
         tcb-size \
         clean
 .SECONDARY:
@@ -207,6 +207,7 @@ test: setup
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm SMP=1
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm SMP=4
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm-images
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-console
 	@TEST_RESULTS=$(TEST_RESULTS) tools/check-leftovers.sh
 	@$(MAKE) --no-print-directory tcb-size
 	@echo "all tests:"
@@ -357,6 +358,11 @@ run-host: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)
 # reboot, poweroff (with the GIC of GIC=).
 test-host-vm: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)
 	@expect tools/guest/test-host-vm.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf
+
+# make run's console: Ctrl-C reaches the guest, Ctrl-a x quits QEMU.
+test-console: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)
+	@echo "interactive console:"
+	@expect tools/guest/test-console.exp $(QEMU) $(HOST_VM_MACHINE) $(QEMU_CONSOLE) -kernel $(BUILD)/kernel-system.elf
 
 # Missing or wrong guest images: refused in words, the system stopped.
 test-host-vm-images: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)
