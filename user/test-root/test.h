@@ -101,6 +101,15 @@ bool spin_until_changed(volatile ic_word_t *p, ic_word_t old, unsigned ms);
 /* Spin until *p == want (true) or 'ms' milliseconds have passed (false). */
 bool spin_until_equal(volatile ic_word_t *p, ic_word_t want, unsigned ms);
 
+/* env_guests.c: a guest is a thread bound to a VCPU, at EL1 of a VSpace,
+ * whose exits are fault messages on its endpoint. */
+struct guest {
+    ic_cptr_t tcb, vcpu, ep;
+};
+/* A guest at priority 100 in 'vs', starting at 'entry' (EL1h, interrupts
+ * masked, FP/SIMD usable) with x0, x19 and x20 given; not yet resumed. */
+bool guest_make(struct guest *g, ic_cptr_t vs, void (*entry)(void), ic_word_t x0, ic_word_t x19, ic_word_t x20);
+
 /* env_caps.c: helpers for capabilities in the root CNode and the like. */
 /* 'n' consecutive free slots; returns the first (0 if there are not enough). */
 ic_cptr_t alloc_slots(unsigned n);

@@ -120,28 +120,12 @@ static volatile ic_word_t *counter_frame(ic_cptr_t vs)
     return p;
 }
 
-struct guest {
-    ic_cptr_t tcb, vcpu, ep;
-};
-
-/* A guest thread in VSpace 'vs' at priority 100 on 'cpu', starting at
- * 'entry' with x0 = arg, faults to g->ep; resumed. */
+/* A guest (env_guests.c) in VSpace 'vs' on 'cpu', starting at 'entry'
+ * with x0 = arg, faults to g->ep; resumed. */
 static bool guest_run(struct guest *g, ic_cptr_t vs, void (*entry)(void), ic_word_t arg, unsigned cpu)
 {
-    g->tcb = alloc_object(IC_OBJ_TCB, 0);
-    g->vcpu = alloc_object(IC_OBJ_VCPU, 0);
-    g->ep = alloc_object(IC_OBJ_ENDPOINT, 0);
-    if (!g->tcb || !g->vcpu || !g->ep)
-        return false;
-    if (ic_tcb_configure(g->tcb, IC_WORD_BITS - IC_ROOT_CNODE_BITS, 0, g->ep, ROOT_CNODE, vs, 0) != IC_OK ||
-        ic_tcb_set_priority(g->tcb, 100, ROOT_TCB) != IC_OK || ic_vcpu_set_tcb(g->vcpu, g->tcb) != IC_OK)
-        return false;
-    ic_user_context_t regs = { 0 };
-    regs.regs[IC_REG_PC] = (ic_word_t)entry;
-    regs.regs[IC_REG_SPSR] = 0x3c5; /* EL1h, interrupts masked */
-    regs.regs[IC_REG_X0] = arg;
-    return ic_tcb_write_registers(g->tcb, false, IC_REG_COUNT, &regs) == IC_OK &&
-           ic_tcb_set_affinity(g->tcb, cpu) == IC_OK && ic_tcb_resume(g->tcb) == IC_OK;
+    return guest_make(g, vs, entry, arg, 0, 0) && ic_tcb_set_affinity(g->tcb, cpu) == IC_OK &&
+           ic_tcb_resume(g->tcb) == IC_OK;
 }
 
 /* Spin for 'ms' milliseconds. */
@@ -304,6 +288,25 @@ TEST(isolation_cycle_two_cnodes_revoked)
 
 static volatile ic_word_t cycle_called, cycle_returned;
 
+/* Thread t, its CSpace c and another CNode 'other' (all from 'ut') hold
+ * each other's last capabilities once the root has dropped its own: t is
+ * resumed, destroys itself with its call, and never returns from it; then
+ * all of ut can be made into objects again, so nothing of the cycle is
+ * left. */
+static void run_self_destroying_cycle(ic_cptr_t ut, ic_cptr_t t, ic_cptr_t c, ic_cptr_t other)
+{
+    cycle_called = cycle_returned = 0;
+    CHECK_OK(ic_tcb_resume(t));
+    CHECK_OK(ic_cnode_delete(ROOT_CNODE, t, ROOT_DEPTH));
+    CHECK_OK(ic_cnode_delete(ROOT_CNODE, c, ROOT_DEPTH));
+    CHECK_OK(ic_cnode_delete(ROOT_CNODE, other, ROOT_DEPTH));
+    CHECK(let_threads_run());
+    CHECK_EQ(cycle_called, 1);
+    CHECK_EQ(cycle_returned, 0);
+    CHECK_OK(ic_cnode_revoke(ROOT_CNODE, ut, ROOT_DEPTH));
+    CHECK(retype_in_full(ut, CYCLE_UT_BITS));
+}
+
 /* (c) runs with CSpace C: C[1] = CNode D, D[0] = this thread's only
  * capability. It deletes D[0], which destroys itself, its CSpace and D. */
 static void delete_own_tcb(ic_word_t d_cptr, ic_word_t d_bits)
@@ -325,16 +328,7 @@ TEST(isolation_cycle_thread_deletes_own_last_tcb_cap)
     CHECK(thread_on_tcb(&th, t, delete_own_tcb, 1, 2, 100, c, IC_WORD_BITS - 2));
     CHECK_OK(ic_cnode_copy(c, 1, 2, d, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE));
     CHECK_OK(ic_cnode_copy(d, 0, 2, t, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE));
-    cycle_called = cycle_returned = 0;
-    CHECK_OK(ic_tcb_resume(t));
-    CHECK_OK(ic_cnode_delete(ROOT_CNODE, t, ROOT_DEPTH));
-    CHECK_OK(ic_cnode_delete(ROOT_CNODE, c, ROOT_DEPTH));
-    CHECK_OK(ic_cnode_delete(ROOT_CNODE, d, ROOT_DEPTH));
-    CHECK(let_threads_run());
-    CHECK_EQ(cycle_called, 1);
-    CHECK_EQ(cycle_returned, 0);
-    CHECK_OK(ic_cnode_revoke(ROOT_CNODE, ut, ROOT_DEPTH));
-    CHECK(retype_in_full(ut, CYCLE_UT_BITS));
+    run_self_destroying_cycle(ut, t, c, d);
 }
 
 /* (d) runs with CSpace C: C[1] = this thread's only capability, C[2] = a
@@ -363,16 +357,7 @@ TEST(isolation_cycle_thread_replaces_cspace_holding_its_tcb)
     CHECK_OK(ic_cnode_copy(c, 1, 2, t, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE));
     CHECK_OK(ic_cnode_copy(c, 2, 2, c2, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE));
     CHECK_OK(ic_cnode_copy(c, 3, 2, ROOT_VSPACE, ROOT_DEPTH, IC_RIGHTS_ALL, ROOT_CNODE));
-    cycle_called = cycle_returned = 0;
-    CHECK_OK(ic_tcb_resume(t));
-    CHECK_OK(ic_cnode_delete(ROOT_CNODE, t, ROOT_DEPTH));
-    CHECK_OK(ic_cnode_delete(ROOT_CNODE, c, ROOT_DEPTH));
-    CHECK_OK(ic_cnode_delete(ROOT_CNODE, c2, ROOT_DEPTH));
-    CHECK(let_threads_run());
-    CHECK_EQ(cycle_called, 1);
-    CHECK_EQ(cycle_returned, 0);
-    CHECK_OK(ic_cnode_revoke(ROOT_CNODE, ut, ROOT_DEPTH));
-    CHECK(retype_in_full(ut, CYCLE_UT_BITS));
+    run_self_destroying_cycle(ut, t, c, c2);
 }
 
 /* ============================================================ 3. stalls */

@@ -26,32 +26,11 @@ static ic_cptr_t guest_vspace(void)
     return vs;
 }
 
-struct guest {
-    ic_cptr_t tcb, vcpu, ep;
-};
-
-/* A guest thread at priority 100 starting at 'entry' with x0 = arg,
- * x19 = GUEST_MMIO, x20 = 0x5566; not yet resumed. */
+/* A guest (env_guests.c) starting at 'entry' with x0 = arg, x19 =
+ * GUEST_MMIO, x20 = 0x5566; not yet resumed. */
 static bool guest_create(struct guest *g, ic_cptr_t vs, void (*entry)(void), ic_word_t arg)
 {
-    g->tcb = alloc_object(IC_OBJ_TCB, 0);
-    g->vcpu = alloc_object(IC_OBJ_VCPU, 0);
-    g->ep = alloc_object(IC_OBJ_ENDPOINT, 0);
-    if (!g->tcb || !g->vcpu || !g->ep)
-        return false;
-    if (ic_tcb_configure(g->tcb, IC_WORD_BITS - IC_ROOT_CNODE_BITS, 0, g->ep, ROOT_CNODE, vs, 0) != IC_OK ||
-        ic_tcb_set_priority(g->tcb, 100, ROOT_TCB) != IC_OK || ic_vcpu_set_tcb(g->vcpu, g->tcb) != IC_OK)
-        return false;
-    /* FP/SIMD usable at the guest's EL1 (CPACR_EL1.FPEN) */
-    if (ic_vcpu_write_register(g->vcpu, IC_VCPU_CPACR_EL1, 3u << 20) != IC_OK)
-        return false;
-    ic_user_context_t regs = { 0 };
-    regs.regs[IC_REG_PC] = (ic_word_t)entry;
-    regs.regs[IC_REG_SPSR] = 0x3c5; /* EL1h, interrupts masked */
-    regs.regs[IC_REG_X0] = arg;
-    regs.regs[IC_REG_X0 + 19] = GUEST_MMIO;
-    regs.regs[IC_REG_X0 + 20] = 0x5566;
-    return ic_tcb_write_registers(g->tcb, false, IC_REG_COUNT, &regs) == IC_OK;
+    return guest_make(g, vs, entry, arg, GUEST_MMIO, 0x5566);
 }
 
 static volatile ic_word_t kick_stop;
