@@ -146,6 +146,13 @@ void endpoint_send(struct tcb *sender, struct endpoint *ep, word_t badge, bool c
 
 void endpoint_recv(struct tcb *receiver, struct endpoint *ep, bool blocking)
 {
+    /* a receive gives up the reply still owed (as in seL4): the caller
+     * waits on, with nobody able to answer it; so a thread waiting to
+     * receive never owes a reply, which the fast path relies on */
+    if (receiver->caller) {
+        receiver->caller->callee = NULL;
+        receiver->caller = NULL;
+    }
     struct notification *bound = receiver->bound_ntfn;
     if (bound && bound->word) {
         receiver->ctx.x[0] = bound->word;

@@ -108,8 +108,6 @@ fastpath_call:
     ldrb w11, [x24, #TCB_STATE]
     cmp w11, #ASM_THREAD_BLOCKED_RECV
     b.ne fast_slow
-    ldr x11, [x24, #TCB_CALLER]             /* it still owes a caller a reply: */
-    cbnz x11, fast_slow                     /* the full path orphans that one */
     fast_may_run
     /* take the receiver off the endpoint (it is the head) */
     ldr x11, [x24, #TCB_EP_NEXT]
