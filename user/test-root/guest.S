@@ -285,6 +285,26 @@ guest_pmu:
 1:  hvc #0xff
     b 1b
 
+/* Reports ID registers, one an HVC (0x90 + n, in x0): ID_AA64PFR0_EL1,
+ * ID_AA64DFR0_EL1, ID_AA64MMFR1_EL1, and one the architecture has not
+ * allocated (op0 3, op1 0, CRn 0, CRm 7, op2 7); then a set/way cache
+ * maintenance (DC CISW), which completes, and HVC 0x94. */
+    .global guest_id_allow_list
+guest_id_allow_list:
+    mrs x0, S3_0_C0_C4_0    /* ID_AA64PFR0_EL1 */
+    hvc #0x90
+    mrs x0, S3_0_C0_C5_0    /* ID_AA64DFR0_EL1 */
+    hvc #0x91
+    mrs x0, S3_0_C0_C7_1    /* ID_AA64MMFR1_EL1 */
+    hvc #0x92
+    mrs x0, S3_0_C0_C7_7
+    hvc #0x93
+    mov x1, #0
+    dc cisw, x1
+    hvc #0x94
+1:  hvc #0xff
+    b 1b
+
 /* Reports ID_AA64MMFR1_EL1 (HVC 0x80: x0), then reads LORC_EL1 (HVC 0x81
  * with what it read). Where the CPU has no LORegions the read is undefined
  * at the guest's own EL1 (HVC 0xee from its vectors). */

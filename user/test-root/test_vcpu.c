@@ -727,6 +727,47 @@ TEST(vcpu_sme_use_is_an_exit)
     CHECK_EQ(ic_get_mr(IC_VCPU_EXIT_ESR) >> 26, 0x1d);
 }
 
+void guest_id_allow_list(void);
+
+/* A guest sees a feature only if the kernel's allow-list has it: never EL2
+ * or EL3, RAS, MPAM, AMU, trace, the PMU, VMID sizes, VHE or LORegions, and
+ * nothing in an ID register the list does not know; set/way cache
+ * maintenance completes without reaching the VMM. */
+TEST(vcpu_id_registers_by_allow_list)
+{
+    struct guest g;
+    CHECK(guest_start(&g, guest_id_allow_list, 0));
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x90);
+    ic_word_t pfr0 = ic_get_mr(IC_VCPU_CALL_X0);
+    CHECK(ID_FIELD(pfr0, 4) != 0);  /* EL1 */
+    CHECK_EQ(ID_FIELD(pfr0, 8), 0); /* EL2 */
+    CHECK_EQ(ID_FIELD(pfr0, 12), 0); /* EL3 */
+    CHECK_EQ(ID_FIELD(pfr0, 28), 0); /* RAS */
+    CHECK_EQ(ID_FIELD(pfr0, 40), 0); /* MPAM */
+    CHECK_EQ(ID_FIELD(pfr0, 44), 0); /* AMU */
+    reply_emulated(0, 0);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    ic_word_t dfr0 = ic_get_mr(IC_VCPU_CALL_X0);
+    CHECK(ID_FIELD(dfr0, 0) >= 6);   /* DebugVer: Armv8 debug */
+    CHECK_EQ(ID_FIELD(dfr0, 4), 0);  /* TraceVer */
+    CHECK_EQ(ID_FIELD(dfr0, 8), 0);  /* PMUVer */
+    CHECK_EQ(ID_FIELD(dfr0, 32), 0); /* PMSVer */
+    CHECK_EQ(ID_FIELD(dfr0, 40), 0); /* TraceFilt */
+    reply_emulated(0, 0);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    ic_word_t mmfr1 = ic_get_mr(IC_VCPU_CALL_X0);
+    CHECK_EQ(ID_FIELD(mmfr1, 4), 0);  /* VMIDBits */
+    CHECK_EQ(ID_FIELD(mmfr1, 8), 0);  /* VH */
+    CHECK_EQ(ID_FIELD(mmfr1, 16), 0); /* LO */
+    reply_emulated(0, 0);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_X0), 0);
+    reply_emulated(0, 0);
+    CHECK_EQ(next_exit(&g), IC_FAULT_VCPU_HVC);
+    CHECK_EQ(ic_get_mr(IC_VCPU_CALL_IMM), 0x94);
+}
+
 void guest_pmu(void);
 
 /* Nobody switches the PMU between guests and native threads: guests are
