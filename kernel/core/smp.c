@@ -139,4 +139,6 @@ void smp_start_secondaries(void)
         smp_lock();
         smp_num_cpus = i + 1;
     }
+    if (smp_num_cpus == BOARD_MAX_CPUS && plat_psci_affinity_info(BOARD_MAX_CPUS) >= 0)
+        kprintf("the machine has more CPUs than the %u this kernel runs on: the others stay off\n", BOARD_MAX_CPUS);
 }

@@ -58,6 +58,8 @@ unsigned plat_vgic_max_virq(void);
 /* PSCI, through SMC (QEMU virt with virtualization=on and no EL3 firmware
  * answers PSCI itself). */
 int plat_psci_cpu_on(uint64_t target_mpidr, uint64_t entry, uint64_t context);
+/* 0 on, 1 off, 2 on pending, or a negative PSCI error (no such CPU: -2) */
+int plat_psci_affinity_info(uint64_t target_mpidr);
 NORETURN void plat_psci_system_off(void);
 
 #endif

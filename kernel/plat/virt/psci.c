@@ -2,6 +2,7 @@
 #include "plat.h"
 
 #define PSCI_CPU_ON_64 0xc4000003u
+#define PSCI_AFFINITY_INFO_64 0xc4000004u
 #define PSCI_SYSTEM_OFF 0x84000008u
 
 static uint64_t psci_call(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3)
@@ -23,6 +24,11 @@ int plat_psci_cpu_on(uint64_t target_mpidr, uint64_t entry, uint64_t context)
 {
     /* PSCI return codes are 32-bit signed values in w0. */
     return (int)(int32_t)psci_call(PSCI_CPU_ON_64, target_mpidr, entry, context);
+}
+
+int plat_psci_affinity_info(uint64_t target_mpidr)
+{
+    return (int)(int32_t)psci_call(PSCI_AFFINITY_INFO_64, target_mpidr, 0, 0);
 }
 
 NORETURN void plat_psci_system_off(void)
