@@ -18,6 +18,10 @@ enum ic_object_type {
 
 /* log2 of object sizes in bytes */
 #define IC_TCB_SIZE_BITS 11
+/* What a thread may use besides its capabilities (tcb_set_access) */
+#define IC_TCB_ACCESS_PMU 1u       /* read the PMU's counters at EL0 */
+#define IC_TCB_ACCESS_CONSOLE 2u   /* write the kernel's console (DebugPutChar) */
+#define IC_TCB_ACCESS_ALL 3u
 #define IC_ENDPOINT_SIZE_BITS 4
 #define IC_NOTIFICATION_SIZE_BITS 5
 #define IC_SLOT_SIZE_BITS 6          /* one CNode slot */

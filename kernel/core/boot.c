@@ -220,7 +220,7 @@ void boot_create_root_task(void)
     cap_insert(&t->slots[TCB_SLOT_IPC_FRAME], c, slot_at(IC_SLOT_IPC_BUFFER));
     t->ipc_buffer = ipc_va;
     t->priority = t->max_priority = IC_NUM_PRIORITIES - 1;
-    t->pmu_access = 1; /* it may hand PMU access on (tcb_set_pmu_access) */
+    t->pmu_access = t->console_access = 1; /* it may hand them on (tcb_set_access) */
     t->ctx.pc = eh->entry;
     t->ctx.x[0] = bi_va;
     boot_root_tcb = t;

@@ -64,7 +64,13 @@ void syscall_handle(struct tcb *t)
         sched_yield();
         return;
     case IC_SYS_DEBUG_PUTCHAR:
+        /* only for threads given the console: others could forge its lines */
+        if (!t->console_access) {
+            set_error(t, IC_ILLEGAL_OPERATION);
+            return;
+        }
         kputc((char)t->ctx.x[0]);
+        set_error(t, IC_OK);
         return;
     case IC_SYS_DEBUG_HALT:
         if (t == boot_root_tcb) {

@@ -178,21 +178,28 @@ ic_err_t tcb_invoke_set_max_priority(struct invocation *inv)
     return IC_OK;
 }
 
-/* PMU access: only a thread that has it may grant or take it away. A
- * thread running elsewhere leaves its CPU, whose exit path then sets the
- * PMU up for it. */
-ic_err_t tcb_invoke_set_pmu_access(struct invocation *inv)
+static word_t access_of(const struct tcb *t)
+{
+    return (t->pmu_access ? IC_TCB_ACCESS_PMU : 0) | (t->console_access ? IC_TCB_ACCESS_CONSOLE : 0);
+}
+
+/* Access to the PMU and the console: only a thread that has an access may
+ * grant it or take it away. A thread running elsewhere leaves its CPU,
+ * whose exit path then sets the PMU up for it. */
+ic_err_t tcb_invoke_set_access(struct invocation *inv)
 {
     struct tcb *t = cap_tcb(&inv->slot->cap);
     struct cte *auth = inv->caps[0];
+    word_t access = inv->args[0];
     if (auth->cap.type != CAP_TCB)
         return IC_INVALID_CAPABILITY;
-    if (!cap_tcb(&auth->cap)->pmu_access)
-        return IC_ILLEGAL_OPERATION;
-    if (inv->args[0] > 1)
+    if (access & ~(word_t)IC_TCB_ACCESS_ALL)
         return IC_RANGE_ERROR;
+    if ((access ^ access_of(t)) & ~access_of(cap_tcb(&auth->cap)))
+        return IC_ILLEGAL_OPERATION;
     smp_stall_thread(t);
-    t->pmu_access = (uint8_t)inv->args[0];
+    t->pmu_access = (access & IC_TCB_ACCESS_PMU) != 0;
+    t->console_access = (access & IC_TCB_ACCESS_CONSOLE) != 0;
     return IC_OK;
 }
 

@@ -55,6 +55,7 @@ struct tcb {
     uint8_t ipc_is_call;                /* blocked sender made a Call */
     uint8_t pending_fault;              /* fault label being sent (BLOCKED_SEND) */
     uint8_t on_cpu;                     /* 1 + CPU it is current on, or 0 */
+    uint8_t console_access;             /* may write the kernel's console (DebugPutChar) */
     word_t ipc_badge;                   /* badge of the capability a blocked sender used */
     word_t ipc_buffer;                  /* user address of the IPC buffer */
     word_t timeslice;                   /* timer ticks left */

@@ -93,7 +93,7 @@ static ic_cptr_t spawn(ic_cptr_t vspace, entry_fn fn, ic_word_t arg, unsigned pr
     if (!err)
         err = ic_tcb_set_priority(tcb, prio, ROOT_TCB);
     if (!err) /* it reads the cycle counter too */
-        err = ic_tcb_set_pmu_access(tcb, 1, ROOT_TCB);
+        err = ic_tcb_set_access(tcb, IC_TCB_ACCESS_ALL, ROOT_TCB);
     if (!err && cpu)
         err = ic_tcb_set_affinity(tcb, cpu);
     if (err)

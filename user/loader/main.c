@@ -337,6 +337,9 @@ static void start_component(unsigned index, const struct component *c)
     check(ic_tcb_configure(tcb, 64 - bits, ipc_va, badged, cnode, vspace, ipc_frame), "configure");
     check(ic_tcb_set_max_priority(tcb, c->priority, ROOT_TCB), "maximum priority");
     check(ic_tcb_set_priority(tcb, c->priority, ROOT_TCB), "priority");
+    /* components print through the kernel's console until a serial server
+     * owns the UART; the threads they make themselves do not */
+    check(ic_tcb_set_access(tcb, IC_TCB_ACCESS_CONSOLE, ROOT_TCB), "console access");
     ic_user_context_t regs = { 0 };
     regs.regs[IC_REG_PC] = entry;
     regs.regs[IC_REG_X0] = info_va;

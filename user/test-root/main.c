@@ -104,7 +104,9 @@ bool thread_create(struct thread *t, thread_fn fn, ic_word_t arg0, ic_word_t arg
     if (ic_tcb_configure(t->tcb, IC_WORD_BITS - IC_ROOT_CNODE_BITS, (ic_word_t)t->ipc, fault_ep, ROOT_CNODE,
                          ROOT_VSPACE, t->ipc_frame) != IC_OK)
         return false;
-    if (ic_tcb_set_priority(t->tcb, prio, ROOT_TCB) != IC_OK)
+    /* a failing check prints from the thread that made it */
+    if (ic_tcb_set_priority(t->tcb, prio, ROOT_TCB) != IC_OK ||
+        ic_tcb_set_access(t->tcb, IC_TCB_ACCESS_CONSOLE, ROOT_TCB) != IC_OK)
         return false;
     ic_user_context_t regs = { 0 };
     regs.regs[IC_REG_PC] = (ic_word_t)thread_trampoline;

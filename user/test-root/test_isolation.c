@@ -617,18 +617,18 @@ TEST(isolation_pmu_needs_access)
     /* a thread without access cannot grant it, not even to itself */
     struct thread u;
     CHECK(thread_create(&u, pmu_reader, 1, done, 100, ep));
-    CHECK_EQ(ic_tcb_set_pmu_access(u.tcb, 1, t.tcb), IC_ILLEGAL_OPERATION);
-    CHECK_EQ(ic_tcb_set_pmu_access(u.tcb, 2, ROOT_TCB), IC_RANGE_ERROR);
+    CHECK_EQ(ic_tcb_set_access(u.tcb, IC_TCB_ACCESS_ALL, t.tcb), IC_ILLEGAL_OPERATION);
+    CHECK_EQ(ic_tcb_set_access(u.tcb, 4, ROOT_TCB), IC_RANGE_ERROR);
     /* granted by one that has it (the root): it reads */
-    CHECK_OK(ic_tcb_set_pmu_access(u.tcb, 1, ROOT_TCB));
+    CHECK_OK(ic_tcb_set_access(u.tcb, IC_TCB_ACCESS_ALL, ROOT_TCB));
     CHECK_OK(ic_tcb_resume(u.tcb));
     ic_wait(done, &badge);
     CHECK(pmu_log[1] != 0);
     /* and taken away again */
     struct thread w;
     CHECK(thread_create(&w, pmu_reader, 2, 0, 100, ep));
-    CHECK_OK(ic_tcb_set_pmu_access(w.tcb, 1, ROOT_TCB));
-    CHECK_OK(ic_tcb_set_pmu_access(w.tcb, 0, ROOT_TCB));
+    CHECK_OK(ic_tcb_set_access(w.tcb, IC_TCB_ACCESS_ALL, ROOT_TCB));
+    CHECK_OK(ic_tcb_set_access(w.tcb, IC_TCB_ACCESS_CONSOLE, ROOT_TCB));
     CHECK_OK(ic_tcb_resume(w.tcb));
     info = ic_recv(ep, &badge);
     CHECK_EQ(ic_msginfo_label(info), IC_FAULT_USER_EXCEPTION);
@@ -665,10 +665,46 @@ TEST(isolation_pmu_access_survives_the_fast_path)
     struct thread server, client;
     CHECK(thread_start(&server, pmu_server, ep, fault_ep, 150, fault_ep));
     CHECK(thread_create(&client, pmu_client, ep, 0, 150, fault_ep));
-    CHECK_OK(ic_tcb_set_pmu_access(client.tcb, 1, ROOT_TCB));
+    CHECK_OK(ic_tcb_set_access(client.tcb, IC_TCB_ACCESS_ALL, ROOT_TCB));
     CHECK_OK(ic_tcb_resume(client.tcb));
     ic_word_t badge;
     ic_msginfo_t info = ic_recv(fault_ep, &badge);
     CHECK_EQ(ic_msginfo_label(info), IC_FAULT_USER_EXCEPTION);
     CHECK_EQ(pmu_log[3], 1);
+}
+
+/* ------------------------------------------------------------ the console */
+
+/* Only threads given the console write to it: others could forge its lines
+ * (a component pretending to be the kernel or another component). */
+static volatile ic_word_t console_result[2];
+
+static void console_writer(ic_word_t index, ic_word_t done)
+{
+    ic_word_t r[6] = { '\n', 0, 0, 0, 0, 0 }; /* an empty line, if it gets through */
+    ic__svc(IC_SYS_DEBUG_PUTCHAR, r);
+    console_result[index] = r[0] + 1;
+    ic_signal(done);
+}
+
+TEST(isolation_console_needs_access)
+{
+    console_result[0] = console_result[1] = 0;
+    ic_cptr_t done = alloc_object(IC_OBJ_NOTIFICATION, 0);
+    CHECK(done);
+    struct thread t, u;
+    CHECK(thread_create(&t, console_writer, 0, done, 100, 0));
+    CHECK_OK(ic_tcb_set_access(t.tcb, 0, ROOT_TCB));
+    CHECK_OK(ic_tcb_resume(t.tcb));
+    ic_word_t badge;
+    ic_wait(done, &badge);
+    CHECK_EQ(console_result[0], IC_ILLEGAL_OPERATION + 1);
+    /* without the console itself, a thread cannot give it */
+    CHECK(thread_create(&u, console_writer, 1, done, 100, 0));
+    CHECK_OK(ic_tcb_set_access(u.tcb, 0, ROOT_TCB));
+    CHECK_EQ(ic_tcb_set_access(u.tcb, IC_TCB_ACCESS_CONSOLE, t.tcb), IC_ILLEGAL_OPERATION);
+    CHECK_OK(ic_tcb_set_access(u.tcb, IC_TCB_ACCESS_CONSOLE, ROOT_TCB));
+    CHECK_OK(ic_tcb_resume(u.tcb));
+    ic_wait(done, &badge);
+    CHECK_EQ(console_result[1], IC_OK + 1);
 }
