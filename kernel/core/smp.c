@@ -22,16 +22,16 @@ struct ticket_lock smp_big_lock;
  * hypervisor call, whose return address is past the instruction, is made
  * again when the thread next runs; every other exception returns to the
  * instruction that caused it and happens again by itself. */
-static void answer_stall(void)
+static void answer_stall(unsigned *entry_ec)
 {
     struct cpu *c = this_cpu();
     if (!c->stall_request)
         return;
     struct tcb *t = c->current;
     if (t && t == c->stall_tcb) {
-        if (c->entry_ec == EC_SVC64 || c->entry_ec == EC_HVC64)
+        if (*entry_ec == EC_SVC64 || *entry_ec == EC_HVC64)
             t->ctx.pc -= 4;
-        c->entry_ec = 0;
+        *entry_ec = 0;
         vcpu_unload(c);
         t->on_cpu = 0;
         c->current = NULL;
@@ -48,15 +48,18 @@ static void answer_stall(void)
     __atomic_store_n(&c->stall_request, 0, __ATOMIC_RELEASE);
 }
 
-void smp_lock_wait(uint32_t ticket)
+void smp_lock_wait(uint32_t ticket, bool sync_entry)
 {
+    /* ESR_EL2 holds until this entry is handled: nothing else is taken to
+     * EL2 while the kernel runs with exceptions masked */
+    unsigned entry_ec = sync_entry ? (unsigned)(SYSREG_READ(esr_el2) >> 26) : 0;
     /* wfe lets an emulator run the other CPUs; smp_unlock and stall
      * requests send an event */
     while (__atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) != ticket) {
-        answer_stall();
+        answer_stall(&entry_ec);
         __asm__ volatile("wfe");
     }
-    answer_stall();
+    answer_stall(&entry_ec);
 }
 
 /* Ask another CPU to give up a thread, a VCPU or an address space, and

@@ -53,14 +53,12 @@ void trap_sync_locked(void)
 
 void trap_lower_sync(void)
 {
-    this_cpu()->entry_ec = (uint8_t)ESR_EC(SYSREG_READ(esr_el2)); /* for answer_stall (smp.c) */
-    smp_lock();
+    smp_lock_entry(true);
     trap_sync_locked();
 }
 
 void trap_lower_irq(void)
 {
-    this_cpu()->entry_ec = 0;
     smp_lock();
     irq_handle_pending();
     sched_exit_to_user();
@@ -68,7 +66,6 @@ void trap_lower_irq(void)
 
 void trap_lower_serror(void)
 {
-    this_cpu()->entry_ec = 0;
     smp_lock();
     struct tcb *t = this_cpu()->current;
     if (t && t->vcpu) {

@@ -18,7 +18,6 @@ struct cpu {
     uint64_t ready_summary;         /* bit i: ready_bitmap[i] != 0 */
     bool reschedule;                /* current's time slice ended or it yielded */
     bool online;
-    uint8_t entry_ec;               /* exception class of the entry waiting for the lock; 0 for interrupts */
     bool pmu_open;                  /* PMUSERENR_EL0 lets EL0 read the PMU (the current thread's pmu_access) */
     uint32_t fast_match;            /* id | pmu_open << 8: what a thread's affinity and pmu_access
                                        bytes must read for the fast path to switch to it here */

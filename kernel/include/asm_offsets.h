@@ -10,7 +10,6 @@
 #define CPU_READY_SUMMARY 32
 #define CPU_RESCHEDULE 40
 #define CPU_FAST_MATCH 44
-#define CPU_ENTRY_EC 42
 
 #define TCB_CTX_X0 0
 #define TCB_CTX_X2 16

@@ -12,15 +12,21 @@ struct ticket_lock {
     volatile uint32_t next, owner;
 };
 extern struct ticket_lock smp_big_lock;
-void smp_lock_wait(uint32_t ticket);
+/* sync_entry: a synchronous exception of the current thread waits (its
+ * class is in ESR_EL2), which a stall meanwhile must not lose (smp.c) */
+void smp_lock_wait(uint32_t ticket, bool sync_entry);
 
 /* Take the lock. Without contention no other CPU holds it, so no stall
  * request can be pending for us: only a lock holder makes one. */
-static inline __attribute__((always_inline)) void smp_lock(void)
+static inline __attribute__((always_inline)) void smp_lock_entry(bool sync_entry)
 {
     uint32_t ticket = __atomic_fetch_add(&smp_big_lock.next, 1, __ATOMIC_RELAXED);
     if (__atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) != ticket)
-        smp_lock_wait(ticket);
+        smp_lock_wait(ticket, sync_entry);
+}
+static inline __attribute__((always_inline)) void smp_lock(void)
+{
+    smp_lock_entry(false);
 }
 
 static inline __attribute__((always_inline)) void smp_unlock(void)

@@ -287,7 +287,6 @@ OFFSET_IS(struct cpu, id, CPU_ID);
 OFFSET_IS(struct cpu, vttbr, CPU_VTTBR);
 OFFSET_IS(struct cpu, ready_summary, CPU_READY_SUMMARY);
 OFFSET_IS(struct cpu, reschedule, CPU_RESCHEDULE);
-OFFSET_IS(struct cpu, entry_ec, CPU_ENTRY_EC);
 OFFSET_IS(struct cpu, fast_match, CPU_FAST_MATCH);
 OFFSET_IS(struct tcb, ctx.x[0], TCB_CTX_X0);
 OFFSET_IS(struct tcb, ctx.x[2], TCB_CTX_X2);

@@ -30,9 +30,8 @@
     ldar w13, [x26]
     cmp w12, w13
     b.eq 2f
-    mov w13, #0x15                          /* an SVC waits (answer_stall, smp.c) */
-    strb w13, [x19, #CPU_ENTRY_EC]
     mov w0, w12
+    mov w1, #1                              /* an SVC waits (answer_stall, smp.c) */
     bl smp_lock_wait
 2:  ldr x20, [x19, #CPU_CURRENT]
     cbz x20, fast_slow

@@ -10,7 +10,6 @@
 #include "kernel.h"
 #include "arch.h"
 #include "invocation.h"
-#include "smp.h"
 #include "util.h"
 
 #define PTE_VALID 0x1ull
