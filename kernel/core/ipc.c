@@ -109,13 +109,12 @@ static void transfer_message(struct tcb *sender, struct tcb *receiver, word_t ba
     receiver->ctx.x[1] = ic_msginfo_new(label, unwrapped, caps, length);
 }
 
-/* A receiver that took a Call and receives another without replying
- * leaves the first caller waiting for a reply nobody can give (as seL4 does);
- * that caller must not keep a pointer to it, which could outlive it. */
+/* The callee owes nobody else a reply: every receive gave that up first
+ * (endpoint_recv, and the fast path's ReplyRecv replies before it waits),
+ * so no earlier caller is left pointing at it. */
 static void wait_for_reply(struct tcb *caller, struct tcb *callee)
 {
-    if (callee->caller)
-        callee->caller->callee = NULL;
+    kassert(!callee->caller);
     sched_block(caller, THREAD_BLOCKED_REPLY);
     caller->callee = callee;
     callee->caller = caller;

@@ -121,9 +121,6 @@ ic_err_t tcb_invoke_configure(struct invocation *inv)
         if (!(frame.rights & IC_RIGHT_WRITE) || (frame.flags & CAPF_DEVICE))
             return IC_INVALID_CAPABILITY;
     }
-    /* a thread running on another CPU takes the new address space from its
-     * next instruction on, not whenever it next enters the kernel */
-    smp_stall_thread(t);
     /* A TCB's own slots hold copies; deleting the old ones can only be
      * long if they were the last capabilities to a CNode or TCB. */
     struct cte *srcs[TCB_SLOT_COUNT] = { inv->caps[1], inv->caps[2], inv->caps[3], inv->caps[0] };
