@@ -397,6 +397,20 @@ inner=(chroot "$root" /usr/bin/env -i HOME=/root USER=root LOGNAME=root PATH="$i
     die "the root's /dev or /proc does not work"
 end_stage
 
+# judge NAME TIMEOUT STATUS PASS-MESSAGE: say how a command ended; a timeout
+# (status 124) or any other failure is added to the failures
+judge() {
+    if (( $3 == 124 )); then
+        say "$1 did not finish within $2 s"
+        failures+=("$1 timed out after $2 s")
+    elif (( $3 != 0 )); then
+        say "$1 failed (exit status $3)"
+        failures+=("$1 failed (exit status $3)")
+    else
+        say "$4"
+    fi
+}
+
 # ---------------------------------------------------------------- make test
 say "make test inside the root, as a user types it (log: ${test_log#"$repo"/})"
 begin_stage "make test"
@@ -404,15 +418,7 @@ rc=0
 run_bg bash -c 'set -o pipefail; "$@" 2>&1 | tee "$0"' "$test_log" \
     timeout -k 30 "$test_timeout" "${inner[@]}" 'cd /root/icecap && make test' || rc=$?
 end_stage
-if (( rc == 124 )); then
-    say "make test did not finish within $test_timeout s"
-    failures+=("make test timed out after $test_timeout s")
-elif (( rc != 0 )); then
-    say "make test failed (exit status $rc)"
-    failures+=("make test failed (exit status $rc)")
-else
-    say "make test passed"
-fi
+judge "make test" "$test_timeout" "$rc" "make test passed"
 check_leftovers "make test"
 
 # ---------------------------------------------------------------- make run
@@ -422,15 +428,7 @@ rc=0
 run_bg timeout -k 30 "$run_timeout" expect "$repo/tools/fresh-run.exp" "$run_log" \
     "${inner[@]}" 'cd /root/icecap && make run' || rc=$?
 end_stage
-if (( rc == 124 )); then
-    say "make run did not finish within $run_timeout s"
-    failures+=("make run timed out after $run_timeout s")
-elif (( rc != 0 )); then
-    say "make run failed (exit status $rc)"
-    failures+=("make run failed (exit status $rc)")
-else
-    say "make run passed: the host VM's shell came up and poweroff ended QEMU and make"
-fi
+judge "make run" "$run_timeout" "$rc" "make run passed: the host VM's shell came up and poweroff ended QEMU and make"
 check_leftovers "make run"
 
 (( ${#failures[@]} == 0 )) || exit 1
