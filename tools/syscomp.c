@@ -20,6 +20,8 @@
 #define BOARD_IRQ_FIRST 32
 #define BOARD_IRQ_LAST 255 /* GICv3 on QEMU implements 256 INTIDs */
 #define MAX_DEVICES 8
+/* of the kernel's 255 VMIDs, the root task keeps one and one per component */
+#define MAX_COMPONENT_VMIDS 200
 
 struct device {
     char name[32];
@@ -139,7 +141,7 @@ int main(int argc, char **argv)
     char section[16] = "", bootargs[256] = "";
     bool have_board = false, have_vmm = false, have_vm = false;
     uint64_t vmm_prio = 0, vcpus = 0, vcpu_prio = 0, memory = 0;
-    uint64_t vmm_cnode_bits = 12, vmm_memory = 16ull << 20; /* the defaults */
+    uint64_t vmm_cnode_bits = 12, vmm_memory = 16ull << 20, vmm_vmids = 0; /* the defaults */
     int vmm_line = 0, vm_line = 0;
     struct device dev[MAX_DEVICES];
     unsigned ndev = 0;
@@ -185,6 +187,10 @@ int main(int argc, char **argv)
         } else if (!strcmp(key, "cnode-bits") && !strcmp(section, "component")) {
             if (n != 2 || !parse_u64(words[1], &vmm_cnode_bits) || vmm_cnode_bits < 8 || vmm_cnode_bits > 14)
                 error(line, "cnode-bits must be a number from 8 to 14 (a CSpace of 256 to 16384 slots)");
+        } else if (!strcmp(key, "vmids") && !strcmp(section, "component")) {
+            if (n != 2 || !parse_u64(words[1], &vmm_vmids) || vmm_vmids > MAX_COMPONENT_VMIDS)
+                error(line, "vmids (how many VSpaces the component may have at once) must be a number from 0 to %d",
+                      MAX_COMPONENT_VMIDS);
         } else if (!strcmp(key, "memory") && !strcmp(section, "component")) {
             if (n != 2 || !parse_size(words[1], &vmm_memory) || (vmm_memory & (vmm_memory - 1)) ||
                 vmm_memory < (1ull << 20) || vmm_memory > (64ull << 20))
@@ -285,6 +291,7 @@ int main(int argc, char **argv)
     fprintf(out, "#define SYSTEM_VMM_PRIORITY %llu\n", (unsigned long long)vmm_prio);
     fprintf(out, "#define SYSTEM_VMM_CNODE_BITS %llu\n", (unsigned long long)vmm_cnode_bits);
     fprintf(out, "#define SYSTEM_VMM_MEMORY_BITS %u\n", vmm_memory_bits);
+    fprintf(out, "#define SYSTEM_VMM_VMIDS %llu\n", (unsigned long long)vmm_vmids);
     fprintf(out, "#define SYSTEM_HOST_VCPUS %llu\n", (unsigned long long)vcpus);
     fprintf(out, "#define SYSTEM_HOST_VCPU_PRIORITY %llu\n", (unsigned long long)vcpu_prio);
     fprintf(out, "#define SYSTEM_HOST_RAM_BITS %u\n", bits);

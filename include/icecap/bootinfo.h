@@ -19,7 +19,8 @@ enum ic_root_slot {
     IC_SLOT_IRQ_CONTROL = 4,
     IC_SLOT_IPC_BUFFER = 5,
     IC_SLOT_BOOTINFO_FRAME = 6,
-    IC_SLOT_FIRST_FREE_FIXED = 7
+    IC_SLOT_VMIDS = 7,         /* the root's VMID control; a component's VMID pool */
+    IC_SLOT_FIRST_FREE_FIXED = 8
 };
 
 typedef struct ic_slot_range {

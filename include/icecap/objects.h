@@ -11,7 +11,7 @@ enum ic_object_type {
     IC_OBJ_FRAME_4K = 5,
     IC_OBJ_FRAME_2M = 6,
     IC_OBJ_PAGE_TABLE = 7,   /* a stage-2 table of level 2 or 3 */
-    IC_OBJ_VSPACE = 8,       /* a stage-2 root table (level 1) with its VMID */
+    IC_OBJ_VSPACE = 8,       /* a stage-2 root table (level 1); a VMID pool gives it its VMID */
     IC_OBJ_VCPU = 9,         /* a virtual CPU (include/icecap/vcpu.h) */
     IC_OBJ_TYPE_COUNT
 };
@@ -29,6 +29,9 @@ enum ic_object_type {
 #define IC_LARGE_PAGE_BITS 21
 #define IC_PAGE_TABLE_SIZE_BITS 12
 #define IC_VSPACE_SIZE_BITS 12
+/* VMIDs 1 .. IC_NUM_VMIDS - 1 exist; the root's VMID control makes pools of
+ * them, and a pool gives one to each VSpace (docs/abi.md) */
+#define IC_NUM_VMIDS 256
 #define IC_MIN_UNTYPED_BITS 4
 #define IC_MAX_UNTYPED_BITS 47
 #define IC_CNODE_MAX_RADIX 20

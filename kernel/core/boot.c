@@ -149,7 +149,7 @@ void boot_create_root_task(void)
     struct cte *cnode_slot = provide(IC_SLOT_ROOT_CNODE, cnode);
 
     struct cap vs = make_cap(CAP_VSPACE, boot_alloc(IC_VSPACE_SIZE_BITS), 0);
-    vspace_init_object(&vs);
+    vspace_init_boot(&vs);
     struct cte *vspace = provide(IC_SLOT_ROOT_VSPACE, vs);
 
     word_t tcb_pa = boot_alloc(IC_TCB_SIZE_BITS);
@@ -158,6 +158,7 @@ void boot_create_root_task(void)
     struct cte *tcb_cap = provide(IC_SLOT_ROOT_TCB, make_cap(CAP_TCB, tcb_pa, 0));
     (void)tcb_cap;
     provide(IC_SLOT_IRQ_CONTROL, make_cap(CAP_IRQ_CONTROL, 0, 0));
+    provide(IC_SLOT_VMIDS, make_cap(CAP_VMID_CONTROL, 0, 0));
 
     /* The image: every PT_LOAD segment, page by page, then the boot
      * information and IPC buffer pages. */

@@ -46,6 +46,8 @@ bool cap_same_region(const struct cap *a, const struct cap *b)
         return b->type == CAP_IRQ_CONTROL || b->type == CAP_IRQ_HANDLER;
     case CAP_IRQ_HANDLER:
         return b->type == CAP_IRQ_HANDLER && a->obj == b->obj;
+    case CAP_VMID_CONTROL:
+        return b->type == CAP_VMID_CONTROL || b->type == CAP_VMID_POOL;
     case CAP_NULL:
         return false;
     case CAP_FRAME:
@@ -62,8 +64,8 @@ bool cap_same_object(const struct cap *a, const struct cap *b)
 {
     if (a->type == CAP_UNTYPED || b->type == CAP_UNTYPED)
         return a->type == b->type && a->obj == b->obj && a->size_bits == b->size_bits;
-    if (a->type == CAP_IRQ_CONTROL)
-        return b->type == CAP_IRQ_CONTROL;
+    if (a->type == CAP_IRQ_CONTROL || a->type == CAP_VMID_CONTROL)
+        return b->type == a->type;
     return cap_same_region(a, b);
 }
 
@@ -94,6 +96,8 @@ bool cap_is_revocable(const struct cap *derived, const struct cap *src)
         return derived->a != src->a;
     case CAP_IRQ_HANDLER:
         return src->type == CAP_IRQ_CONTROL;
+    case CAP_VMID_POOL:
+        return src->type == CAP_VMID_CONTROL;
     case CAP_UNTYPED:
         return true;
     default:
@@ -126,6 +130,7 @@ ic_err_t cap_derive(const struct cte *src, struct cap *out)
     switch (c.type) {
     case CAP_NULL:
     case CAP_IRQ_CONTROL:
+    case CAP_VMID_CONTROL:
     case CAP_ZOMBIE:
     case CAP_UNTYPED:
     case CAP_REPLY:
@@ -136,6 +141,12 @@ ic_err_t cap_derive(const struct cte *src, struct cap *out)
     case CAP_PAGE_TABLE:
         /* one capability per page table, so it has at most one mapping */
         return IC_ILLEGAL_OPERATION;
+    case CAP_VSPACE:
+        /* one capability until a pool gives it a VMID, which the copies
+         * then carry (vmid_pool_invoke_assign) */
+        if (!c.vmid)
+            return IC_ILLEGAL_OPERATION;
+        break;
     default:
         break;
     }

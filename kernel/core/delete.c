@@ -61,13 +61,17 @@ static void finalise_leaf(struct cap *c, bool final)
         break;
     case CAP_VSPACE:
         /* if it was a thread's, the thread leaves it now (smp.c) */
-        smp_vspace_removed(final ? c->a : 0);
+        smp_vspace_removed(final && c->vmid ? c->a : 0);
         if (final)
             vspace_finalise(c);
         break;
     case CAP_IRQ_HANDLER:
         if (final)
             irq_handler_finalise(c);
+        break;
+    case CAP_VMID_POOL:
+        if (final)
+            vmid_pool_finalise(c);
         break;
     case CAP_VCPU:
         if (final)

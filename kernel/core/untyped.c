@@ -113,8 +113,6 @@ ic_err_t untyped_invoke_retype(struct invocation *inv)
     ic_err_t err = untyped_plan(ut->obj, ut->size_bits, free_offset, (unsigned)obj_bits, count, &first);
     if (err)
         return err;
-    if (type == IC_OBJ_VSPACE && (err = vspace_check_vmids((unsigned)count)))
-        return err;
 
     /* invoke: from here on only a preemption point may stop us, and the
      * restarted call decides everything again */

@@ -31,6 +31,8 @@ enum cap_type {
     CAP_ZOMBIE,
     CAP_VCPU,
     CAP_REPLY,
+    CAP_VMID_CONTROL,
+    CAP_VMID_POOL,
     CAP_TYPE_COUNT
 };
 
@@ -40,7 +42,9 @@ enum cap_type {
  *   CNODE:        obj, size_bits=radix, guard_bits, a=guard, flags=CAPF_FLAT_CSPACE
  *   FRAME:        obj=paddr, size_bits=12|21, flags=CAPF_DEVICE, vmid+a=mapped vspace root, b=mapped address
  *   PAGE_TABLE:   obj, level=mapped level, vmid+a=mapped vspace root, b=mapped address
- *   VSPACE:       obj=root table, vmid, a=VTTBR value (root | vmid << 48)
+ *   VSPACE:       obj=root table, vmid (0 until a pool assigns one),
+ *                 a=VTTBR value (root | vmid << 48; the empty space's while 0)
+ *   VMID_POOL:    obj=first VMID, a=number of VMIDs
  *   IRQ_HANDLER:  irq
  *   VCPU:         obj
  *   REPLY:        obj=the caller waiting for the reply; one of a kind: never

@@ -43,8 +43,9 @@ struct cte *tcb_slot(struct tcb *t, unsigned i);
 void thread_restart_syscall(struct tcb *t);
 
 /* vspace.c (arch) */
-ic_err_t vspace_check_vmids(unsigned count);
 void vspace_init_object(struct cap *c);
+void vspace_init_boot(struct cap *c);
+void vmid_pool_finalise(struct cap *c);
 void vspace_finalise(struct cap *c);
 void frame_unmap_cap(struct cap *c);
 void page_table_finalise(struct cap *c);

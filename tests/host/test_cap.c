@@ -338,14 +338,29 @@ TEST(derive_copies_other_caps)
     struct cap out, cn = mk(CAP_CNODE, UT_BASE, 0x3);
     cn.size_bits = 4;
     cn.guard_bits = 2;
+    struct cap vs = mk(CAP_VSPACE, UT_BASE, 0);
+    vs.vmid = 9;
+    struct cap pool = mk(CAP_VMID_POOL, 2, 5);
     const struct cap allowed[] = { mk(CAP_TCB, UT_BASE, 0), mk(CAP_ENDPOINT, UT_BASE, 77),
-                                   mk(CAP_NOTIFICATION, UT_BASE, 3), cn, mk(CAP_IRQ_HANDLER, 40, 0),
-                                   mk(CAP_VSPACE, UT_BASE, 0) };
+                                   mk(CAP_NOTIFICATION, UT_BASE, 3), cn, mk(CAP_IRQ_HANDLER, 40, 0), vs, pool };
     for (unsigned i = 0; i < ARRAY_SIZE(allowed); i++) {
         s.cap = allowed[i];
         CHECK_EQ(cap_derive(&s, &out), IC_OK);
         CHECK(memcmp(&out, &allowed[i], sizeof(out)) == 0);
     }
+}
+
+/* A VSpace without a VMID has one capability, so that the one a pool gives a
+ * VMID is every copy there is; the VMID control is one of a kind. */
+TEST(derive_refuses_vspace_without_vmid_and_vmid_control)
+{
+    struct cte s = { 0 };
+    struct cap out = mk(CAP_NULL, 0x1234, 0);
+    s.cap = mk(CAP_VSPACE, UT_BASE, 0);
+    CHECK_EQ(cap_derive(&s, &out), IC_ILLEGAL_OPERATION);
+    s.cap = mk(CAP_VMID_CONTROL, 0, 0);
+    CHECK_EQ(cap_derive(&s, &out), IC_ILLEGAL_OPERATION);
+    CHECK_EQ(out.obj, 0x1234);
 }
 
 TEST(derive_strips_frame_mapping)

@@ -12,7 +12,7 @@
 #define WARMUP 20
 
 static ic_bootinfo_t *bi;
-static ic_cptr_t pool, next_slot;
+static ic_cptr_t pool, next_slot, vmids;
 static ic_word_t next_vaddr = 0x40000000;
 
 static void die(const char *what, ic_err_t err)
@@ -66,6 +66,9 @@ static void *shared_page(ic_cptr_t other)
 static ic_cptr_t new_vspace(void)
 {
     ic_cptr_t vs = make(IC_OBJ_VSPACE, 0);
+    ic_err_t err = ic_vmid_pool_assign(vmids, vs);
+    if (err)
+        die("VMID", err);
     ic_word_t va = bi->image_vaddr;
     for (ic_word_t s = bi->image_frames.start; s < bi->image_frames.end; s++) {
         ic_cptr_t copy = next_slot++;
@@ -324,6 +327,10 @@ int main(ic_bootinfo_t *bootinfo)
         if (!bi->untyped_list[i].is_device && bi->untyped_list[i].size_bits > best)
             best = bi->untyped_list[i].size_bits, pool = bi->untyped.start + i;
     next_slot = bi->empty.start;
+    vmids = next_slot++;
+    ic_err_t err = ic_vmid_control_make_pool(IC_SLOT_VMIDS, 2, IC_NUM_VMIDS - 2, vmids, 64, ROOT_CNODE);
+    if (err)
+        die("VMID pool", err);
     bench_null_syscall();
     bench_ipc();
     bench_fault();

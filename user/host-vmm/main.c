@@ -706,6 +706,7 @@ int main(ic_bootinfo_t *bootinfo)
     const unsigned nframes = (unsigned)(GUEST_RAM_SIZE >> IC_LARGE_PAGE_BITS);
     ic_cptr_t frames = make(ram_ut, IC_OBJ_FRAME_2M, 0, nframes);
     ic_cptr_t vspace = make(pool, IC_OBJ_VSPACE, 0, 1);
+    check(ic_vmid_pool_assign(IC_SLOT_VMIDS, vspace), "give the guest's VSpace a VMID");
     check(ic_page_table_map(make(pool, IC_OBJ_PAGE_TABLE, 0, 1), region, vspace), "guest page table");
     check(ic_page_table_map(make(pool, IC_OBJ_PAGE_TABLE, 0, 1), region, ROOT_VSPACE), "vmm page table");
     for (unsigned i = 0; i < nframes; i++) {

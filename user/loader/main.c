@@ -34,6 +34,7 @@ struct component {
     const char *name;
     const char *image, *image_end;
     unsigned priority, cnode_bits, memory_bits;
+    unsigned vmids;                         /* in its VMID pool */
     unsigned ram_bits;                      /* a VM's RAM it runs, or 0 */
     const struct system_device *devices;    /* passed through to that VM */
     unsigned num_devices;
@@ -43,13 +44,17 @@ struct component {
 
 static const struct component components[] = {
     { "host-vmm", component_host_vmm_start, component_host_vmm_end, SYSTEM_VMM_PRIORITY, SYSTEM_VMM_CNODE_BITS,
-      SYSTEM_VMM_MEMORY_BITS, SYSTEM_HOST_RAM_BITS, system_host_devices, SYSTEM_HOST_NUM_DEVICES,
+      SYSTEM_VMM_MEMORY_BITS, SYSTEM_VMM_VMIDS, SYSTEM_HOST_RAM_BITS, system_host_devices, SYSTEM_HOST_NUM_DEVICES,
       system_vmm_devices, SYSTEM_VMM_NUM_DEVICES },
 };
 #define NUM_COMPONENTS (sizeof(components) / sizeof(components[0]))
 
 static ic_bootinfo_t *bi;
 static ic_cptr_t next_slot, pool, fault_ep;
+/* the loader's VMID pool, for the components' VSpaces; VMIDs from next_vmid
+ * on are still free for the components' own pools */
+static ic_cptr_t vmids;
+static ic_word_t next_vmid;
 
 /* Untyped memory the loader holds, split in halves on demand so that a
  * region at a given address can be handed out (buddy style). */
@@ -238,6 +243,7 @@ static void start_component(unsigned index, const struct component *c)
     unsigned bits = c->cnode_bits;
     ic_cptr_t cnode = make(pool, IC_OBJ_CNODE, bits, 1);
     ic_cptr_t vspace = make(pool, IC_OBJ_VSPACE, 0, 1);
+    check(ic_vmid_pool_assign(vmids, vspace), "give a VSpace its VMID");
     ic_cptr_t tcb = make(pool, IC_OBJ_TCB, 0, 1);
     ic_word_t next = IC_SLOT_FIRST_FREE_FIXED, image_start = ~0ull, image_end;
     ic_word_t entry = load_image(c, vspace, cnode, bits, &next, &image_start, &image_end);
@@ -263,6 +269,15 @@ static void start_component(unsigned index, const struct component *c)
           "give a CNode its guard");
     give(cnode, bits, IC_SLOT_ROOT_VSPACE, vspace, false);
     give(cnode, bits, IC_SLOT_ROOT_TCB, tcb, false);
+    if (c->vmids) {
+        if (c->vmids > IC_NUM_VMIDS - next_vmid)
+            die("finding VMIDs for a component", IC_NOT_ENOUGH_MEMORY);
+        ic_cptr_t own_vmids = slot();
+        check(ic_vmid_control_make_pool(IC_SLOT_VMIDS, next_vmid, c->vmids, own_vmids, 64, ROOT_CNODE),
+              "make a VMID pool");
+        next_vmid += c->vmids;
+        give(cnode, bits, IC_SLOT_VMIDS, own_vmids, true);
+    }
 
     /* granted memory: its own, then the RAM of the VM it runs, then the
      * devices of that VM and its own devices, each one untyped region */
@@ -386,6 +401,10 @@ int main(ic_bootinfo_t *bootinfo)
     pool = own->slot;
     transfer = slot();
     fault_ep = make(pool, IC_OBJ_ENDPOINT, 0, 1);
+    /* VMID 1 is the loader's own */
+    vmids = slot();
+    check(ic_vmid_control_make_pool(IC_SLOT_VMIDS, 2, NUM_COMPONENTS, vmids, 64, ROOT_CNODE), "make a VMID pool");
+    next_vmid = 2 + NUM_COMPONENTS;
     for (unsigned i = 0; i < NUM_COMPONENTS; i++)
         start_component(i, &components[i]);
     serve_faults();

@@ -40,7 +40,18 @@ ic_cptr_t alloc_object(ic_word_t type, ic_word_t size_bits)
     ic_cptr_t slot = alloc_slot();
     if (!slot || ic_untyped_retype(test_untyped, type, size_bits, ROOT_CNODE, ROOT_DEPTH, slot, 1, ROOT_CNODE) != IC_OK)
         return 0;
+    if (type == IC_OBJ_VSPACE && ic_vmid_pool_assign(test_vmids, slot) != IC_OK)
+        return 0;
     return slot;
+}
+
+ic_cptr_t test_vmids;
+
+/* In its own slot, outside the slots each test empties afterwards. */
+bool test_vmids_make(void)
+{
+    return ic_vmid_control_make_pool(IC_SLOT_VMIDS, TEST_VMIDS_FIRST, TEST_VMIDS_END - TEST_VMIDS_FIRST, test_vmids,
+                                     ROOT_DEPTH, ROOT_CNODE) == IC_OK;
 }
 
 ic_word_t alloc_vaddr(ic_word_t bytes, ic_word_t align)
@@ -155,7 +166,10 @@ int main(ic_bootinfo_t *bi)
         }
     }
     pool = best;
-    slot_first = bi->empty.start;
+    test_vmids = bi->empty.start;
+    slot_first = bi->empty.start + 1;
+    if (!test_vmids_make())
+        ic_printf("FAIL: the suite's VMID pool could not be made\n");
     unsigned total = (unsigned)(__stop_ic_tests - __start_ic_tests), passed = 0, failed = 0;
     ic_printf("kernel test suite: %u tests, GICv%u, %u CPUs\n", total, (unsigned)bi->gic_version,
               (unsigned)bi->num_cpus);

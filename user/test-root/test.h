@@ -55,8 +55,16 @@ extern unsigned test_untyped_bits;
 #define ROOT_TCB IC_SLOT_ROOT_TCB
 #define ROOT_DEPTH 64
 
+/* The suite's VMID pool, VMIDs [TEST_VMIDS_FIRST, TEST_VMIDS_END); the
+ * VMIDs above are free for tests that make pools of their own. */
+extern ic_cptr_t test_vmids;
+#define TEST_VMIDS_FIRST 2
+#define TEST_VMIDS_END 200
+bool test_vmids_make(void);
+
 ic_cptr_t alloc_slot(void);
-/* Retype one object from the test untyped into a new slot; 0 on failure. */
+/* Retype one object from the test untyped into a new slot; 0 on failure.
+ * A VSpace gets its VMID from the suite's pool. */
 ic_cptr_t alloc_object(ic_word_t type, ic_word_t size_bits);
 /* A free, page-aligned range of the root VSpace for this test. */
 ic_word_t alloc_vaddr(ic_word_t bytes, ic_word_t align);

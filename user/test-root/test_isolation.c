@@ -64,6 +64,8 @@ static ic_cptr_t retype_from(ic_cptr_t ut, ic_word_t type, ic_word_t size_bits)
     ic_cptr_t s = alloc_slot();
     if (!s || ic_untyped_retype(ut, type, size_bits, ROOT_CNODE, ROOT_DEPTH, s, 1, ROOT_CNODE) != IC_OK)
         return 0;
+    if (type == IC_OBJ_VSPACE && ic_vmid_pool_assign(test_vmids, s) != IC_OK)
+        return 0;
     return s;
 }
 

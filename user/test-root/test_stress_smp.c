@@ -263,6 +263,8 @@ static ic_cptr_t res_object(ic_word_t type, ic_word_t bits)
     ic_cptr_t s = res_slot();
     if (!s || ic_untyped_retype(G.ut, type, bits, ROOT_CNODE, ROOT_DEPTH, s, 1, ROOT_CNODE) != IC_OK)
         return 0;
+    if (type == IC_OBJ_VSPACE && ic_vmid_pool_assign(test_vmids, s) != IC_OK)
+        return 0;
     return s;
 }
 

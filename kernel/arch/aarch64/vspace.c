@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "arch.h"
 #include "invocation.h"
+#include "cnode.h"
 #include "util.h"
 
 #define PTE_VALID 0x1ull
@@ -34,25 +35,82 @@ static uint64_t empty_root[512] __attribute__((aligned(4096)));
 static uint64_t *table_of(uint64_t pte) { return (uint64_t *)(uintptr_t)(pte & PTE_ADDR_MASK); }
 static unsigned index_at(word_t va, unsigned level) { return (va >> (39 - 9 * level)) & 511; }
 
-ic_err_t vspace_check_vmids(unsigned count)
-{
-    unsigned free = 0;
-    for (unsigned v = 1; v < NUM_VMIDS; v++)
-        free += vmid_root[v] == 0;
-    return free >= count ? IC_OK : IC_NOT_ENOUGH_MEMORY;
-}
-
+/* A new VSpace has no VMID: it cannot be mapped into, copied or run until
+ * a pool assigns one. Until then it stands for the empty space. */
 void vspace_init_object(struct cap *c)
 {
-    for (unsigned v = 1; v < NUM_VMIDS; v++) {
+    c->vmid = 0;
+    c->a = vspace_empty_vttbr;
+}
+
+static void vspace_take_vmid(struct cap *c, unsigned v)
+{
+    vmid_root[v] = c->obj;
+    c->vmid = (uint8_t)v;
+    c->a = ((uint64_t)v << 48) | c->obj;
+}
+
+/* The root task's VSpace, made at boot, before there are pools. */
+void vspace_init_boot(struct cap *c)
+{
+    vspace_take_vmid(c, 1);
+}
+
+/* A pool owns VMIDs [first, first + count): pools never overlap, so what a
+ * component does with its pool never denies another a VMID. A pool's range
+ * is free for a new pool once its last capability is gone; VSpaces keep the
+ * VMIDs they were given until they are destroyed, and a new pool over the
+ * range hands out only the free ones. */
+static bool vmid_pooled[NUM_VMIDS];
+
+ic_err_t vmid_control_invoke_make_pool(struct invocation *inv)
+{
+    word_t first = inv->args[0], count = inv->args[1];
+    struct cte *root = inv->caps[0], *dest;
+    if (first == 0 || count == 0 || first >= NUM_VMIDS || count > NUM_VMIDS - first)
+        return IC_RANGE_ERROR;
+    for (word_t v = first; v < first + count; v++)
+        if (vmid_pooled[v])
+            return IC_REVOKE_FIRST;
+    if (root->cap.type != CAP_CNODE)
+        return IC_INVALID_CAPABILITY;
+    ic_err_t err = cnode_lookup_slot_exact(&root->cap, inv->args[2], (unsigned)inv->args[3], &dest);
+    if (err)
+        return err;
+    if (!cte_is_empty(dest))
+        return IC_DELETE_FIRST;
+    struct cap c = cap_null();
+    c.type = CAP_VMID_POOL;
+    c.obj = first;
+    c.a = count;
+    cap_insert(dest, c, inv->slot);
+    for (word_t v = first; v < first + count; v++)
+        vmid_pooled[v] = true;
+    return IC_OK;
+}
+
+void vmid_pool_finalise(struct cap *c)
+{
+    for (word_t v = c->obj; v < c->obj + c->a; v++)
+        vmid_pooled[v] = false;
+}
+
+/* Its only capability is the one invoked (cap_derive refuses to copy a
+ * VSpace without a VMID), so no copy is left without the VMID. */
+ic_err_t vmid_pool_invoke_assign(struct invocation *inv)
+{
+    struct cap *pool = &inv->slot->cap, *vs = &inv->caps[0]->cap;
+    if (vs->type != CAP_VSPACE)
+        return IC_INVALID_CAPABILITY;
+    if (vs->vmid)
+        return IC_ILLEGAL_OPERATION;
+    for (word_t v = pool->obj; v < pool->obj + pool->a; v++) {
         if (!vmid_root[v]) {
-            vmid_root[v] = c->obj;
-            c->vmid = (uint8_t)v;
-            c->a = ((uint64_t)v << 48) | c->obj;
-            return;
+            vspace_take_vmid(vs, (unsigned)v);
+            return IC_OK;
         }
     }
-    kpanic("no VMID left although retype checked");
+    return IC_NOT_ENOUGH_MEMORY;
 }
 
 /* No CPU may walk the tables or use the VMID once they are free: every CPU
@@ -60,6 +118,8 @@ void vspace_init_object(struct cap *c)
  * VMID's TLB entries go. */
 void vspace_finalise(struct cap *c)
 {
+    if (!c->vmid)
+        return;
     arch_tlb_flush_vmid(c->vmid);
     vmid_root[c->vmid] = 0;
 }
@@ -112,7 +172,7 @@ ic_err_t page_table_invoke_map(struct invocation *inv)
 
 ic_err_t vspace_map_table(struct cap *pt, const struct cap *vs, word_t va)
 {
-    if (vs->type != CAP_VSPACE)
+    if (vs->type != CAP_VSPACE || !vs->vmid)
         return IC_INVALID_CAPABILITY;
     if (pt->vmid)
         return IC_ILLEGAL_OPERATION;
@@ -172,7 +232,7 @@ ic_err_t vspace_map_frame(struct cap *f, const struct cap *vs, word_t va, word_t
 {
     rights &= f->rights;
     unsigned level = f->size_bits == IC_PAGE_BITS ? 3 : 2;
-    if (vs->type != CAP_VSPACE)
+    if (vs->type != CAP_VSPACE || !vs->vmid)
         return IC_INVALID_CAPABILITY;
     if (f->vmid)
         return IC_ILLEGAL_OPERATION;
