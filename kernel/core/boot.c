@@ -198,6 +198,8 @@ void boot_create_root_task(void)
                 to = ph[i].vaddr + ph[i].filesz;
             if (from < to)
                 memcpy(page + (from - va), root_image_start + ph[i].offset + (from - ph[i].vaddr), to - from);
+            /* its code is fetched from memory the data cache wrote */
+            arch_clean_for_fetch((word_t)(uintptr_t)page, BIT(IC_PAGE_BITS));
         }
     }
     word_t frames_end = next_slot;

@@ -13,8 +13,6 @@
 
 struct ticket_lock smp_big_lock;
 
-#define EC_SVC64 0x15
-#define EC_HVC64 0x16
 
 /* Runs while this CPU waits for the lock at a kernel entry, with the
  * thread's registers saved. A thread taken off the CPU here never has the
@@ -52,7 +50,7 @@ void smp_lock_wait(uint32_t ticket, bool sync_entry)
 {
     /* ESR_EL2 holds until this entry is handled: nothing else is taken to
      * EL2 while the kernel runs with exceptions masked */
-    unsigned entry_ec = sync_entry ? (unsigned)(SYSREG_READ(esr_el2) >> 26) : 0;
+    unsigned entry_ec = sync_entry ? (unsigned)ESR_EC(SYSREG_READ(esr_el2)) : 0;
     /* wfe lets an emulator run the other CPUs; smp_unlock and stall
      * requests send an event */
     while (__atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) != ticket) {

@@ -8,10 +8,6 @@
 #include "vcpu.h"
 #include <icecap/faults.h>
 
-#define ESR_EC(esr) ((esr) >> 26)
-#define EC_SVC64 0x15
-#define EC_IABT_LOWER 0x20
-#define EC_DABT_LOWER 0x24
 
 /* Handle every pending interrupt of this CPU. */
 void irq_handle_pending(void);
@@ -51,14 +47,50 @@ void trap_sync_locked(void)
     sched_exit_to_user();
 }
 
+/* An SError is the thread's that was running when it arrived: a guest's
+ * goes to its VMM as an exit, a native thread's is a user exception. */
+static NORETURN void serror_of_current(uint64_t esr)
+{
+    smp_lock();
+    struct tcb *t = this_cpu()->current;
+    if (t && t->vcpu) {
+        vcpu_handle_exit(t, esr);
+    } else if (t) {
+        word_t msg[IC_USER_EXCEPTION_LENGTH] = { t->ctx.pc, t->ctx.sp, esr };
+        fault_raise(t, IC_FAULT_USER_EXCEPTION, msg, IC_USER_EXCEPTION_LENGTH);
+    }
+    sched_exit_to_user();
+}
+
+/* SErrors are asynchronous: one that the entering thread's accesses caused
+ * may still be on its way when it enters the kernel, and would be taken
+ * when the kernel returns to user level, perhaps into another thread or
+ * guest, and be blamed on it. So a slow-path entry first takes any pending
+ * SError and reports it as the entering thread's; the entry's own exception
+ * then happens again when the thread resumes (a system or hypervisor call
+ * by going back to its instruction; other synchronous exceptions return to
+ * the instruction that raised them; an interrupt stays pending). */
 void trap_lower_sync(void)
 {
+    uint64_t esr = SYSREG_READ(esr_el2);
+    uint64_t serror = arch_take_serror();
+    if (serror) {
+        struct tcb *t = this_cpu()->current;
+        unsigned ec = (unsigned)ESR_EC(esr);
+        /* its registers are this CPU's until it answers a stall */
+        if (t && (ec == EC_SVC64 || ec == EC_HVC64))
+            thread_restart_syscall(t);
+        serror_of_current(serror);
+    }
     smp_lock_entry(true);
     trap_sync_locked();
 }
 
 void trap_lower_irq(void)
 {
+    uint64_t serror = arch_take_serror();
+    if (serror)
+        serror_of_current(serror);
     smp_lock();
     irq_handle_pending();
     sched_exit_to_user();
@@ -66,15 +98,7 @@ void trap_lower_irq(void)
 
 void trap_lower_serror(void)
 {
-    smp_lock();
-    struct tcb *t = this_cpu()->current;
-    if (t && t->vcpu) {
-        vcpu_handle_exit(t, SYSREG_READ(esr_el2));
-    } else if (t) {
-        word_t msg[IC_USER_EXCEPTION_LENGTH] = { t->ctx.pc, t->ctx.sp, SYSREG_READ(esr_el2) };
-        fault_raise(t, IC_FAULT_USER_EXCEPTION, msg, IC_USER_EXCEPTION_LENGTH);
-    }
-    sched_exit_to_user();
+    serror_of_current(SYSREG_READ(esr_el2));
 }
 
 void trap_kernel(uint64_t kind)

@@ -85,6 +85,8 @@ void arch_switch_to(struct tcb *next);
 void arch_pmu_open(struct cpu *c, bool open);
 void arch_tlb_flush_vmid(unsigned vmid);
 void arch_clean_to_poc(word_t addr, word_t len);
+void arch_clean_for_fetch(word_t addr, word_t len);
+uint64_t arch_take_serror(void);
 bool arch_irq_pending(void);
 void arch_timer_arm(uint64_t ticks);
 void arch_timer_stop(void);
@@ -145,6 +147,15 @@ NORETURN void trap_kernel(uint64_t kind);
 #define HCR_SWIO (1ull << 1)
 #define HCR_FMO (1ull << 3)
 #define HCR_IMO (1ull << 4)
+/* Exception classes (ESR_EL2.EC) the kernel tells apart */
+#define ESR_EC(esr) ((esr) >> 26)
+#define EC_SVC64 0x15
+#define EC_HVC64 0x16
+#define EC_SMC64 0x17
+#define EC_SYSREG 0x18
+#define EC_IABT_LOWER 0x20
+#define EC_DABT_LOWER 0x24
+
 #define HCR_AMO (1ull << 5)
 #define HCR_DC (1ull << 12)
 #define HCR_TSC (1ull << 19)

@@ -61,5 +61,8 @@ int plat_psci_cpu_on(uint64_t target_mpidr, uint64_t entry, uint64_t context);
 /* 0 on, 1 off, 2 on pending, or a negative PSCI error (no such CPU: -2) */
 int plat_psci_affinity_info(uint64_t target_mpidr);
 NORETURN void plat_psci_system_off(void);
+/* SMCCC 1.1 architecture calls (psci.c) */
+int plat_smccc_arch_features(uint32_t fn);
+void plat_smccc_call(uint32_t fn, uint64_t arg);
 
 #endif

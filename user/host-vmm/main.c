@@ -55,6 +55,7 @@ static unsigned num_lrs, gic_version;
 static struct vgic vgic;
 static struct psci_state psci;
 static uint64_t guest_ram;          /* its guest-physical (and physical) address */
+static ic_cptr_t guest_frames;      /* its 2 MiB frames, in address order */
 static struct linux_layout layout;  /* where the kernel, initramfs and device tree go */
 static struct fw_cfg fw_cfg;        /* where the kernel and initramfs come from */
 static struct fw_cfg_file kernel_file, initramfs_file;
@@ -431,6 +432,18 @@ static void start_vcpu(unsigned i, uint64_t entry, uint64_t arg)
 
 /* ------------------------------------------------------------ (re)booting */
 
+/* The guest starts with its MMU and caches off: what the VMM wrote into its
+ * RAM through the cache must reach memory first. */
+static void clean_guest_ram(uint64_t start, uint64_t len)
+{
+    const uint64_t step = 64 * 1024; /* the most the kernel cleans a call */
+    for (uint64_t a = start & ~(step - 1); a < start + len; a += step) {
+        uint64_t off = a - guest_ram;
+        check(ic_frame_clean(guest_frames + (off >> IC_LARGE_PAGE_BITS), off & ((1ull << IC_LARGE_PAGE_BITS) - 1), step),
+              "clean guest RAM");
+    }
+}
+
 /* The guest's RAM as power on leaves it: the kernel, its initramfs and the
  * device tree in place, the rest zero (at the first boot it is zero
  * already: new frames). The virtual GIC and PSCI as new. */
@@ -447,6 +460,9 @@ static void load_guest(void)
     long dtb_size = build_dtb((void *)layout.dtb, LINUX_DTB_MAX, guest_ram, layout.initrd, layout.initrd_end);
     if (dtb_size < 0)
         die("writing the device tree", dtb_size);
+    clean_guest_ram(layout.kernel, kernel_file.size);
+    clean_guest_ram(layout.initrd, initramfs_file.size);
+    clean_guest_ram(layout.dtb, (uint64_t)dtb_size);
     ic_printf("host-vmm: kernel %llu KiB at %llx, initramfs %llu KiB, device tree %ld bytes\n",
               (unsigned long long)kernel_file.size / 1024, (unsigned long long)layout.kernel,
               (unsigned long long)initramfs_file.size / 1024, dtb_size);
@@ -533,6 +549,7 @@ static void reboot(void)
     for (unsigned k = 0; k < num_forwarded; k++)
         check(ic_irq_handler_ack(forwarded[k].handler), "unmask a forwarded interrupt");
     memset((void *)guest_ram, 0, GUEST_RAM_SIZE);
+    clean_guest_ram(guest_ram, GUEST_RAM_SIZE);
     load_guest();
     boot_vcpu0();
 }
@@ -705,6 +722,7 @@ int main(ic_bootinfo_t *bootinfo)
         die("finding RAM of the size the description gives", IC_INVALID_ARGUMENT);
     const unsigned nframes = (unsigned)(GUEST_RAM_SIZE >> IC_LARGE_PAGE_BITS);
     ic_cptr_t frames = make(ram_ut, IC_OBJ_FRAME_2M, 0, nframes);
+    guest_frames = frames;
     ic_cptr_t vspace = make(pool, IC_OBJ_VSPACE, 0, 1);
     check(ic_vmid_pool_assign(IC_SLOT_VMIDS, vspace), "give the guest's VSpace a VMID");
     check(ic_page_table_map(make(pool, IC_OBJ_PAGE_TABLE, 0, 1), region, vspace), "guest page table");

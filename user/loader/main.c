@@ -151,6 +151,8 @@ static void map_copy(ic_cptr_t vspace, ic_word_t va, const void *src, size_t len
     map(ROOT_VSPACE, frame, SCRATCH_VA, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
     if (len)
         memcpy((void *)(uintptr_t)SCRATCH_VA, src, len);
+    /* the component may fetch it as code */
+    check(ic_frame_clean(frame, 0, PAGE), "clean");
     check(ic_frame_unmap(frame), "unmap");
     map(vspace, frame, va, rights, IC_ATTR_CACHED);
 }

@@ -539,3 +539,38 @@ TEST(untyped_large_retype_zeroes_dirty_memory)
     CHECK_EQ(q[words - 1], 0);
     CHECK_EQ(q[0], 0);
 }
+
+/* frame_clean: within one frame, at most 64 KiB a call, never on device
+ * memory, and the contents stay what they were. QEMU has no caches, so
+ * only the interface is seen here. */
+TEST(untyped_frame_clean_checks_its_range)
+{
+    ic_cptr_t small;
+    volatile uint64_t *p = alloc_page(&small);
+    ic_cptr_t large = alloc_object(IC_OBJ_FRAME_2M, 0);
+    CHECK(p && large);
+    for (unsigned i = 0; i < 512; i++)
+        p[i] = 0x5151000000000000ull + i;
+    CHECK_OK(ic_frame_clean(small, 0, 4096));
+    CHECK_OK(ic_frame_clean(small, 4095, 1));
+    for (unsigned i = 0; i < 512; i++)
+        CHECK_EQ(p[i], 0x5151000000000000ull + i);
+    static const ic_word_t bad_small[][2] = { { 0, 0 }, { 4096, 1 }, { 4095, 2 }, { 0, 4097 }, { ~0ull, 2 },
+                                              { 1, ~0ull }, { 1ull << 63, 1ull << 63 } };
+    for (unsigned i = 0; i < sizeof(bad_small) / sizeof(bad_small[0]); i++)
+        CHECK_EQ(ic_frame_clean(small, bad_small[i][0], bad_small[i][1]), IC_RANGE_ERROR);
+    CHECK_OK(ic_frame_clean(large, 0, 64 * 1024));
+    CHECK_OK(ic_frame_clean(large, (2u << 20) - 64 * 1024, 64 * 1024));
+    CHECK_EQ(ic_frame_clean(large, 0, 64 * 1024 + 1), IC_RANGE_ERROR);
+    CHECK_EQ(ic_frame_clean(large, (2u << 20) - 4096, 8192), IC_RANGE_ERROR);
+    /* device memory has nothing in a cache to clean */
+    ic_word_t paddr;
+    unsigned bits;
+    ic_cptr_t dev = find_device_untyped(12, &paddr, &bits), f = alloc_slot();
+    CHECK(dev && f);
+    CHECK_OK(ic_untyped_retype(dev, IC_OBJ_FRAME_4K, 0, ROOT_CNODE, ROOT_DEPTH, f, 1, ROOT_CNODE));
+    CHECK_EQ(ic_frame_clean(f, 0, 4096), IC_INVALID_CAPABILITY);
+    CHECK_OK(ic_cnode_delete(ROOT_CNODE, f, ROOT_DEPTH));
+    /* other objects do not take it */
+    CHECK_EQ(ic_frame_clean(ROOT_VSPACE, 0, 4096), IC_INVALID_CAPABILITY);
+}

@@ -86,14 +86,18 @@ uint64_t arch_mdcr_native;
 #define ID_AA64ISAR2_GPA3 8
 #define ID_AA64ISAR2_APA3 12
 #define ID_AA64MMFR1_LO 16
+#define ID_AA64MMFR1_HCX 40
+#define ID_AA64MMFR0_FGT 56
 #define ID_AA64PFR0_RAS 28
 #define ID_AA64PFR0_MPAM 40
 #define ID_AA64PFR0_AMU 44
+#define ID_AA64PFR0_CSV2 56
+#define ID_AA64PFR1_SSBS 4
 #define ID_AA64DFR0_BRPS 12
 #define ID_AA64DFR0_WRPS 20
 #define ID_AA64DFR0_TRACEFILT 40
 #define MPAM2_TRAP_EL1_EL0 (3ull << 48) /* TRAPMPAM1EL1, TRAPMPAM0EL1 */
-static bool arch_has_amu, arch_has_mpam, arch_has_trf;
+static bool arch_has_amu, arch_has_mpam, arch_has_trf, arch_has_fgt, arch_has_hcx;
 
 /* The MRS of ID register op0 = 3, op1 = 0, CRn = 0, CRm, op2 (CRm 1 to 7,
  * all of which read as zero where nothing is allocated); 0 outside. */
@@ -110,6 +114,42 @@ uint64_t arch_read_id_reg(unsigned crm, unsigned op2)
     default:
         return 0;
     }
+}
+
+/* Speculation. Branch predictors: a CPU that reports CSV2 keeps what one
+ * context trained from steering another; on one that does not, every entry
+ * from a lower level first asks the firmware to scrub the predictors
+ * (SMCCC ARCH_WORKAROUND_3, which covers branch history too, or _1), from
+ * the hardened vectors (vectors.S), so that neither a guest nor a thread
+ * steers the kernel or, through it, whoever runs next. Speculative store
+ * bypass: the kernel runs with it off where the CPU has SSBS (SCTLR_EL2.DSSBS
+ * clear, so every entry clears PSTATE.SSBS); without SSBS, the firmware's
+ * ARCH_WORKAROUND_2 turns the mitigation on for good. The boot CPU decides
+ * for all (the CPUs are assumed alike). */
+#define SMCCC_ARCH_WORKAROUND_1 0x80008000u
+#define SMCCC_ARCH_WORKAROUND_2 0x80007fffu
+#define SMCCC_ARCH_WORKAROUND_3 0x80003fffu
+uint32_t arch_bp_workaround; /* the hardened vectors' firmware call; 0 = not needed or none */
+static bool arch_ssbd_call;
+extern char arch_vectors_bp[];
+
+static void detect_speculation(uint64_t pfr0, uint64_t pfr1)
+{
+    if (!ID_FIELD(pfr0, ID_AA64PFR0_CSV2)) {
+        if (plat_smccc_arch_features(SMCCC_ARCH_WORKAROUND_3) == 0)
+            arch_bp_workaround = SMCCC_ARCH_WORKAROUND_3;
+        else if (plat_smccc_arch_features(SMCCC_ARCH_WORKAROUND_1) == 0)
+            arch_bp_workaround = SMCCC_ARCH_WORKAROUND_1;
+        else
+            kprintf("kernel: the branch predictors are not isolated (no CSV2) and the firmware offers no "
+                    "workaround: guests may steer speculation\n");
+    }
+    arch_ssbd_call = !ID_FIELD(pfr1, ID_AA64PFR1_SSBS) && plat_smccc_arch_features(SMCCC_ARCH_WORKAROUND_2) == 0;
+#ifdef ARCH_FORCE_BP_WORKAROUND
+    /* a test build (make test-kernel-hardened): the hardened vectors, with
+     * a harmless firmware call that clobbers x0-x3 */
+    arch_bp_workaround = ARCH_FORCE_BP_WORKAROUND;
+#endif
 }
 
 static void detect_features(void)
@@ -138,6 +178,9 @@ static void detect_features(void)
     }
     arch_has_mpam = ID_FIELD(pfr0, ID_AA64PFR0_MPAM) != 0;
     arch_has_trf = ID_FIELD(arch_read_id_reg(5, 0), ID_AA64DFR0_TRACEFILT) != 0;
+    arch_has_fgt = ID_FIELD(arch_read_id_reg(7, 0), ID_AA64MMFR0_FGT) != 0;
+    arch_has_hcx = ID_FIELD(arch_read_id_reg(7, 1), ID_AA64MMFR1_HCX) != 0;
+    detect_speculation(pfr0, pfr1);
 }
 
 /* Breakpoints and watchpoints off: their registers are UNKNOWN at reset,
@@ -169,11 +212,13 @@ void arch_cpu_init(unsigned cpu)
     c->id = cpu;
     c->kstack_top = (word_t)&kernel_stacks[cpu][KERNEL_STACK_SIZE];
     SYSREG_WRITE(tpidr_el2, c);
-    SYSREG_WRITE(vbar_el2, arch_vectors);
     SYSREG_WRITE(hcr_el2, HCR_NATIVE);
     SYSREG_WRITE(vtcr_el2, VTCR_VALUE);
     if (cpu == 0)
         detect_features();
+    SYSREG_WRITE(vbar_el2, arch_bp_workaround ? arch_vectors_bp : arch_vectors);
+    if (arch_ssbd_call)
+        plat_smccc_call(SMCCC_ARCH_WORKAROUND_2, 1);
     if (arch_has_sve) {
         /* the vector length at EL2, and the most EL1 may choose; ZCR_EL2
          * is reachable only while SVE is not trapped */
@@ -190,6 +235,21 @@ void arch_cpu_init(unsigned cpu)
         SYSREG_WRITE(S3_4_C10_C5_0, MPAM2_TRAP_EL1_EL0); /* MPAM2_EL2 */
     if (arch_has_trf)
         SYSREG_WRITE(S3_4_C1_C2_1, 0); /* TRFCR_EL2: no trace of EL2 */
+    /* Registers of features newer than the allow-list lets guests see
+     * (POR, PIR/PIRE0, GCS, TCR2, SCTLR2, ...) come with fine-grained traps
+     * and HCRX_EL2, which reset to UNKNOWN values. All zero: every register
+     * behind a negative-polarity trap bit (nPOR_EL1, nPIR_EL1, nGCS_EL1, ...)
+     * traps, so do TCR2_EL1 and SCTLR2_EL1 (HCRX_EL2.TCR2En, SCTLR2En), and
+     * what HCRX_EL2 enables stays off; the positive bits trap nothing. */
+    if (arch_has_fgt) {
+        SYSREG_WRITE(S3_4_C1_C1_4, 0); /* HFGRTR_EL2 */
+        SYSREG_WRITE(S3_4_C1_C1_5, 0); /* HFGWTR_EL2 */
+        SYSREG_WRITE(S3_4_C1_C1_6, 0); /* HFGITR_EL2 */
+        SYSREG_WRITE(S3_4_C3_C1_4, 0); /* HDFGRTR_EL2 */
+        SYSREG_WRITE(S3_4_C3_C1_5, 0); /* HDFGWTR_EL2 */
+    }
+    if (arch_has_hcx)
+        SYSREG_WRITE(S3_4_C1_C2_2, 0); /* HCRX_EL2 */
     SYSREG_WRITE(cnthctl_el2, CNTHCTL_NATIVE);
     SYSREG_WRITE(cntkctl_el1, 0x3ull);      /* EL0 may read both counters (not the timers) */
     SYSREG_WRITE(cntvoff_el2, 0);
@@ -251,6 +311,14 @@ void arch_clean_to_poc(word_t addr, word_t len)
     for (word_t p = addr & ~(line - 1); p < addr + len; p += line)
         __asm__ volatile("dc cvac, %0" ::"r"(p) : "memory");
     __asm__ volatile("dsb sy" ::: "memory");
+}
+
+/* For observers that do not look through the data cache (a guest with its
+ * MMU off, a device) and for instruction fetches. */
+void arch_clean_for_fetch(word_t addr, word_t len)
+{
+    arch_clean_to_poc(addr, len);
+    __asm__ volatile("ic ialluis\n dsb ish\n isb" ::: "memory");
 }
 
 bool arch_irq_pending(void)

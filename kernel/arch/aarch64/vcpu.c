@@ -254,12 +254,6 @@ word_t vcpu_spsr_write(struct tcb *t, word_t old, word_t v)
 
 /* ------------------------------------------------------------ exits */
 
-#define ESR_EC(esr) ((esr) >> 26)
-#define EC_HVC64 0x16
-#define EC_SMC64 0x17
-#define EC_SYSREG 0x18
-#define EC_IABT_LOWER 0x20
-#define EC_DABT_LOWER 0x24
 #define ISS_ISV (1ull << 24)
 #define ISS_WNR (1ull << 6)
 #define ISS_SRT(esr) (((esr) >> 16) & 0x1f)

@@ -71,7 +71,7 @@ arch_vectors:
     .balign 0x80
     kernel_trap 6
     .balign 0x80
-    kernel_trap 7
+    b el2_serror
     /* lower EL, AArch64 */
     .balign 0x80
     b el0_sync
@@ -91,7 +91,76 @@ arch_vectors:
     .balign 0x80
     save_user_and_call trap_lower_serror
 
+/* The same, for CPUs whose branch predictors need scrubbing (arch.c,
+ * detect_speculation): an entry from a lower level first makes the firmware
+ * call, then continues at the plain vector. x0-x3 wait below the stack
+ * pointer, in the part of the thread's register area that save_user fills
+ * afterwards. */
+.macro hardened_entry offset
+    .balign 0x80
+    stp x0, x1, [sp, #-32]!
+    stp x2, x3, [sp, #16]
+    adrp x0, arch_bp_workaround
+    ldr w0, [x0, :lo12:arch_bp_workaround]
+    smc #0
+    ldp x2, x3, [sp, #16]
+    ldp x0, x1, [sp], #32
+    b arch_vectors + \offset
+.endm
+
+.macro plain_entry offset
+    .balign 0x80
+    b arch_vectors + \offset
+.endm
+
+    .balign 2048
+    .global arch_vectors_bp
+arch_vectors_bp:
+    plain_entry 0x000
+    plain_entry 0x080
+    plain_entry 0x100
+    plain_entry 0x180
+    plain_entry 0x200
+    plain_entry 0x280
+    plain_entry 0x300
+    plain_entry 0x380
+    hardened_entry 0x400
+    hardened_entry 0x480
+    hardened_entry 0x500
+    hardened_entry 0x580
+    hardened_entry 0x600
+    hardened_entry 0x680
+    hardened_entry 0x700
+    hardened_entry 0x780
+
     .text
+/* uint64_t arch_take_serror(void): the ESR of an SError that was pending
+ * (caused by what ran before the kernel was entered), now taken, or 0. The
+ * kernel runs with SErrors masked; this opens them for one instruction: a
+ * pending SError is taken at the latest at the isb. ELR_EL2, SPSR_EL2 and
+ * ESR_EL2 then describe the SError, not the entry: read them first. */
+    .global arch_take_serror
+arch_take_serror:
+    mov x0, #0
+    dsb sy
+    msr daifclr, #4
+serror_window:
+    isb
+    msr daifset, #4
+    ret
+
+/* An SError taken at EL2: expected only in arch_take_serror's window
+ * (the isb or the instruction after it); anywhere else the kernel stops. */
+el2_serror:
+    mrs x0, elr_el2
+    adr x1, serror_window
+    sub x1, x0, x1
+    cmp x1, #4
+    b.hi 1f
+    mrs x0, esr_el2
+    eret
+1:  kernel_trap 7
+
 /* Synchronous exceptions from EL0: Call and ReplyRecv try the fast path
  * (fastpath.S) first, with the syscall number still in x7. */
 el0_sync:

@@ -306,3 +306,22 @@ ic_err_t frame_invoke_get_address(struct invocation *inv)
     invocation_result(inv, inv->slot->cap.obj);
     return IC_OK;
 }
+
+/* What its holder wrote is then seen by every observer: instruction fetches
+ * and readers that bypass the data caches (a guest starting with its MMU
+ * off, a device). A bounded range a call, so that the lock is not held
+ * long; 2 MiB frames take several calls. */
+#define FRAME_CLEAN_MAX (64 * 1024)
+
+ic_err_t frame_invoke_clean(struct invocation *inv)
+{
+    const struct cap *f = &inv->slot->cap;
+    word_t offset = inv->args[0], length = inv->args[1];
+    if (f->flags & CAPF_DEVICE)
+        return IC_INVALID_CAPABILITY;
+    if (length == 0 || length > FRAME_CLEAN_MAX || offset >= BIT(f->size_bits) ||
+        length > BIT(f->size_bits) - offset)
+        return IC_RANGE_ERROR;
+    arch_clean_for_fetch(f->obj + offset, length);
+    return IC_OK;
+}
