@@ -52,7 +52,7 @@ USER_CFLAGS := $(TARGET_CFLAGS) -Iuser/lib/include -Iuser/vmm/include
 USER_CFLAGS += $(STRESS_CFLAGS)
 LDFLAGS_TARGET := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
-.PHONY: all setup fuzz-kernel test-kernel-hardened test-console run run-minimal run-minimal-check test-reset run-host test test-host test-kernel test-host-vm test-host-vm-images test-system bench \
+.PHONY: all setup fuzz-kernel test-kernel-hardened boot-stats test-console run run-minimal run-minimal-check test-reset run-host test test-host test-kernel test-host-vm test-host-vm-images test-system bench \
         tcb-size \
         clean
 .SECONDARY:
@@ -386,12 +386,27 @@ test-host-vm-images: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INIT
 # the same console, CPU features, two CPUs and the network; BOOT_RUNS of
 # each, alternating, and their medians (tools/guest/bench-boot.sh).
 BOOT_RUNS ?= 5
+# BOOT_CONDITIONS: what else the machine does meanwhile (free: nothing;
+# pinned: both QEMUs on one host core; busy: beside a CPU-bound process).
+BOOT_CONDITIONS ?= free pinned busy
 bench-boot: setup $(BUILD)/kernel-system.elf guest
-	@tools/guest/bench-boot.sh $(BOOT_RUNS) -- $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf -- \
+	@for c in $(BOOT_CONDITIONS); do \
+	    tools/guest/bench-boot.sh $$c $(BOOT_RUNS) -- $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf -- \
 	     $(QEMU) -M virt,gic-version=3 -cpu $(QEMU_CPU) -smp 2 \
 	     -m 1G -nodefaults -nographic -serial stdio -no-reboot -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
 	     -kernel $(HOST_KERNEL) -initrd $(HOST_INITRD) \
-	     -append "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1"
+	     -append "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1" || exit 1; \
+	done
+
+# Where the kernel's CPUs wait for each other while the host VM boots: a
+# kernel built with SMP_STATS counts each cross-CPU request by its caller and
+# each lock wait, and prints them at power-off. BOOT_STATS_PREFIX runs QEMU
+# under a command, e.g. "taskset -c 1" to give both vCPU threads one core.
+STATS_BUILD := build/stats-gic$(GIC)
+boot-stats: setup guest
+	@$(MAKE) --no-print-directory BUILD=$(STATS_BUILD) KERNEL_DEFS=-DSMP_STATS $(STATS_BUILD)/kernel-system.elf
+	@tools/guest/boot-stats.sh $(STATS_BUILD)/kernel-system.elf $(BOOT_STATS_PREFIX) \
+		$(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(STATS_BUILD)/kernel-system.elf
 
 # ---------------------------------------------------------------- a fresh machine
 # `make test` and `make run` (to the host VM's shell, then poweroff) inside a

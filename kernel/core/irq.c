@@ -9,6 +9,7 @@
 #include "plat.h"
 #include "sched.h"
 #include "util.h"
+#include "smp.h"
 #include "vcpu.h"
 
 void trap_timer_tick(void);
@@ -31,9 +32,13 @@ void irq_handle_pending(void)
             vcpu_handle_maintenance();
         } else if (irq == BOARD_VTIMER_PPI) {
             vcpu_handle_vtimer();
+        } else if (irq == BOARD_WAIT_TIMER_PPI) {
+            smp_wait_timer_fired();
+        } else if (irq == SGI_KICK) {
+            vcpu_handle_kick();
         } else if (irq < 16) {
-            /* SGIs only bring the CPU into the kernel to reschedule; stall
-             * requests are answered in smp_lock */
+            /* other SGIs only bring the CPU into the kernel to reschedule;
+             * stall requests are answered in smp_lock */
         } else if (irq < BOARD_NUM_IRQS && irq_lines[irq].issued) {
             plat_irq_disable(irq);
             struct cap *n = &irq_lines[irq].notification.cap;

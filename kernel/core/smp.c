@@ -13,6 +13,61 @@
 
 struct ticket_lock smp_big_lock;
 
+#ifdef SMP_STATS
+/* A debug build's account of the time CPUs wait for each other (make
+ * boot-stats): each request to another CPU by the code that made it, and
+ * each CPU's waits for the lock, in counter ticks. Requests are counted
+ * under the lock, lock waits by the waiting CPU in its own entry. */
+#define STAT_CALLERS 32
+static struct request_stat {
+    word_t caller;
+    uint64_t count, ticks, max_ticks;
+} request_stats[STAT_CALLERS];
+static struct lock_stat {
+    uint64_t count, ticks, max_ticks, slept;
+} lock_stats[BOARD_MAX_CPUS];
+
+static uint64_t stat_now(void)
+{
+    isb();
+    return SYSREG_READ(cntpct_el0);
+}
+
+static void stat_request(word_t caller, uint64_t ticks)
+{
+    for (unsigned i = 0; i < STAT_CALLERS; i++) {
+        struct request_stat *r = &request_stats[i];
+        if (r->caller != caller && r->caller)
+            continue;
+        r->caller = caller;
+        r->count++;
+        r->ticks += ticks;
+        if (ticks > r->max_ticks)
+            r->max_ticks = ticks;
+        return;
+    }
+}
+
+static uint64_t ticks_to_us(uint64_t ticks)
+{
+    return ticks * 1000000 / SYSREG_READ(cntfrq_el0);
+}
+
+void smp_stats_report(void)
+{
+    kprintf("smp-stats: cross-CPU requests (caller: count, total us, longest us)\n");
+    for (unsigned i = 0; i < STAT_CALLERS && request_stats[i].caller; i++) {
+        const struct request_stat *r = &request_stats[i];
+        kprintf("smp-stats: request %lx: %lu %lu %lu\n", r->caller, r->count, ticks_to_us(r->ticks),
+                ticks_to_us(r->max_ticks));
+    }
+    for (unsigned i = 0; i < smp_num_cpus; i++)
+        kprintf("smp-stats: lock waits cpu %u (count, total us, longest us, slept): %lu %lu %lu %lu\n", i,
+                lock_stats[i].count, ticks_to_us(lock_stats[i].ticks), ticks_to_us(lock_stats[i].max_ticks),
+                lock_stats[i].slept);
+}
+#endif
+
 
 /* Runs while this CPU waits for the lock at a kernel entry, with the
  * thread's registers saved. A thread taken off the CPU here never has the
@@ -46,45 +101,147 @@ static void answer_stall(unsigned *entry_ec)
     __atomic_store_n(&c->stall_request, 0, __ATOMIC_RELEASE);
 }
 
+/* Waiting CPUs spin for a while, then sleep. On hardware the lock is held
+ * for microseconds and the spin is what happens; under an emulator whose
+ * CPUs are host threads, the holder may be a thread the host has not
+ * scheduled, and a spinning waiter would burn the host's time until it is
+ * (on a busy host, a whole time slice a wait). A sleeper lets only urgent
+ * interrupts through (plat_irq_urgent_only: a stall request, or its wait
+ * timer) and waits in WFI for at most SLEEP_US, then looks again. Nothing
+ * on the release path pays for this. */
+#define SPIN_BEFORE_SLEEP_US 20
+#define SLEEP_US 50
+
+static uint64_t us_to_ticks(uint64_t us)
+{
+    return SYSREG_READ(cntfrq_el0) * us / 1000000;
+}
+
+static bool spun_enough(uint64_t start)
+{
+    return SYSREG_READ(cntpct_el0) - start > us_to_ticks(SPIN_BEFORE_SLEEP_US);
+}
+
+/* One sleep of at most SLEEP_US, with only urgent interrupts let through. */
+static void sleep_a_while(void)
+{
+    arch_wait_timer_arm(us_to_ticks(SLEEP_US));
+    plat_irq_urgent_only(true);
+    __asm__ volatile("dsb sy; wfi" ::: "memory");
+    /* consume what woke it (only urgent interrupts get through): a stall
+     * request is seen through stall_request, the timer is done */
+    for (unsigned irq; (irq = plat_irq_ack()) != PLAT_IRQ_NONE;) {
+        if (irq == BOARD_WAIT_TIMER_PPI)
+            arch_wait_timer_stop();
+        plat_irq_eoi(irq);
+    }
+    arch_wait_timer_stop();
+    plat_irq_urgent_only(false);
+}
+
+/* This CPU's interrupts that must reach it while it sleeps in a wait. */
+void smp_irq_init_cpu(void)
+{
+    plat_irq_make_urgent(SGI_STALL);
+    plat_irq_make_urgent(BOARD_WAIT_TIMER_PPI);
+    arch_wait_timer_stop();
+    plat_irq_enable(BOARD_WAIT_TIMER_PPI);
+    this_cpu()->can_sleep = true;
+}
+
+/* The wait timer fired after its sleep ended (irq.c): nothing to do. */
+void smp_wait_timer_fired(void)
+{
+    arch_wait_timer_stop();
+}
+
+static bool lock_is_ours(const void *ticket)
+{
+    return __atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) == *(const uint32_t *)ticket;
+}
+
 void smp_lock_wait(uint32_t ticket, bool sync_entry)
 {
     /* ESR_EL2 holds until this entry is handled: nothing else is taken to
      * EL2 while the kernel runs with exceptions masked */
     unsigned entry_ec = sync_entry ? (unsigned)ESR_EC(SYSREG_READ(esr_el2)) : 0;
+    uint64_t start = SYSREG_READ(cntpct_el0);
+#ifdef SMP_STATS
+    uint64_t stat_start = stat_now();
+#endif
+    bool slept = false;
     /* wfe lets an emulator run the other CPUs; smp_unlock and stall
      * requests send an event */
-    while (__atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) != ticket) {
+    while (!lock_is_ours(&ticket)) {
         answer_stall(&entry_ec);
-        __asm__ volatile("wfe");
+        if (!spun_enough(start)) {
+            __asm__ volatile("wfe");
+            continue;
+        }
+        /* (a CPU still starting has no wait timer yet: it spins) */
+        if (lock_is_ours(&ticket) || this_cpu()->stall_request || !this_cpu()->can_sleep) {
+            __asm__ volatile("wfe");
+            continue;
+        }
+        sleep_a_while();
+        slept = true;
     }
     answer_stall(&entry_ec);
+    (void)slept;
+#ifdef SMP_STATS
+    struct lock_stat *l = &lock_stats[this_cpu()->id];
+    uint64_t ticks = stat_now() - stat_start;
+    l->count++;
+    l->ticks += ticks;
+    if (ticks > l->max_ticks)
+        l->max_ticks = ticks;
+    if (slept)
+        l->slept++;
+#endif
+}
+
+static bool request_answered(const void *other)
+{
+    return !__atomic_load_n(&((const struct cpu *)other)->stall_request, __ATOMIC_ACQUIRE);
 }
 
 /* Ask another CPU to give up a thread, a VCPU or an address space, and
  * wait until it has. */
-static void request(struct cpu *other, struct tcb *t, struct vcpu *v, bool vspace)
+static void request(struct cpu *other, struct tcb *t, struct vcpu *v, bool vspace, word_t caller)
 {
+#ifdef SMP_STATS
+    uint64_t stat_start = stat_now();
+#else
+    (void)caller;
+#endif
     other->stall_tcb = t;
     other->stall_vcpu = v;
     other->stall_vspace = vspace;
     __atomic_store_n(&other->stall_request, 1, __ATOMIC_RELEASE);
     plat_irq_send_sgi(other->id, SGI_STALL);
     __asm__ volatile("dsb ish; sev" ::: "memory");
-    while (__atomic_load_n(&other->stall_request, __ATOMIC_ACQUIRE))
-        ;
+    uint64_t start = SYSREG_READ(cntpct_el0);
+    while (!request_answered(other))
+        if (spun_enough(start) && this_cpu()->can_sleep)
+            sleep_a_while();
+#ifdef SMP_STATS
+    stat_request(caller, stat_now() - stat_start);
+#endif
 }
+
+#define CALLER ((word_t)__builtin_return_address(0))
 
 void smp_stall_thread(struct tcb *t)
 {
     if (!t->on_cpu || (unsigned)(t->on_cpu - 1) == this_cpu()->id)
         return;
-    request(&cpus[t->on_cpu - 1], t, NULL, false);
+    request(&cpus[t->on_cpu - 1], t, NULL, false, CALLER);
 }
 
 void smp_unload_vcpu(unsigned cpu, struct vcpu *v)
 {
     if (cpu != this_cpu()->id)
-        request(&cpus[cpu], NULL, v, false);
+        request(&cpus[cpu], NULL, v, false, CALLER);
 }
 
 /* A VSpace capability left a slot; 'dead' is the VTTBR value of the
@@ -109,7 +266,7 @@ void smp_vspace_removed(uint64_t dead)
         if (c == self)
             vspace_deactivate(self);
         else
-            request(c, NULL, NULL, true);
+            request(c, NULL, NULL, true, CALLER);
     }
 }
 

@@ -5,6 +5,7 @@
 #include "invocation.h"
 #include "plat.h"
 #include "sched.h"
+#include "smp.h"
 #include "util.h"
 #include <icecap/faults.h>
 #include <icecap/syscalls.h>
@@ -75,6 +76,9 @@ void syscall_handle(struct tcb *t)
     case IC_SYS_DEBUG_HALT:
         if (t == boot_root_tcb) {
             kprintf("root task halted the system\n");
+#ifdef SMP_STATS
+            smp_stats_report();
+#endif
             plat_psci_system_off();
         }
         num = ~0ull; /* not the root task: an unknown system call */

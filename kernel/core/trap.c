@@ -145,6 +145,7 @@ void kernel_boot(void)
     smp_lock();
     plat_irq_init_boot();
     plat_irq_init_cpu(0);
+    smp_irq_init_cpu();
     plat_irq_enable(BOARD_TIMER_PPI);
     plat_irq_enable(PLAT_VGIC_MAINTENANCE_PPI);
     /* before the root task, whose boot information counts them; the others
@@ -158,9 +159,11 @@ void kernel_boot(void)
 
 void kernel_secondary(unsigned cpu)
 {
+    arch_cpu_set_self(cpu); /* the lock's wait uses this_cpu() */
     smp_lock();
     arch_cpu_init(cpu);
     plat_irq_init_cpu(cpu);
+    smp_irq_init_cpu();
     plat_irq_enable(BOARD_TIMER_PPI);
     plat_irq_enable(PLAT_VGIC_MAINTENANCE_PPI);
     sched_exit_to_user();

@@ -30,6 +30,7 @@ struct cpu {
     bool vtimer_line_enabled;       /* the virtual timer's PPI, at the GIC */
     bool sctlr_tamed;               /* SCTLR_EL1 holds vcpu_active's value without its EL0 hazards */
     bool tick_armed;                /* the time-slice timer runs (sched_tick_update) */
+    bool can_sleep;                 /* its GIC and wait timer are set up for sleeping waits (smp.c) */
     uint64_t ready_bitmap[IC_NUM_PRIORITIES / 64];
     struct thread_queue ready[IC_NUM_PRIORITIES];
 };
@@ -90,6 +91,9 @@ uint64_t arch_take_serror(void);
 bool arch_irq_pending(void);
 void arch_timer_arm(uint64_t ticks);
 void arch_timer_stop(void);
+void arch_cpu_set_self(unsigned cpu);
+void arch_wait_timer_arm(uint64_t ticks);
+void arch_wait_timer_stop(void);
 uint64_t arch_timer_frequency(void);
 NORETURN void arch_idle_loop(void);
 

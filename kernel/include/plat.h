@@ -23,6 +23,11 @@ void plat_irq_eoi(unsigned irq);       /* end of interrupt: priority drop and de
 void plat_irq_enable(unsigned irq);    /* unmask (SPIs route to the boot CPU) */
 void plat_irq_disable(unsigned irq);   /* mask */
 void plat_irq_send_sgi(unsigned cpu, unsigned sgi);
+/* Urgent SGIs (of this CPU) have a priority above everything else, and
+ * while only urgent ones are let through, a WFI sleeps through the rest
+ * (smp.c waits this way). */
+void plat_irq_make_urgent(unsigned sgi);
+void plat_irq_urgent_only(bool on);
 unsigned plat_irq_lines(void);         /* number of INTIDs the distributor implements */
 
 /* The GIC's virtual CPU interface, for virtual CPUs: the list registers

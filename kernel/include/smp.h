@@ -6,6 +6,8 @@
 
 #define SGI_RESCHEDULE 0u
 #define SGI_STALL 1u
+#define SGI_KICK 2u   /* a guest running there has list registers queued (vcpu.c) */
+
 
 /* next: the next ticket to hand out; owner: the ticket being served */
 struct ticket_lock {
@@ -29,6 +31,9 @@ static inline __attribute__((always_inline)) void smp_lock(void)
     smp_lock_entry(false);
 }
 
+void smp_irq_init_cpu(void);
+void smp_wait_timer_fired(void);
+
 static inline __attribute__((always_inline)) void smp_unlock(void)
 {
     __atomic_store_n(&smp_big_lock.owner, smp_big_lock.owner + 1, __ATOMIC_RELEASE);
@@ -38,6 +43,9 @@ void smp_stall_thread(struct tcb *t);
 struct vcpu;
 void smp_unload_vcpu(unsigned cpu, struct vcpu *v);
 void smp_vspace_removed(uint64_t dead);
+#ifdef SMP_STATS
+void smp_stats_report(void);
+#endif
 /* CPUs 0 .. smp_num_cpus - 1 are online once smp_start_secondaries returns */
 extern unsigned smp_num_cpus;
 void smp_start_secondaries(void);

@@ -32,6 +32,13 @@ struct vcpu {
                                         the timer through, or 0: exits to the VMM */
     uint8_t timer_priority, timer_group;
     uint8_t loaded_on;               /* 1 + the CPU whose registers hold it, or 0 */
+    /* List registers: lr_used has a bit for each that may hold an
+     * interrupt, as far as the kernel knows (set when one is put in, clear
+     * once the kernel has seen it free); lr_queued, for those another CPU
+     * filled while this VCPU was loaded elsewhere (lr_queue), which the
+     * CPU holding it puts in (vcpu.c, "list registers"). */
+    uint16_t lr_used, lr_queued;
+    uint64_t lr_queue[PLAT_VGIC_MAX_LRS];
     word_t regs[IC_VCPU_REG_COUNT];
     uint64_t tpidr2_el0;             /* with SME: not for guests, but EL1 can write it */
     uint64_t fp[VCPU_FP_BYTES / 8] __attribute__((aligned(16)));
@@ -48,6 +55,7 @@ bool vcpu_emulated_reply(struct tcb *guest, word_t fault, struct tcb *vmm);
 word_t vcpu_spsr_write(struct tcb *t, word_t old, word_t v);
 void vcpu_handle_maintenance(void);
 void vcpu_handle_vtimer(void);
+void vcpu_handle_kick(void);
 
 /* Before 'next' runs on this CPU: make its VCPU (or none) the active one. */
 static inline void vcpu_switch(struct cpu *c, struct tcb *next)

@@ -249,10 +249,10 @@ static void bench_signal(void)
 /* ---------------------------------------------------------------- VM exits */
 void guest_mmio_bench(void);
 
-/* A guest at priority 254 in its own VSpace, started at entry with x0 =
- * the number of rounds and x19 = an address the VMM emulates; its exits
- * arrive on *ep. */
-static void start_guest(void (*entry)(void), ic_cptr_t *vcpu_out, ic_cptr_t *ep_out)
+/* A guest at priority 254 in its own VSpace on CPU 'cpu', started at entry
+ * with x0 = the number of rounds and x19 = an address the VMM emulates; its
+ * exits arrive on *ep. */
+static void start_guest(void (*entry)(void), ic_cptr_t *vcpu_out, ic_cptr_t *ep_out, unsigned cpu)
 {
     ic_cptr_t vs = new_vspace(), tcb = make(IC_OBJ_TCB, 0), vcpu = make(IC_OBJ_VCPU, 0);
     ic_cptr_t ep = make(IC_OBJ_ENDPOINT, 0);
@@ -261,6 +261,8 @@ static void start_guest(void (*entry)(void), ic_cptr_t *vcpu_out, ic_cptr_t *ep_
         err = ic_tcb_set_priority(tcb, 254, ROOT_TCB);
     if (!err)
         err = ic_vcpu_set_tcb(vcpu, tcb);
+    if (!err && cpu)
+        err = ic_tcb_set_affinity(tcb, cpu);
     if (err)
         die("guest setup", err);
     ic_user_context_t regs = { 0 };
@@ -277,7 +279,7 @@ static void start_guest(void (*entry)(void), ic_cptr_t *vcpu_out, ic_cptr_t *ep_
 static void bench_vm_exit(void)
 {
     ic_cptr_t vcpu, ep;
-    start_guest(guest_mmio_bench, &vcpu, &ep);
+    start_guest(guest_mmio_bench, &vcpu, &ep, 0);
     /* the VMM: every read of the emulated register returns 0x1234 */
     ic_msginfo_t info = ic_recv(ep, NULL);
     while (ic_msginfo_label(info) == IC_FAULT_VCPU_DATA_ABORT) {
@@ -299,7 +301,7 @@ static void bench_virq(void)
         return; /* the guest of this benchmark speaks GICv3 */
     ic_cptr_t vcpu, ep;
     ic_err_t err;
-    start_guest(guest_irq_bench, &vcpu, &ep);
+    start_guest(guest_irq_bench, &vcpu, &ep, 0);
     uint64_t total = 0, t0 = 0;
     for (int i = 0; i < 3 * (ITERATIONS + WARMUP); i++) {
         ic_msginfo_t info = ic_recv(ep, NULL);
@@ -317,6 +319,56 @@ static void bench_virq(void)
         ic_reply(ic_msginfo_new(IC_VCPU_REPLY_RETRY, 0, 0, 0));
     }
     report_ticks("virq_injection (VMM injects to guest handler entry)", total, ITERATIONS);
+}
+
+static void yield_forever(ic_word_t unused)
+{
+    (void)unused;
+    for (;;)
+        ic_yield();
+}
+
+#define REMOTE_ITERATIONS 100
+
+/* The VMM's injection into a VCPU that the other CPU holds: the guest runs
+ * on CPU 1 beside a spinning thread, so that its VCPU stays loaded there
+ * while it waits for the VMM. The call queues the list register in the
+ * VCPU (kicking CPU 1 if the guest runs there) and returns: nobody waits.
+ * Counted on the VMM's CPU only: under -icount one CPU runs at a time, so
+ * the other CPU's part (the kick and the queue put in at its next entry to
+ * the guest) cannot be timed from here. Two threads yielding to each other
+ * on CPU 1 keep its VCPU loaded and its time-slice timer running: -icount
+ * lets a busy CPU run until the next timer event. */
+static void bench_virq_remote(void)
+{
+    if (bi->gic_version != 3 || bi->num_cpus < 2)
+        return;
+    ic_cptr_t vcpu, ep;
+    ic_err_t err;
+    ic_cptr_t spinners[2] = { spawn(ROOT_VSPACE, yield_forever, 0, 1, 1, 0),
+                              spawn(ROOT_VSPACE, yield_forever, 0, 1, 1, 0) };
+    start_guest(guest_irq_bench, &vcpu, &ep, 1);
+    uint64_t total = 0;
+    for (int i = 0; i < 3 * (REMOTE_ITERATIONS + WARMUP); i++) {
+        ic_msginfo_t info = ic_recv(ep, NULL);
+        ic_word_t label = ic_msginfo_label(info);
+        if (label == IC_FAULT_VCPU_HVC && ic_get_mr(IC_VCPU_CALL_IMM) == 0x40) {
+            uint64_t t0 = ic_cycles();
+            if ((err = ic_vcpu_inject_irq(vcpu, 40, 0xa0, 1, 0)))
+                die("inject", err);
+            uint64_t t1 = ic_cycles();
+            if (i >= 3 * WARMUP)
+                total += t1 - t0;
+        } else if (label != IC_FAULT_VCPU_VGIC_MAINTENANCE && label != IC_FAULT_VCPU_HVC) {
+            die("unexpected guest exit", IC_ILLEGAL_OPERATION);
+        }
+        ic_reply(ic_msginfo_new(IC_VCPU_REPLY_RETRY, 0, 0, 0));
+    }
+    for (int i = 0; i < 2; i++)
+        if ((err = ic_tcb_suspend(spinners[i])))
+            die("stop a spinner", err);
+    report("virq_injection_remote (VMM injects into a VCPU the other CPU holds: the call)", total,
+           REMOTE_ITERATIONS);
 }
 
 int main(ic_bootinfo_t *bootinfo)
@@ -337,6 +389,7 @@ int main(ic_bootinfo_t *bootinfo)
     bench_signal();
     bench_vm_exit();
     bench_virq();
+    bench_virq_remote();
     ic_printf("bench done\n");
     return 0;
 }

@@ -206,12 +206,19 @@ static void debug_registers_off(void)
     }
 }
 
-void arch_cpu_init(unsigned cpu)
+/* What this_cpu() needs, before anything else (even the lock) runs. */
+void arch_cpu_set_self(unsigned cpu)
 {
     struct cpu *c = &cpus[cpu];
     c->id = cpu;
     c->kstack_top = (word_t)&kernel_stacks[cpu][KERNEL_STACK_SIZE];
     SYSREG_WRITE(tpidr_el2, c);
+}
+
+void arch_cpu_init(unsigned cpu)
+{
+    struct cpu *c = &cpus[cpu];
+    arch_cpu_set_self(cpu);
     SYSREG_WRITE(hcr_el2, HCR_NATIVE);
     SYSREG_WRITE(vtcr_el2, VTCR_VALUE);
     if (cpu == 0)
@@ -343,6 +350,22 @@ void arch_timer_arm(uint64_t ticks)
 void arch_timer_stop(void)
 {
     SYSREG_WRITE(cnthp_ctl_el2, 0);
+    isb();
+}
+
+/* The EL1 physical timer is nobody else's (guests' accesses trap to their
+ * VMM, native EL0 has no access): waits of the kernel use it to bound a
+ * sleep (smp.c). */
+void arch_wait_timer_arm(uint64_t ticks)
+{
+    SYSREG_WRITE(cntp_tval_el0, ticks);
+    SYSREG_WRITE(cntp_ctl_el0, 1);
+    isb();
+}
+
+void arch_wait_timer_stop(void)
+{
+    SYSREG_WRITE(cntp_ctl_el0, 0);
     isb();
 }
 

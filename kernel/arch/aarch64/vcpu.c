@@ -88,6 +88,43 @@ static void restore_optional(struct vcpu *v)
  * and SVE trap, and so do PAC instructions, which would use the guest's
  * keys), and what EL0 could see is swapped out. Going back to the same
  * guest then costs a few registers instead of a full switch. */
+/* List registers. The VMM fills them (vcpu_inject_irq); the guest frees
+ * them by ending the interrupt, which with the EOI bit set brings a
+ * maintenance interrupt, and the kernel tells the VMM. A VCPU loaded on
+ * another CPU is not stopped to be filled: the list register is queued in
+ * the VCPU, that CPU is kicked, and it puts the queue in at its next entry
+ * (vcpu_handle_kick), when the VCPU next enters guest mode or when it is
+ * unloaded, whichever comes first. Whether a list register is free is then
+ * decided from lr_used, which is never clear while it holds something. */
+static __attribute__((noinline)) void lr_put_queued_now(struct vcpu *v, bool live)
+{
+    for (uint32_t q = v->lr_queued; q; q &= q - 1) {
+        unsigned i = (unsigned)__builtin_ctz(q);
+        /* lr_used kept others off it: it is free */
+        if (live)
+            plat_vgic_write_lr(i, v->lr_queue[i]);
+        else
+            v->vgic.lr[i] = v->lr_queue[i];
+    }
+    v->lr_queued = 0;
+}
+
+static inline void lr_put_queued(struct vcpu *v, bool live)
+{
+    if (__builtin_expect(v->lr_queued != 0, 0))
+        lr_put_queued_now(v, live);
+}
+
+/* From the saved state, once the VCPU is in its object. */
+static void lr_update_used(struct vcpu *v)
+{
+    uint16_t used = 0;
+    for (unsigned i = 0; i < plat_vgic_num_lrs(); i++)
+        if (plat_vgic_lr_in_use(v->vgic.lr[i]))
+            used |= (uint16_t)BIT(i);
+    v->lr_used = used;
+}
+
 static void enter_guest_mode(struct cpu *c, struct vcpu *v)
 {
     SYSREG_WRITE(cptr_el2, arch_cptr_vcpu);
@@ -99,6 +136,7 @@ static void enter_guest_mode(struct cpu *c, struct vcpu *v)
     if (arch_has_sme)
         SYSREG_WRITE_NAMED(TPIDR2_EL0, v->tpidr2_el0);
     plat_vgic_unpark(&v->vgic);
+    lr_put_queued(v, true);
     /* the timer's interrupt line follows the VCPU's mask */
     if (c->vtimer_line_enabled == v->vtimer_masked) {
         if (v->vtimer_masked)
@@ -177,6 +215,8 @@ void vcpu_unload(struct cpu *c)
     save_optional(v);
     if (!plat_vgic_park_saves) /* else parking saved it */
         plat_vgic_save(&v->vgic);
+    lr_put_queued(v, false);
+    lr_update_used(v);
     SYSREG_WRITE(cptr_el2, arch_cptr_native);
     isb();
     v->loaded_on = 0;
@@ -534,6 +574,7 @@ void vcpu_handle_maintenance(void)
         if (lrs & BIT(i))
             plat_vgic_clear_lr(i);
     struct vcpu *v = t->vcpu;
+    v->lr_used &= (uint16_t)~lrs;
     if (v->timer_lr && (lrs & BIT(v->timer_lr - 1u))) {
         lrs &= ~BIT(v->timer_lr - 1u);
         v->vtimer_masked = false;
@@ -561,6 +602,7 @@ void vcpu_handle_vtimer(void)
         /* straight into the guest: its list register is free, since the
          * line stays masked until the guest has ended the last one */
         plat_vgic_write_lr(v->timer_lr - 1u, plat_vgic_lr_pending(BOARD_VTIMER_PPI, v->timer_priority, v->timer_group));
+        v->lr_used |= (uint16_t)BIT(v->timer_lr - 1u);
         return;
     }
     word_t msg[IC_VCPU_EXIT_LENGTH] = { t->ctx.pc, 0 };
@@ -595,21 +637,41 @@ ic_err_t vcpu_invoke_inject_irq(struct invocation *inv)
     word_t virq = inv->args[0], priority = inv->args[1], group = inv->args[2], index = inv->args[3];
     if (virq > plat_vgic_max_virq() || priority > 0xff || group > 1 || index >= plat_vgic_num_lrs())
         return IC_RANGE_ERROR;
-    /* parked on this CPU (the usual case: the VMM answers an exit of its
-     * guest), the list register is written in place, or into the state
-     * parking saved (GICv2) */
-    bool active_here = this_cpu()->vcpu_active == v, here = active_here && !plat_vgic_park_saves;
-    if (!active_here)
-        vcpu_flush(v);
-    uint64_t old = here ? plat_vgic_read_lr((unsigned)index) : v->vgic.lr[index];
-    if (plat_vgic_lr_in_use(old))
-        return IC_DELETE_FIRST;
     uint64_t lr = plat_vgic_lr_pending((unsigned)virq, (unsigned)priority, (unsigned)group);
-    if (here)
+    uint16_t bit = (uint16_t)BIT(index);
+    if (this_cpu()->vcpu_active == v && !plat_vgic_park_saves) {
+        /* parked on this CPU (the usual case: the VMM answers an exit of
+         * its guest): in place */
+        if (plat_vgic_lr_in_use(plat_vgic_read_lr((unsigned)index)))
+            return IC_DELETE_FIRST;
         plat_vgic_write_lr((unsigned)index, lr);
-    else
+    } else if (v->loaded_on && this_cpu()->vcpu_active != v) {
+        /* held by another CPU, running there or parked: queued, and that
+         * CPU kicked if the guest runs; nobody waits */
+        if ((v->lr_used | v->lr_queued) & bit)
+            return IC_DELETE_FIRST;
+        v->lr_queue[index] = lr;
+        v->lr_queued |= bit;
+        struct cpu *holder = &cpus[v->loaded_on - 1u];
+        if (holder->guest_mode && holder->vcpu_active == v)
+            plat_irq_send_sgi(holder->id, SGI_KICK);
+    } else {
+        /* in the object, or in the state parking saved (GICv2) */
+        if (plat_vgic_lr_in_use(v->vgic.lr[index]))
+            return IC_DELETE_FIRST;
         v->vgic.lr[index] = lr;
+    }
+    v->lr_used |= bit;
     return IC_OK;
+}
+
+/* Another CPU queued list registers for the guest running here. */
+void vcpu_handle_kick(void)
+{
+    struct cpu *c = this_cpu();
+    struct vcpu *v = c->vcpu_active;
+    if (v && c->guest_mode && v->lr_queued)
+        lr_put_queued(v, true);
 }
 
 ic_err_t vcpu_invoke_ack_vtimer(struct invocation *inv)
@@ -635,6 +697,7 @@ ic_err_t vcpu_invoke_reset(struct invocation *inv)
     memset(v->regs, 0, sizeof(v->regs));
     memset(v->fp, 0, sizeof(v->fp));
     memset(&v->vgic, 0, sizeof(v->vgic));
+    v->lr_used = v->lr_queued = 0;
     v->tpidr2_el0 = 0;
     v->vtimer_masked = false;
     vcpu_init(v);

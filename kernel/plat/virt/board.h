@@ -30,6 +30,7 @@
 
 #define BOARD_TIMER_PPI 26u     /* EL2 physical timer */
 #define BOARD_VTIMER_PPI 27u    /* virtual timer, owned by guests */
+#define BOARD_WAIT_TIMER_PPI 30u /* EL1 physical timer: bounds the kernel's sleeping waits */
 #define BOARD_NUM_IRQS 288u     /* INTIDs the kernel manages */
 
 #endif

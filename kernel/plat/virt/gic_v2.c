@@ -130,6 +130,20 @@ void plat_irq_send_sgi(unsigned cpu, unsigned sgi)
     mmio_write32(GICD_SGIR, ((uint32_t)gicv2_target[cpu] << 16) | sgi);
 }
 
+/* Priority 0 for an urgent SGI of this CPU (the registers of INTIDs 0-31
+ * are banked; the rest have GICV2_PRIO). */
+void plat_irq_make_urgent(unsigned sgi)
+{
+    uint64_t reg = GICD_IPRIORITYR(sgi / 4);
+    mmio_write32(reg, mmio_read32(reg) & ~(0xffu << (8 * (sgi % 4))));
+}
+
+/* A priority mask between the urgent SGIs and everything else. */
+void plat_irq_urgent_only(bool on)
+{
+    mmio_write32(GICC_PMR, on ? 0x80 : 0xff);
+}
+
 unsigned plat_irq_lines(void)
 {
     unsigned n = 32 * ((mmio_read32(GICD_TYPER) & 0x1f) + 1);

@@ -189,6 +189,20 @@ void plat_irq_send_sgi(unsigned cpu, unsigned sgi)
     gicv3_isb();
 }
 
+/* Priority 0 for an urgent SGI of this CPU (the rest have GICV3_PRIO). */
+void plat_irq_make_urgent(unsigned sgi)
+{
+    uint64_t reg = gicv3_rd(gicv3_this_cpu()) + GICR_IPRIORITYR(sgi / 4);
+    mmio_write32(reg, mmio_read32(reg) & ~(0xffu << (8 * (sgi % 4))));
+}
+
+/* A priority mask between the urgent SGIs and everything else. */
+void plat_irq_urgent_only(bool on)
+{
+    gicv3_sysreg_write(icc_pmr_el1, on ? 0x80 : 0xff);
+    gicv3_isb();
+}
+
 unsigned plat_irq_lines(void)
 {
     unsigned n = 32 * ((mmio_read32(GICD_TYPER) & 0x1f) + 1);
