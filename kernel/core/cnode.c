@@ -76,6 +76,18 @@ ic_err_t cnode_lookup_slot_exact(const struct cap *root, word_t cptr, unsigned d
     return IC_OK;
 }
 
+/* Where an invocation puts a capability it makes: 'root' must be a CNode
+ * capability and the slot it names in exactly 'depth' bits empty. */
+ic_err_t cnode_empty_slot(const struct cte *root, word_t cptr, unsigned depth, struct cte **slot)
+{
+    if (root->cap.type != CAP_CNODE)
+        return IC_INVALID_CAPABILITY;
+    ic_err_t err = cnode_lookup_slot_exact(&root->cap, cptr, depth, slot);
+    if (err)
+        return err;
+    return cte_is_empty(*slot) ? IC_OK : IC_DELETE_FIRST;
+}
+
 /* The slot a CPtr names for an invocation or message: all 64 bits, or fewer
  * when the walk reaches a non-CNode capability. */
 ic_err_t cnode_lookup_cap(const struct cap *root, word_t cptr, struct cte **slot)

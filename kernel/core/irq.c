@@ -64,13 +64,9 @@ ic_err_t irq_control_invoke_get(struct invocation *inv)
         return IC_RANGE_ERROR;
     if (irq_lines[irq].issued)
         return IC_REVOKE_FIRST;
-    if (root->cap.type != CAP_CNODE)
-        return IC_INVALID_CAPABILITY;
-    ic_err_t err = cnode_lookup_slot_exact(&root->cap, inv->args[1], (unsigned)inv->args[2], &dest);
+    ic_err_t err = cnode_empty_slot(root, inv->args[1], (unsigned)inv->args[2], &dest);
     if (err)
         return err;
-    if (!cte_is_empty(dest))
-        return IC_DELETE_FIRST;
     struct cap c = cap_null();
     c.type = CAP_IRQ_HANDLER;
     c.obj = irq;

@@ -12,6 +12,7 @@ struct lookup_result {
 
 ic_err_t cnode_resolve(const struct cap *root, word_t cptr, unsigned depth, struct lookup_result *res);
 ic_err_t cnode_lookup_slot_exact(const struct cap *root, word_t cptr, unsigned depth, struct cte **slot);
+ic_err_t cnode_empty_slot(const struct cte *root, word_t cptr, unsigned depth, struct cte **slot);
 ic_err_t cnode_lookup_cap(const struct cap *root, word_t cptr, struct cte **slot);
 struct cap cnode_cap_make(paddr_t obj, unsigned radix, unsigned guard_bits, word_t guard);
 void cnode_cap_set_guard(struct cap *c, unsigned guard_bits, word_t guard);

@@ -72,13 +72,9 @@ ic_err_t vmid_control_invoke_make_pool(struct invocation *inv)
     for (word_t v = first; v < first + count; v++)
         if (vmid_pooled[v])
             return IC_REVOKE_FIRST;
-    if (root->cap.type != CAP_CNODE)
-        return IC_INVALID_CAPABILITY;
-    ic_err_t err = cnode_lookup_slot_exact(&root->cap, inv->args[2], (unsigned)inv->args[3], &dest);
+    ic_err_t err = cnode_empty_slot(root, inv->args[2], (unsigned)inv->args[3], &dest);
     if (err)
         return err;
-    if (!cte_is_empty(dest))
-        return IC_DELETE_FIRST;
     struct cap c = cap_null();
     c.type = CAP_VMID_POOL;
     c.obj = first;
