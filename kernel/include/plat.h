@@ -49,7 +49,8 @@ void plat_vgic_disable(void);
  * parking only turns it off. GICv2's virtual CPU interface is a frame
  * (GICV) that a native thread could map: parking also saves its state into
  * 's' and clears it, and unparking puts it back (plat_vgic_park_saves). */
-extern const bool plat_vgic_park_saves;
+/* (a constant of the build, so that GICv3's paths carry no test of it) */
+#define plat_vgic_park_saves (GIC_VERSION == 2)
 void plat_vgic_park(struct vgic_state *s);
 void plat_vgic_unpark(const struct vgic_state *s);   /* and on, with s->hcr */
 uint64_t plat_vgic_lr_pending(unsigned virq, unsigned priority, unsigned group);
@@ -58,7 +59,8 @@ uint32_t plat_vgic_eoi_lrs(void);                   /* live: LRs whose interrupt
 void plat_vgic_clear_lr(unsigned i);                /* live */
 uint64_t plat_vgic_read_lr(unsigned i);             /* live */
 void plat_vgic_write_lr(unsigned i, uint64_t lr);   /* live */
-unsigned plat_vgic_max_virq(void);
+/* the largest INTID a list register takes: 1019 (1020-1023 are special) on both GIC versions */
+#define PLAT_VGIC_MAX_VIRQ 1019u
 
 /* PSCI, through SMC (QEMU virt with virtualization=on and no EL3 firmware
  * answers PSCI itself). */

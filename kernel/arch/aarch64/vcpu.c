@@ -635,7 +635,7 @@ ic_err_t vcpu_invoke_inject_irq(struct invocation *inv)
 {
     struct vcpu *v = (struct vcpu *)(uintptr_t)inv->slot->cap.obj;
     word_t virq = inv->args[0], priority = inv->args[1], group = inv->args[2], index = inv->args[3];
-    if (virq > plat_vgic_max_virq() || priority > 0xff || group > 1 || index >= plat_vgic_num_lrs())
+    if (virq > PLAT_VGIC_MAX_VIRQ || priority > 0xff || group > 1 || index >= plat_vgic_num_lrs())
         return IC_RANGE_ERROR;
     uint64_t lr = plat_vgic_lr_pending((unsigned)virq, (unsigned)priority, (unsigned)group);
     uint16_t bit = (uint16_t)BIT(index);

@@ -72,8 +72,15 @@ void plat_irq_init_boot(void)
     mmio_write32(GICD_CTLR, 1);
 }
 
+/* Read once, at boot: every injection checks its index against it. The
+ * CPUs are alike (the boot CPU's count is everyone's). */
+static unsigned vgic_num_lrs;
+static unsigned gicv2_count_lrs(void);
+
 void plat_irq_init_cpu(unsigned cpu)
 {
+    if (!vgic_num_lrs)
+        vgic_num_lrs = gicv2_count_lrs();
     /* Everything else indexes CPUs by Aff0. */
     kassert(cpu < BOARD_MAX_CPUS && cpu == gicv2_this_cpu());
     gicv2_target[cpu] = gicv2_own_target();
@@ -165,16 +172,17 @@ unsigned plat_irq_lines(void)
 #define GICH_LR_STATE (3u << 28)
 #define GICH_LR_EOI (1u << 19)
 
-unsigned plat_vgic_num_lrs(void)
+static unsigned gicv2_count_lrs(void)
 {
     unsigned n = (mmio_read32(GICH_VTR) & 0x3f) + 1;
     return n < PLAT_VGIC_MAX_LRS ? n : PLAT_VGIC_MAX_LRS;
 }
 
-unsigned plat_vgic_max_virq(void)
+unsigned plat_vgic_num_lrs(void)
 {
-    return 1019;
+    return vgic_num_lrs;
 }
+
 
 uint64_t plat_vgic_lr_pending(unsigned virq, unsigned priority, unsigned group)
 {
@@ -216,7 +224,6 @@ void plat_vgic_disable(void)
 
 /* Off first, so that nothing is signalled from a half-cleared interface;
  * then nothing of the guest is left for GICV to show or change. */
-const bool plat_vgic_park_saves = true;
 
 void plat_vgic_park(struct vgic_state *s)
 {

@@ -105,8 +105,16 @@ void plat_irq_init_boot(void)
     gicv3_dist_wait();
 }
 
+/* Read once, at boot: every injection checks its index against it. The
+ * CPUs are alike (the boot CPU's count is everyone's). */
+static unsigned vgic_num_lrs;
+
 void plat_irq_init_cpu(unsigned cpu)
 {
+    if (!vgic_num_lrs) {
+        unsigned n = (unsigned)(gicv3_sysreg_read(ich_vtr_el2) & 0x1f) + 1;
+        vgic_num_lrs = n < PLAT_VGIC_MAX_LRS ? n : PLAT_VGIC_MAX_LRS;
+    }
     uint64_t mpidr = gicv3_sysreg_read(mpidr_el1);
     uint64_t aff = ((mpidr >> 8) & 0xff000000ull) | (mpidr & 0xffffffull);
     uint64_t rd = gicv3_rd(cpu);
@@ -220,14 +228,9 @@ unsigned plat_irq_lines(void)
 
 unsigned plat_vgic_num_lrs(void)
 {
-    unsigned n = (unsigned)(gicv3_sysreg_read(ich_vtr_el2) & 0x1f) + 1;
-    return n < PLAT_VGIC_MAX_LRS ? n : PLAT_VGIC_MAX_LRS;
+    return vgic_num_lrs;
 }
 
-unsigned plat_vgic_max_virq(void)
-{
-    return GICV3_MAX_LINES - 1;
-}
 
 uint64_t plat_vgic_lr_pending(unsigned virq, unsigned priority, unsigned group)
 {
@@ -327,7 +330,6 @@ void plat_vgic_disable(void)
     gicv3_isb();
 }
 
-const bool plat_vgic_park_saves = false;
 
 void plat_vgic_park(struct vgic_state *s)
 {
