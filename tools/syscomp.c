@@ -267,6 +267,8 @@ int main(int argc, char **argv)
         error(1, "no vm host");
     if (have_vm && (!vcpus || !memory))
         error(vm_line, "vm host needs vcpus and memory");
+    if (have_vmm && have_vm && vmm_vmids == 0)
+        error(vmm_line, "host-vmm needs vmids of at least 1: the host VM's VSpace takes one");
     if (have_vmm && have_vm && vcpu_prio >= vmm_prio)
         error(vm_line, "vcpu-priority (%llu) must be below the priority of host-vmm (%llu, line %d), which "
                        "must answer its guest's exits",
