@@ -155,9 +155,9 @@ void smp_wait_timer_fired(void)
     arch_wait_timer_stop();
 }
 
-static bool lock_is_ours(const void *ticket)
+static bool lock_is_ours(uint32_t ticket)
 {
-    return __atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) == *(const uint32_t *)ticket;
+    return __atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) == ticket;
 }
 
 void smp_lock_wait(uint32_t ticket, bool sync_entry)
@@ -172,14 +172,14 @@ void smp_lock_wait(uint32_t ticket, bool sync_entry)
     bool slept = false;
     /* wfe lets an emulator run the other CPUs; smp_unlock and stall
      * requests send an event */
-    while (!lock_is_ours(&ticket)) {
+    while (!lock_is_ours(ticket)) {
         answer_stall(&entry_ec);
         if (!spun_enough(start)) {
             __asm__ volatile("wfe");
             continue;
         }
         /* (a CPU still starting has no wait timer yet: it spins) */
-        if (lock_is_ours(&ticket) || this_cpu()->stall_request || !this_cpu()->can_sleep) {
+        if (this_cpu()->stall_request || !this_cpu()->can_sleep) {
             __asm__ volatile("wfe");
             continue;
         }
@@ -200,9 +200,9 @@ void smp_lock_wait(uint32_t ticket, bool sync_entry)
 #endif
 }
 
-static bool request_answered(const void *other)
+static bool request_answered(const struct cpu *other)
 {
-    return !__atomic_load_n(&((const struct cpu *)other)->stall_request, __ATOMIC_ACQUIRE);
+    return !__atomic_load_n(&other->stall_request, __ATOMIC_ACQUIRE);
 }
 
 /* Ask another CPU to give up a thread, a VCPU or an address space, and

@@ -565,6 +565,49 @@ TEST(vcpu_interrupt_for_a_guest_held_by_another_cpu)
     CHECK(spin_count > 0);
 }
 
+/* A hostile VMM: queues list registers into a guest running on CPU 1 and,
+ * with the queue pending and kicks in flight, moves the guest between the
+ * CPUs, resets its VCPU and finally deletes it. Nothing queued may outlive
+ * its VCPU or land in another one, and both CPUs must stay alive. */
+TEST(vcpu_queued_interrupts_survive_moves_resets_and_deletion)
+{
+    if (bootinfo->num_cpus < 2)
+        return;
+    unsigned group = bootinfo->gic_version == 3 ? 1 : 0;
+    struct guest g;
+    CHECK(start_virq_guest_on_cpu1(&g, true));
+    for (unsigned round = 0; round < 20; round++) {
+        for (ic_word_t lr = 0; lr < 2; lr++) {
+            ic_err_t err = ic_vcpu_inject_irq(g.vcpu, 40 + lr, 0xa0, group, lr);
+            CHECK(err == IC_OK || err == IC_DELETE_FIRST);
+        }
+        CHECK_OK(ic_tcb_set_affinity(g.tcb, round & 1 ? 1 : 0));
+        if (round % 5 == 4)
+            CHECK_OK(ic_vcpu_reset(g.vcpu));
+        /* garbage beside it changes nothing */
+        CHECK_EQ(ic_vcpu_inject_irq(g.vcpu, ~0ull, 0xa0, group, 0), IC_RANGE_ERROR);
+        CHECK_EQ(ic_vcpu_inject_irq(g.vcpu, 40, 0xa0, group, ~0ull), IC_RANGE_ERROR);
+    }
+    CHECK_OK(ic_tcb_set_affinity(g.tcb, 1));
+    /* deleted with an injection probably still queued */
+    ic_err_t last = ic_vcpu_inject_irq(g.vcpu, 42, 0xa0, group, 1);
+    CHECK(last == IC_OK || last == IC_DELETE_FIRST);
+    CHECK_OK(ic_cnode_delete(ROOT_CNODE, g.vcpu, ROOT_DEPTH));
+    CHECK_OK(ic_cnode_delete(ROOT_CNODE, g.tcb, ROOT_DEPTH));
+    /* both CPUs still schedule: a thread on CPU 1 runs */
+    struct thread spinner;
+    spin_count = 0;
+    CHECK(thread_start_on(&spinner, spin_forever, 0, 0, 50, 0, 1));
+    for (unsigned i = 0; i < 1000 && !spin_count; i++)
+        ic_yield();
+    CHECK(spin_count > 0);
+    /* a new VCPU in the old one's place starts empty: a fresh guest's first
+     * injection into list register 1 is free */
+    struct guest n;
+    CHECK(start_virq_guest_on_cpu1(&n, false));
+    CHECK_OK(ic_vcpu_inject_irq(n.vcpu, 43, 0xa0, group, 1));
+}
+
 TEST(vcpu_on_another_cpu_is_saved_when_the_vmm_asks)
 {
     /* the guest runs on CPU 1 beside a busy native thread there, so its

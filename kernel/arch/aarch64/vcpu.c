@@ -82,12 +82,6 @@ static void restore_optional(struct vcpu *v)
     }
 }
 
-/* A loaded VCPU is either in guest mode (its thread runs) or parked: a
- * native thread runs, the guest's EL1, FP and SVE state stay in the CPU
- * (native threads cannot reach them: EL1 is unused under HCR_EL2.TGE, FP
- * and SVE trap, and so do PAC instructions, which would use the guest's
- * keys), and what EL0 could see is swapped out. Going back to the same
- * guest then costs a few registers instead of a full switch. */
 /* List registers. The VMM fills them (vcpu_inject_irq); the guest frees
  * them by ending the interrupt, which with the EOI bit set brings a
  * maintenance interrupt, and the kernel tells the VMM. A VCPU loaded on
@@ -125,6 +119,12 @@ static void lr_update_used(struct vcpu *v)
     v->lr_used = used;
 }
 
+/* A loaded VCPU is either in guest mode (its thread runs) or parked: a
+ * native thread runs, the guest's EL1, FP and SVE state stay in the CPU
+ * (native threads cannot reach them: EL1 is unused under HCR_EL2.TGE, FP
+ * and SVE trap, and so do PAC instructions, which would use the guest's
+ * keys), and what EL0 could see is swapped out. Going back to the same
+ * guest then costs a few registers instead of a full switch. */
 static void enter_guest_mode(struct cpu *c, struct vcpu *v)
 {
     SYSREG_WRITE(cptr_el2, arch_cptr_vcpu);
@@ -670,7 +670,7 @@ void vcpu_handle_kick(void)
 {
     struct cpu *c = this_cpu();
     struct vcpu *v = c->vcpu_active;
-    if (v && c->guest_mode && v->lr_queued)
+    if (v && c->guest_mode)
         lr_put_queued(v, true);
 }
 
