@@ -249,13 +249,17 @@ static void bench_signal(void)
 /* ---------------------------------------------------------------- VM exits */
 void guest_mmio_bench(void);
 
+/* Set by the guest of the remote interrupt benchmark (through the root's
+ * image, which every guest here maps at the same address) when it spins. */
+static volatile uint64_t remote_guest_spinning;
+static volatile uint64_t cpu0_stopped_at; /* guest_cpu0_sleeper's last reading */
+
 /* A guest at priority 254 in its own VSpace on CPU 'cpu', started at entry
  * with x0 = the number of rounds and x19 = an address the VMM emulates; its
  * exits arrive on *ep. */
-static void start_guest(void (*entry)(void), ic_cptr_t *vcpu_out, ic_cptr_t *ep_out, unsigned cpu)
+static void start_guest_on(void (*entry)(void), ic_cptr_t *vcpu_out, ic_cptr_t ep, unsigned cpu)
 {
     ic_cptr_t vs = new_vspace(), tcb = make(IC_OBJ_TCB, 0), vcpu = make(IC_OBJ_VCPU, 0);
-    ic_cptr_t ep = make(IC_OBJ_ENDPOINT, 0);
     ic_err_t err = ic_tcb_configure(tcb, 64 - IC_ROOT_CNODE_BITS, 0, ep, ROOT_CNODE, vs, 0);
     if (!err)
         err = ic_tcb_set_priority(tcb, 254, ROOT_TCB);
@@ -270,10 +274,18 @@ static void start_guest(void (*entry)(void), ic_cptr_t *vcpu_out, ic_cptr_t *ep_
     regs.regs[IC_REG_SPSR] = 0x3c5;
     regs.regs[IC_REG_X0] = ITERATIONS + WARMUP;
     regs.regs[IC_REG_X0 + 19] = 0x10000000;
+    regs.regs[IC_REG_X0 + 20] = (ic_word_t)&remote_guest_spinning;
+    regs.regs[IC_REG_X0 + 21] = (ic_word_t)&cpu0_stopped_at;
+    regs.regs[IC_REG_X0 + 22] = ic_counter_frequency() / 10000; /* 100 us */
     if ((err = ic_tcb_write_registers(tcb, true, IC_REG_COUNT, &regs)))
         die("start guest", err);
     *vcpu_out = vcpu;
-    *ep_out = ep;
+}
+
+static void start_guest(void (*entry)(void), ic_cptr_t *vcpu_out, ic_cptr_t *ep_out, unsigned cpu)
+{
+    *ep_out = make(IC_OBJ_ENDPOINT, 0);
+    start_guest_on(entry, vcpu_out, *ep_out, cpu);
 }
 
 static void bench_vm_exit(void)
@@ -321,54 +333,71 @@ static void bench_virq(void)
     report_ticks("virq_injection (VMM injects to guest handler entry)", total, ITERATIONS);
 }
 
-static void yield_forever(ic_word_t unused)
-{
-    (void)unused;
-    for (;;)
-        ic_yield();
-}
+void guest_irq_remote_bench(void);
+void guest_cpu0_sleeper(void);
 
 #define REMOTE_ITERATIONS 100
 
-/* The VMM's injection into a VCPU that the other CPU holds: the guest runs
- * on CPU 1 beside a spinning thread, so that its VCPU stays loaded there
- * while it waits for the VMM. The call queues the list register in the
- * VCPU (kicking CPU 1 if the guest runs there) and returns: nobody waits.
- * Counted on the VMM's CPU only: under -icount one CPU runs at a time, so
- * the other CPU's part (the kick and the queue put in at its next entry to
- * the guest) cannot be timed from here. Two threads yielding to each other
- * on CPU 1 keep its VCPU loaded and its time-slice timer running: -icount
- * lets a busy CPU run until the next timer event. */
+/* An injection into a guest running on the other CPU, in instructions on
+ * each CPU. The VMM's call on CPU 0 queues the list register in the VCPU
+ * and kicks CPU 1; nobody waits. CPU 1's part: from the moment CPU 0 stops
+ * after the call to the first instruction of the guest's handler on CPU 1,
+ * i.e. the kick taken, the queued list register put in and the guest's
+ * interrupt entry. Under
+ * -icount QEMU runs one CPU at a time and moves to CPU 1 only when CPU 0
+ * stops, so the span is CPU 1's instructions alone: after the call, the
+ * VMM waits for its next exit and CPU 0 runs a guest that reads the counter
+ * and stops in WFI (guest_cpu0_sleeper). That guest's timer bounds each
+ * turn of CPU 1; the VMM injects when the guest has armed it and asks for
+ * its line (HVC 0x50), as writing the timer also makes QEMU change CPUs. A
+ * round in which CPU 1 ran before CPU 0 stopped (the reading is older than
+ * the call) is not counted. */
 static void bench_virq_remote(void)
 {
     if (bi->gic_version != 3 || bi->num_cpus < 2)
         return;
-    ic_cptr_t vcpu, ep;
+    ic_cptr_t vcpu, sleeper, ep;
     ic_err_t err;
-    ic_cptr_t spinners[2] = { spawn(ROOT_VSPACE, yield_forever, 0, 1, 1, 0),
-                              spawn(ROOT_VSPACE, yield_forever, 0, 1, 1, 0) };
-    start_guest(guest_irq_bench, &vcpu, &ep, 1);
-    uint64_t total = 0;
-    for (int i = 0; i < 3 * (REMOTE_ITERATIONS + WARMUP); i++) {
+    start_guest(guest_irq_remote_bench, &vcpu, &ep, 1);
+    start_guest_on(guest_cpu0_sleeper, &sleeper, ep, 0);
+    uint64_t total = 0, t0 = 0, call = 0, call_total = 0;
+    unsigned counted = 0, rounds = 0, not_counted = 0;
+    while (rounds < REMOTE_ITERATIONS + WARMUP) {
         ic_msginfo_t info = ic_recv(ep, NULL);
-        ic_word_t label = ic_msginfo_label(info);
-        if (label == IC_FAULT_VCPU_HVC && ic_get_mr(IC_VCPU_CALL_IMM) == 0x40) {
-            uint64_t t0 = ic_cycles();
-            if ((err = ic_vcpu_inject_irq(vcpu, 40, 0xa0, 1, 0)))
-                die("inject", err);
-            uint64_t t1 = ic_cycles();
-            if (i >= 3 * WARMUP)
-                total += t1 - t0;
-        } else if (label != IC_FAULT_VCPU_VGIC_MAINTENANCE && label != IC_FAULT_VCPU_HVC) {
+        ic_word_t label = ic_msginfo_label(info), imm = ic_get_mr(IC_VCPU_CALL_IMM);
+        if (label == IC_FAULT_VCPU_HVC && imm == 0x50) {
+            if ((err = ic_vcpu_ack_vtimer(sleeper)))
+                die("unmask the timer", err);
+            if (remote_guest_spinning) {
+                remote_guest_spinning = 0;
+                t0 = ic_counter();
+                uint64_t c0 = ic_cycles();
+                if ((err = ic_vcpu_inject_irq(vcpu, 40, 0xa0, 1, 0)))
+                    die("inject", err);
+                call = ic_cycles() - c0;
+            }
+        } else if (label == IC_FAULT_VCPU_HVC && imm == 0x41) {
+            uint64_t handler = ic_get_mr(IC_VCPU_CALL_X0), stopped = ic_get_mr(IC_VCPU_CALL_X0 + 1);
+            bool valid = stopped >= t0 && handler >= stopped;
+            if (rounds++ >= WARMUP && !valid)
+                not_counted++;
+            if (rounds > WARMUP && valid)
+                total += handler - stopped, call_total += call, counted++;
+        } else if (label != IC_FAULT_VCPU_VTIMER && label != IC_FAULT_VCPU_VGIC_MAINTENANCE &&
+                   !(label == IC_FAULT_VCPU_HVC && imm == 0x40)) {
             die("unexpected guest exit", IC_ILLEGAL_OPERATION);
         }
         ic_reply(ic_msginfo_new(IC_VCPU_REPLY_RETRY, 0, 0, 0));
     }
-    for (int i = 0; i < 2; i++)
-        if ((err = ic_tcb_suspend(spinners[i])))
-            die("stop a spinner", err);
-    report("virq_injection_remote (VMM injects into a VCPU the other CPU holds: the call)", total,
-           REMOTE_ITERATIONS);
+    if (!counted)
+        die("no round of the remote injection could be counted", IC_ILLEGAL_OPERATION);
+    if (not_counted)
+        ic_printf("virq_injection_remote_target: %u of %u rounds not counted (CPU 1 ran before CPU 0 stopped)\n",
+                  not_counted, counted + not_counted);
+    report("virq_injection_remote (VMM's call on CPU 0 into a guest running on CPU 1: queued and kicked)",
+           call_total, counted);
+    report_ticks("virq_injection_remote_target (CPU 1's part: from the kick to the guest's handler)", total,
+                 counted);
 }
 
 int main(ic_bootinfo_t *bootinfo)
