@@ -392,11 +392,11 @@ static void bench_virq_remote(void)
     if (!counted)
         die("no round of the remote injection could be counted", IC_ILLEGAL_OPERATION);
     if (not_counted)
-        ic_printf("virq_injection_remote_target: %u of %u rounds not counted (CPU 1 ran before CPU 0 stopped)\n",
-                  not_counted, counted + not_counted);
-    report("virq_injection_remote (VMM's call on CPU 0 into a guest running on CPU 1: queued and kicked)",
+        ic_printf("virq_injection_remote_target_left_out (rounds in which CPU 1 ran before CPU 0 stopped): %u rounds\n",
+                  not_counted);
+    report("virq_injection_remote (the VMM call on CPU 0 into a guest running on CPU 1, queued and kicked)",
            call_total, counted);
-    report_ticks("virq_injection_remote_target (CPU 1's part: from the kick to the guest's handler)", total,
+    report_ticks("virq_injection_remote_target (CPU 1 part, from the kick to the guest handler)", total,
                  counted);
 }
 
