@@ -1,8 +1,10 @@
 /* syscomp: checks a system description (system/NAME.system, docs/system.md)
- * against the board and compiles it into a C header for the loader and the
- * host VMM.
+ * against the board and compiles it into what the build and the loader
+ * need: OUTDIR/system.h (every component and VM, as tables), OUTDIR/system.mk
+ * (the components to build) and OUTDIR/system_images.S (their ELF files,
+ * ELFDIR/NAME.elf, inside the loader's image).
  * Every mistake is reported as "file:line: what is wrong" and fails the
- * build. Usage: syscomp description output.h */
+ * build. Usage: syscomp description outdir elfdir */
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The board's facts the checks need (kernel/plat/virt/board.h). */
 #define BOARD_CPUS 2
@@ -19,20 +22,45 @@
 #define BOARD_KERNEL_DEVICES_END 0x09000000ull
 #define BOARD_IRQ_FIRST 32
 #define BOARD_IRQ_LAST 255 /* GICv3 on QEMU implements 256 INTIDs */
-#define MAX_DEVICES 8
+/* QEMU's 1 GiB of RAM less what the kernel and the loader keep */
+#define BOARD_RAM_FOR_SYSTEM (768ull << 20)
 /* of the kernel's 255 VMIDs, the root task keeps one and one per component */
-#define MAX_COMPONENT_VMIDS 200
+#define MAX_VMIDS 200
+#define NAME_MAX_LEN 31
+
+/* The devices each kind of owner may name (the board's, by role). */
+static const char *const component_device_names[] = { "fw-cfg", "uart", NULL };
+static const char *const vm_device_names[] = { "uart", "virtio-mmio", NULL };
 
 struct device {
-    char name[32];
+    char name[NAME_MAX_LEN + 1];
     uint64_t base, size;
-    unsigned irq_first, irq_last;
+    unsigned irq_first, irq_last; /* 0, 0: none */
     int line;
-    bool for_vm; /* passed through to the VM, or the component's own */
+    int owner; /* index into owners */
+};
+
+/* A component or a VM: both own devices; a VM is run by a component. */
+struct owner {
+    char name[NAME_MAX_LEN + 1];
+    int line;
+    bool is_vm;
+    /* a component */
+    uint64_t priority, cnode_bits, memory, vmids;
+    bool has_priority;
+    /* a VM */
+    char vmm[NAME_MAX_LEN + 1];
+    int vmm_line;
+    uint64_t vcpus, vcpu_priority, ram;
+    char bootargs[256];
 };
 
 static const char *file;
 static int errors;
+static struct owner *owners;
+static unsigned num_owners;
+static struct device *devices;
+static unsigned num_devices;
 
 static void error(int line, const char *fmt, ...)
 {
@@ -45,12 +73,22 @@ static void error(int line, const char *fmt, ...)
     errors++;
 }
 
+static void *grow(void *array, unsigned count, size_t size)
+{
+    void *p = realloc(array, (count + 1) * size);
+    if (!p) {
+        fprintf(stderr, "syscomp: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
 static bool parse_u64(const char *s, uint64_t *v)
 {
     char *end;
     errno = 0;
     *v = strtoull(s, &end, 0);
-    return *s && !errno && !*end;
+    return *s && *s != '-' && !errno && !*end;
 }
 
 /* "256M", "1G", "65536" */
@@ -70,6 +108,40 @@ static bool parse_size(const char *s, uint64_t *v)
     return parse_u64(buf, v) && *v && *v <= (1ull << 40) / mult && (*v *= mult, true);
 }
 
+static bool is_power_of_two(uint64_t v)
+{
+    return v && !(v & (v - 1));
+}
+
+static unsigned log2_of(uint64_t v)
+{
+    unsigned bits = 0;
+    while ((1ull << bits) < v)
+        bits++;
+    return bits;
+}
+
+/* Names become C identifiers, file names and make words: lower-case
+ * letters, digits and dashes, starting with a letter. */
+static bool check_name(int line, const char *what, const char *name)
+{
+    bool ok = strlen(name) <= NAME_MAX_LEN && islower((unsigned char)name[0]);
+    for (const char *c = name; ok && *c; c++)
+        ok = islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '-';
+    if (!ok)
+        error(line, "%s name '%s': lower-case letters, digits and '-', starting with a letter, at most %d", what,
+              name, NAME_MAX_LEN);
+    return ok;
+}
+
+static struct owner *find_owner(const char *name, bool is_vm)
+{
+    for (unsigned i = 0; i < num_owners; i++)
+        if (owners[i].is_vm == is_vm && !strcmp(owners[i].name, name))
+            return &owners[i];
+    return NULL;
+}
+
 /* A device's registers: whole pages the loader can grant as one untyped
  * region, in the board's device memory, off the kernel's. */
 static void check_device_window(int line, const char *base, const char *size, struct device *d)
@@ -78,7 +150,7 @@ static void check_device_window(int line, const char *base, const char *size, st
         error(line, "device base and size must be numbers (size not 0)");
     else if ((d->base | d->size) & 0xfff)
         error(line, "device base and size must be multiples of 4 KiB");
-    else if ((d->size & (d->size - 1)) || (d->base & (d->size - 1)))
+    else if (!is_power_of_two(d->size) || (d->base & (d->size - 1)))
         error(line, "device size must be a power of two and its base a multiple of it (the loader "
                     "grants it as one untyped region)");
     else if (d->base + d->size > BOARD_DEVICE_END || d->base + d->size < d->base)
@@ -102,34 +174,384 @@ static void parse_irqs(int line, char *word, struct device *d)
     }
     if (!dash)
         last = first;
-    if (first < BOARD_IRQ_FIRST || last > BOARD_IRQ_LAST || first > last)
+    if (first < BOARD_IRQ_FIRST || last > BOARD_IRQ_LAST || first > last) {
         error(line, "irq %llu-%llu: shared interrupts (SPIs) run from %d to %d", (unsigned long long)first,
               (unsigned long long)last, BOARD_IRQ_FIRST, BOARD_IRQ_LAST);
+        return;
+    }
     d->irq_first = (unsigned)first;
     d->irq_last = (unsigned)last;
 }
 
-static void emit_devices(FILE *out, const char *table, const char *count, const struct device *dev, unsigned ndev,
-                         bool for_vm)
+static bool known_name(const char *const *names, const char *name)
+{
+    for (; *names; names++)
+        if (!strcmp(*names, name))
+            return true;
+    return false;
+}
+
+static void list_names(char *buf, size_t size, const char *const *names)
+{
+    buf[0] = 0;
+    for (const char *const *n = names; *n; n++)
+        snprintf(buf + strlen(buf), size - strlen(buf), "%s'%s'", n == names ? "" : ", ", *n);
+}
+
+/* device NAME BASE SIZE [irq FIRST[-LAST]] */
+static void parse_device(int line, char **words, int n, struct owner *o)
+{
+    if ((n != 4 && n != 6) || (n == 6 && strcmp(words[4], "irq"))) {
+        error(line, "a device is: device NAME BASE SIZE [irq FIRST[-LAST]]");
+        return;
+    }
+    const char *const *names = o->is_vm ? vm_device_names : component_device_names;
+    if (!known_name(names, words[1])) {
+        char list[128];
+        list_names(list, sizeof(list), names);
+        error(line, "unknown device '%s' (a %s may have %s)", words[1], o->is_vm ? "VM" : "component", list);
+    }
+    struct device d = { .line = line, .owner = (int)(o - owners) };
+    snprintf(d.name, sizeof(d.name), "%s", words[1]);
+    check_device_window(line, words[2], words[3], &d);
+    if (n == 6)
+        parse_irqs(line, words[5], &d);
+    else if (o->is_vm)
+        error(line, "a VM's device needs its interrupts: device NAME BASE SIZE irq FIRST[-LAST]");
+    for (unsigned i = 0; i < num_devices; i++) {
+        const struct device *e = &devices[i];
+        if (d.base < e->base + e->size && e->base < d.base + d.size)
+            error(line, "device overlaps '%s' (line %d)", e->name, e->line);
+        if (d.irq_first && e->irq_first && d.irq_first <= e->irq_last && e->irq_first <= d.irq_last)
+            error(line, "irq overlaps those of '%s' (line %d)", e->name, e->line);
+    }
+    devices = grow(devices, num_devices, sizeof(*devices));
+    devices[num_devices++] = d;
+}
+
+static void parse_bootargs(int line, char **words, int n, struct owner *o)
+{
+    o->bootargs[0] = 0;
+    if (n < 2) {
+        error(line, "bootargs needs a command line");
+        return;
+    }
+    /* the tokenizer split it: join the words back */
+    for (int i = 1; i < n; i++) {
+        if (strlen(o->bootargs) + strlen(words[i]) + 2 >= sizeof(o->bootargs)) {
+            error(line, "bootargs needs a command line of fewer than %zu characters", sizeof(o->bootargs));
+            return;
+        }
+        if (i > 1)
+            strcat(o->bootargs, " ");
+        strcat(o->bootargs, words[i]);
+    }
+    for (char *c = o->bootargs; *c; c++)
+        if (*c == '"' || *c == '\\' || !isprint((unsigned char)*c)) {
+            error(line, "bootargs may not contain quotes, backslashes or control characters");
+            return;
+        }
+}
+
+static void parse_setting(int line, char **words, int n, struct owner *o)
+{
+    const char *key = words[0];
+    bool one = n == 2;
+    if (!strcmp(key, "device")) {
+        parse_device(line, words, n, o);
+    } else if (!o->is_vm && !strcmp(key, "priority")) {
+        if (!one || !parse_u64(words[1], &o->priority) || o->priority > 255)
+            error(line, "priority must be a number from 0 to 255");
+        o->has_priority = true;
+    } else if (!o->is_vm && !strcmp(key, "cnode-bits")) {
+        if (!one || !parse_u64(words[1], &o->cnode_bits) || o->cnode_bits < 8 || o->cnode_bits > 14)
+            error(line, "cnode-bits must be a number from 8 to 14 (a CSpace of 256 to 16384 slots)");
+    } else if (!o->is_vm && !strcmp(key, "vmids")) {
+        if (!one || !parse_u64(words[1], &o->vmids) || o->vmids > MAX_VMIDS)
+            error(line, "vmids (how many VSpaces the component may have at once) must be a number from 0 to %d",
+                  MAX_VMIDS);
+    } else if (!o->is_vm && !strcmp(key, "memory")) {
+        if (!one || !parse_size(words[1], &o->memory) || !is_power_of_two(o->memory) || o->memory < (1ull << 20) ||
+            o->memory > (64ull << 20))
+            error(line, "a component's memory (for the objects it makes) must be a power of two from 1M to 64M");
+    } else if (o->is_vm && !strcmp(key, "vmm")) {
+        if (!one)
+            error(line, "vmm names the component that runs this VM");
+        else
+            snprintf(o->vmm, sizeof(o->vmm), "%s", words[1]);
+        o->vmm_line = line;
+    } else if (o->is_vm && !strcmp(key, "vcpus")) {
+        if (!one || !parse_u64(words[1], &o->vcpus) || o->vcpus < 1 || o->vcpus > BOARD_CPUS)
+            error(line, "vcpus must be from 1 to %d (the board's CPUs)", BOARD_CPUS);
+    } else if (o->is_vm && !strcmp(key, "vcpu-priority")) {
+        if (!one || !parse_u64(words[1], &o->vcpu_priority) || o->vcpu_priority > 255)
+            error(line, "vcpu-priority must be a number from 0 to 255");
+    } else if (o->is_vm && !strcmp(key, "memory")) {
+        if (!one || !parse_size(words[1], &o->ram) || !is_power_of_two(o->ram) || o->ram < (64ull << 20) ||
+            o->ram > (256ull << 20))
+            error(line, "memory must be a power of two from 64M to 256M (it must fit the board's RAM "
+                        "beside the kernel and the components)");
+    } else if (o->is_vm && !strcmp(key, "bootargs")) {
+        parse_bootargs(line, words, n, o);
+    } else {
+        error(line, "unknown setting '%s' in %s '%s'", key, o->is_vm ? "vm" : "component", o->name);
+    }
+}
+
+static void parse(FILE *in)
+{
+    bool have_board = false;
+    struct owner *current = NULL;
+    char raw[512];
+    for (int line = 1; fgets(raw, sizeof(raw), in); line++) {
+        if (!strchr(raw, '\n') && !feof(in)) {
+            error(line, "line too long");
+            return;
+        }
+        char *hash = strchr(raw, '#');
+        if (hash)
+            *hash = 0;
+        char *words[64];
+        int n = 0;
+        for (char *p = strtok(raw, " \t\r\n"); p; p = strtok(NULL, " \t\r\n")) {
+            if (n == 64) {
+                error(line, "more than 64 words");
+                break;
+            }
+            words[n++] = p;
+        }
+        if (n == 0)
+            continue;
+        if (!strcmp(words[0], "board")) {
+            if (n != 2 || strcmp(words[1], "virt"))
+                error(line, "unknown board (this build knows 'virt')");
+            have_board = true;
+        } else if (!strcmp(words[0], "component") || !strcmp(words[0], "vm")) {
+            bool is_vm = words[0][0] == 'v';
+            if (n != 2) {
+                error(line, "%s needs a name", words[0]);
+                current = NULL;
+                continue;
+            }
+            check_name(line, words[0], words[1]);
+            const struct owner *twin = find_owner(words[1], is_vm);
+            if (twin)
+                error(line, "%s '%s' is already described at line %d", words[0], words[1], twin->line);
+            owners = grow(owners, num_owners, sizeof(*owners));
+            current = &owners[num_owners++];
+            *current = (struct owner){ .line = line, .is_vm = is_vm, .cnode_bits = 12, .memory = 16ull << 20 };
+            snprintf(current->name, sizeof(current->name), "%s", words[1]);
+        } else if (current) {
+            parse_setting(line, words, n, current);
+        } else {
+            error(line, "unknown setting '%s' (outside a component or vm)", words[0]);
+        }
+    }
+    if (!have_board)
+        error(1, "no board");
+}
+
+/* What only the whole description can say. */
+static void check_system(void)
+{
+    unsigned components = 0;
+    uint64_t vmids = 0, memory = 0;
+    struct stat st;
+    for (unsigned i = 0; i < num_owners; i++) {
+        struct owner *o = &owners[i];
+        if (o->is_vm) {
+            memory += o->ram;
+            if (!o->vcpus || !o->ram)
+                error(o->line, "vm %s needs vcpus and memory", o->name);
+            if (!o->vmm[0]) {
+                error(o->line, "vm %s needs a vmm: the component that runs it", o->name);
+                continue;
+            }
+            const struct owner *vmm = find_owner(o->vmm, false);
+            if (!vmm) {
+                error(o->vmm_line, "vm %s: no component '%s' to run it", o->name, o->vmm);
+                continue;
+            }
+            for (unsigned j = 0; j < i; j++)
+                if (owners[j].is_vm && !strcmp(owners[j].vmm, o->vmm))
+                    error(o->vmm_line, "component %s runs vm %s already (line %d): one VM a component", o->vmm,
+                          owners[j].name, owners[j].line);
+            if (vmm->vmids == 0)
+                error(vmm->line, "%s needs vmids of at least 1: the VSpace of vm %s takes one", vmm->name, o->name);
+            if (o->vcpu_priority >= vmm->priority)
+                error(o->line, "vcpu-priority (%llu) must be below the priority of %s (%llu, line %d), which "
+                               "must answer its guest's exits",
+                      (unsigned long long)o->vcpu_priority, vmm->name, (unsigned long long)vmm->priority, vmm->line);
+        } else {
+            components++;
+            vmids += 1 + o->vmids;
+            memory += o->memory;
+            if (!o->has_priority)
+                error(o->line, "component %s needs a priority", o->name);
+            char dir[64];
+            snprintf(dir, sizeof(dir), "components/%s", o->name);
+            if (strcmp(o->name, "loader") == 0 || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+                error(o->line, "component %s has no folder %s (its code)", o->name, dir);
+        }
+    }
+    if (!components)
+        error(1, "no component");
+    if (vmids > MAX_VMIDS)
+        error(1, "the components need %llu VMIDs (one each and their vmids): at most %d",
+              (unsigned long long)vmids, MAX_VMIDS);
+    if (memory > BOARD_RAM_FOR_SYSTEM)
+        error(1, "components and VMs take %llu MiB of memory: the board leaves %llu MiB",
+              (unsigned long long)(memory >> 20), (unsigned long long)(BOARD_RAM_FOR_SYSTEM >> 20));
+}
+
+/* "host-vmm" as a C identifier: host_vmm; upper: HOST_VMM */
+static const char *ident(const char *name, bool upper)
+{
+    static char buf[2][NAME_MAX_LEN + 1];
+    char *b = buf[upper];
+    size_t i = 0;
+    for (; name[i]; i++)
+        b[i] = name[i] == '-' ? '_' : upper ? (char)toupper((unsigned char)name[i]) : name[i];
+    b[i] = 0;
+    return b;
+}
+
+static void emit_devices(FILE *out, const struct owner *o)
 {
     unsigned k = 0;
-    fprintf(out, "static const struct system_device %s[] = {\n", table);
-    for (unsigned i = 0; i < ndev; i++) {
-        if (dev[i].for_vm != for_vm)
+    fprintf(out, "static const struct system_device system_devices_%s_%s[] __attribute__((unused)) = {\n",
+            o->is_vm ? "vm" : "component", ident(o->name, false));
+    for (unsigned i = 0; i < num_devices; i++) {
+        const struct device *d = &devices[i];
+        if (&owners[d->owner] != o)
             continue;
-        fprintf(out, "    { \"%s\", %#llx, %#llx, %u, %u },\n", dev[i].name, (unsigned long long)dev[i].base,
-                (unsigned long long)dev[i].size, dev[i].irq_first, dev[i].irq_last);
+        fprintf(out, "    { \"%s\", %#llx, %#llx, %u, %u },\n", d->name, (unsigned long long)d->base,
+                (unsigned long long)d->size, d->irq_first, d->irq_last);
         k++;
     }
     if (!k) /* C has no empty initialiser lists */
         fprintf(out, "    { 0 },\n");
-    fprintf(out, "};\n#define %s %u\n\n", count, k);
+    fprintf(out, "};\n");
+}
+
+static unsigned count_devices(const struct owner *o)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < num_devices; i++)
+        k += &owners[devices[i].owner] == o;
+    return k;
+}
+
+static FILE *create(const char *dir, const char *name)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "syscomp: cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+    return f;
+}
+
+static void emit_header(const char *outdir)
+{
+    FILE *out = create(outdir, "system.h");
+    fprintf(out, "/* Generated by tools/syscomp from %s: do not edit. */\n", file);
+    fprintf(out, "#ifndef SYSTEM_H\n#define SYSTEM_H\n\n#include <stdint.h>\n#include <stddef.h>\n\n");
+    fprintf(out, "struct system_device {\n    const char *name;\n    uint64_t base, size;\n"
+                 "    unsigned irq_first, irq_last; /* 0, 0: none */\n};\n\n");
+    fprintf(out, "struct system_vm {\n    const char *name;\n    unsigned vcpus, vcpu_priority, ram_bits;\n"
+                 "    const char *bootargs;\n    const struct system_device *devices;\n    unsigned num_devices;\n};\n\n");
+    fprintf(out, "struct system_component {\n    const char *name;\n"
+                 "    unsigned priority, cnode_bits, memory_bits, vmids;\n"
+                 "    const struct system_device *devices; /* its own */\n    unsigned num_devices;\n"
+                 "    const struct system_vm *vm;          /* the VM it runs, or NULL */\n};\n\n");
+    for (unsigned i = 0; i < num_owners; i++) {
+        const struct owner *o = &owners[i];
+        emit_devices(out, o);
+        if (!o->is_vm) {
+            fprintf(out, "#define SYSTEM_COMPONENT_%s_NUM_DEVICES %u\n\n", ident(o->name, true), count_devices(o));
+            continue;
+        }
+        const char *up = ident(o->name, true);
+        fprintf(out, "#define SYSTEM_VM_%s_VCPUS %llu\n", up, (unsigned long long)o->vcpus);
+        fprintf(out, "#define SYSTEM_VM_%s_VCPU_PRIORITY %llu\n", up, (unsigned long long)o->vcpu_priority);
+        fprintf(out, "#define SYSTEM_VM_%s_RAM_BITS %u\n", up, log2_of(o->ram));
+        fprintf(out, "#define SYSTEM_VM_%s_BOOTARGS \"%s\"\n", up, o->bootargs);
+        fprintf(out, "#define SYSTEM_VM_%s_NUM_DEVICES %u\n", up, count_devices(o));
+        fprintf(out, "static const struct system_vm system_vm_%s __attribute__((unused)) = {\n", ident(o->name, false));
+        fprintf(out, "    \"%s\", %llu, %llu, %u, \"%s\", system_devices_vm_%s, %u\n};\n\n", o->name,
+                (unsigned long long)o->vcpus, (unsigned long long)o->vcpu_priority, log2_of(o->ram), o->bootargs,
+                ident(o->name, false), count_devices(o));
+    }
+    unsigned components = 0;
+    fprintf(out, "\nstatic const struct system_component system_components[] __attribute__((unused)) = {\n");
+    for (unsigned i = 0; i < num_owners; i++) {
+        const struct owner *o = &owners[i];
+        if (o->is_vm)
+            continue;
+        const struct owner *vm = NULL;
+        for (unsigned j = 0; j < num_owners; j++)
+            if (owners[j].is_vm && !strcmp(owners[j].vmm, o->name))
+                vm = &owners[j];
+        fprintf(out, "    { \"%s\", %llu, %llu, %u, %llu, system_devices_component_%s, %u, ", o->name,
+                (unsigned long long)o->priority, (unsigned long long)o->cnode_bits, log2_of(o->memory),
+                (unsigned long long)o->vmids, ident(o->name, false), count_devices(o));
+        if (vm)
+            fprintf(out, "&system_vm_%s },\n", ident(vm->name, false));
+        else
+            fprintf(out, "NULL },\n");
+        components++;
+    }
+    fprintf(out, "};\n#define SYSTEM_NUM_COMPONENTS %u\n\n", components);
+    fprintf(out, "/* each component's ELF file in the loader's image: start and end */\n"
+                 "extern const char *const system_component_images[SYSTEM_NUM_COMPONENTS][2];\n\n");
+    fprintf(out, "#endif\n");
+    if (fclose(out))
+        exit(1);
+}
+
+static void emit_make(const char *outdir)
+{
+    FILE *out = create(outdir, "system.mk");
+    fprintf(out, "# Generated by tools/syscomp from %s: do not edit.\nSYSTEM_COMPONENTS :=", file);
+    for (unsigned i = 0; i < num_owners; i++)
+        if (!owners[i].is_vm)
+            fprintf(out, " %s", owners[i].name);
+    fprintf(out, "\n");
+    if (fclose(out))
+        exit(1);
+}
+
+/* The ELF files, page aligned so that the loader can hand their pages over
+ * where they lie, and the table of where each starts and ends. */
+static void emit_images(const char *outdir, const char *elfdir)
+{
+    FILE *out = create(outdir, "system_images.S");
+    fprintf(out, "/* Generated by tools/syscomp from %s: do not edit. */\n", file);
+    fprintf(out, "    .section .rodata.components, \"a\"\n");
+    unsigned k = 0;
+    for (unsigned i = 0; i < num_owners; i++) {
+        if (owners[i].is_vm)
+            continue;
+        fprintf(out, "    .balign 4096\nimage_%u_start:\n    .incbin \"%s/%s.elf\"\nimage_%u_end:\n", k, elfdir,
+                owners[i].name, k);
+        k++;
+    }
+    fprintf(out, "\n    .section .rodata\n    .balign 8\n    .global system_component_images\n"
+                 "system_component_images:\n");
+    for (unsigned i = 0; i < k; i++)
+        fprintf(out, "    .quad image_%u_start, image_%u_end\n", i, i);
+    fprintf(out, "\n    .section .note.GNU-stack, \"\", %%progbits\n");
+    if (fclose(out))
+        exit(1);
 }
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: syscomp description output.h\n");
+    if (argc != 4) {
+        fprintf(stderr, "usage: syscomp description outdir elfdir\n");
         return 2;
     }
     file = argv[1];
@@ -138,170 +560,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "syscomp: cannot read %s: %s\n", file, strerror(errno));
         return 1;
     }
-    char section[16] = "", bootargs[256] = "";
-    bool have_board = false, have_vmm = false, have_vm = false;
-    uint64_t vmm_prio = 0, vcpus = 0, vcpu_prio = 0, memory = 0;
-    uint64_t vmm_cnode_bits = 12, vmm_memory = 16ull << 20, vmm_vmids = 0; /* the defaults */
-    int vmm_line = 0, vm_line = 0;
-    struct device dev[MAX_DEVICES];
-    unsigned ndev = 0;
-    char raw[512];
-    for (int line = 1; fgets(raw, sizeof(raw), in); line++) {
-        if (!strchr(raw, '\n') && !feof(in)) {
-            error(line, "line too long");
-            return 1;
-        }
-        char *hash = strchr(raw, '#');
-        if (hash)
-            *hash = 0;
-        char *words[16];
-        int n = 0;
-        char *rest = NULL; /* the text after the first word, for bootargs */
-        for (char *p = strtok(raw, " \t\r\n"); p && n < 16; p = strtok(NULL, " \t\r\n")) {
-            if (n == 1)
-                rest = p;
-            words[n++] = p;
-        }
-        if (n == 0)
-            continue;
-        const char *key = words[0];
-        if (!strcmp(key, "board")) {
-            if (n != 2 || strcmp(words[1], "virt"))
-                error(line, "unknown board (this build knows 'virt')");
-            have_board = true;
-        } else if (!strcmp(key, "component")) {
-            if (n != 2 || strcmp(words[1], "host-vmm"))
-                error(line, "unknown component '%s' (this build has 'host-vmm')", n > 1 ? words[1] : "");
-            snprintf(section, sizeof(section), "component");
-            have_vmm = true;
-            vmm_line = line;
-        } else if (!strcmp(key, "vm")) {
-            if (n != 2 || strcmp(words[1], "host"))
-                error(line, "unknown vm '%s' (this build has 'host')", n > 1 ? words[1] : "");
-            snprintf(section, sizeof(section), "vm");
-            have_vm = true;
-            vm_line = line;
-        } else if (!strcmp(key, "priority") && !strcmp(section, "component")) {
-            if (n != 2 || !parse_u64(words[1], &vmm_prio) || vmm_prio > 255)
-                error(line, "priority must be a number from 0 to 255");
-        } else if (!strcmp(key, "cnode-bits") && !strcmp(section, "component")) {
-            if (n != 2 || !parse_u64(words[1], &vmm_cnode_bits) || vmm_cnode_bits < 8 || vmm_cnode_bits > 14)
-                error(line, "cnode-bits must be a number from 8 to 14 (a CSpace of 256 to 16384 slots)");
-        } else if (!strcmp(key, "vmids") && !strcmp(section, "component")) {
-            if (n != 2 || !parse_u64(words[1], &vmm_vmids) || vmm_vmids > MAX_COMPONENT_VMIDS)
-                error(line, "vmids (how many VSpaces the component may have at once) must be a number from 0 to %d",
-                      MAX_COMPONENT_VMIDS);
-        } else if (!strcmp(key, "memory") && !strcmp(section, "component")) {
-            if (n != 2 || !parse_size(words[1], &vmm_memory) || (vmm_memory & (vmm_memory - 1)) ||
-                vmm_memory < (1ull << 20) || vmm_memory > (64ull << 20))
-                error(line, "a component's memory (for the objects it makes) must be a power of two from 1M to 64M");
-        } else if (!strcmp(key, "vcpus") && !strcmp(section, "vm")) {
-            if (n != 2 || !parse_u64(words[1], &vcpus) || vcpus < 1 || vcpus > BOARD_CPUS)
-                error(line, "vcpus must be from 1 to %d (the board's CPUs)", BOARD_CPUS);
-        } else if (!strcmp(key, "vcpu-priority") && !strcmp(section, "vm")) {
-            if (n != 2 || !parse_u64(words[1], &vcpu_prio) || vcpu_prio > 255)
-                error(line, "vcpu-priority must be a number from 0 to 255");
-        } else if (!strcmp(key, "memory") && !strcmp(section, "vm")) {
-            if (n != 2 || !parse_size(words[1], &memory) || (memory & (memory - 1)) || memory < (64ull << 20) ||
-                memory > (256ull << 20))
-                error(line, "memory must be a power of two from 64M to 256M (it must fit the board's RAM "
-                            "beside the kernel and the VMM)");
-        } else if (!strcmp(key, "bootargs") && !strcmp(section, "vm")) {
-            if (!rest || strlen(rest) >= sizeof(bootargs))
-                error(line, "bootargs needs a command line of fewer than %zu characters", sizeof(bootargs));
-            else {
-                /* strtok split it: join the words back */
-                bootargs[0] = 0;
-                for (int i = 1; i < n; i++) {
-                    if (strlen(bootargs) + strlen(words[i]) + 2 >= sizeof(bootargs)) {
-                        error(line, "bootargs too long");
-                        break;
-                    }
-                    if (i > 1)
-                        strcat(bootargs, " ");
-                    strcat(bootargs, words[i]);
-                }
-                for (char *c = bootargs; *c; c++)
-                    if (*c == '"' || *c == '\\' || !isprint((unsigned char)*c))
-                        error(line, "bootargs may not contain quotes, backslashes or control characters");
-            }
-        } else if (!strcmp(key, "device") && section[0]) {
-            /* a VM's device: passed through, with its interrupts; a
-             * component's: for the component itself, without */
-            bool for_vm = !strcmp(section, "vm");
-            struct device d = { .line = line, .for_vm = for_vm };
-            if (for_vm ? n != 6 || strcmp(words[4], "irq") : n != 4) {
-                error(line, for_vm ? "a device is: device NAME BASE SIZE irq FIRST[-LAST]"
-                                   : "a component's device is: device NAME BASE SIZE");
-                continue;
-            }
-            if (for_vm && strcmp(words[1], "uart") && strcmp(words[1], "virtio-mmio"))
-                error(line, "unknown device '%s' (this VMM passes through 'uart' and 'virtio-mmio')", words[1]);
-            if (!for_vm && strcmp(words[1], "fw-cfg"))
-                error(line, "unknown device '%s' (host-vmm uses 'fw-cfg', the device its guest's images come "
-                            "from)", words[1]);
-            snprintf(d.name, sizeof(d.name), "%s", words[1]);
-            check_device_window(line, words[2], words[3], &d);
-            if (for_vm)
-                parse_irqs(line, words[5], &d);
-            for (unsigned i = 0; i < ndev; i++) {
-                if (d.base < dev[i].base + dev[i].size && dev[i].base < d.base + d.size)
-                    error(line, "device overlaps '%s' (line %d)", dev[i].name, dev[i].line);
-                if (for_vm && dev[i].for_vm && d.irq_first <= dev[i].irq_last && dev[i].irq_first <= d.irq_last)
-                    error(line, "irq overlaps those of '%s' (line %d)", dev[i].name, dev[i].line);
-            }
-            if (ndev == MAX_DEVICES)
-                error(line, "more than %d devices", MAX_DEVICES);
-            else
-                dev[ndev++] = d;
-        } else {
-            error(line, "unknown setting '%s'%s", key, section[0] ? "" : " (outside a component or vm)");
-        }
-    }
+    parse(in);
     fclose(in);
-    if (!have_board)
-        error(1, "no board");
-    if (!have_vmm)
-        error(1, "no component host-vmm");
-    if (!have_vm)
-        error(1, "no vm host");
-    if (have_vm && (!vcpus || !memory))
-        error(vm_line, "vm host needs vcpus and memory");
-    if (have_vmm && have_vm && vmm_vmids == 0)
-        error(vmm_line, "host-vmm needs vmids of at least 1: the host VM's VSpace takes one");
-    if (have_vmm && have_vm && vcpu_prio >= vmm_prio)
-        error(vm_line, "vcpu-priority (%llu) must be below the priority of host-vmm (%llu, line %d), which "
-                       "must answer its guest's exits",
-              (unsigned long long)vcpu_prio, (unsigned long long)vmm_prio, vmm_line);
+    check_system();
     if (errors) {
         fprintf(stderr, "syscomp: %d error%s in %s\n", errors, errors == 1 ? "" : "s", file);
         return 1;
     }
-
-    FILE *out = fopen(argv[2], "w");
-    if (!out) {
-        fprintf(stderr, "syscomp: cannot write %s: %s\n", argv[2], strerror(errno));
-        return 1;
-    }
-    unsigned bits = 0, vmm_memory_bits = 0;
-    while ((1ull << bits) < memory)
-        bits++;
-    while ((1ull << vmm_memory_bits) < vmm_memory)
-        vmm_memory_bits++;
-    fprintf(out, "/* Generated by tools/syscomp from %s: do not edit. */\n", file);
-    fprintf(out, "#ifndef SYSTEM_H\n#define SYSTEM_H\n\n#include <stdint.h>\n\n");
-    fprintf(out, "#define SYSTEM_VMM_PRIORITY %llu\n", (unsigned long long)vmm_prio);
-    fprintf(out, "#define SYSTEM_VMM_CNODE_BITS %llu\n", (unsigned long long)vmm_cnode_bits);
-    fprintf(out, "#define SYSTEM_VMM_MEMORY_BITS %u\n", vmm_memory_bits);
-    fprintf(out, "#define SYSTEM_VMM_VMIDS %llu\n", (unsigned long long)vmm_vmids);
-    fprintf(out, "#define SYSTEM_HOST_VCPUS %llu\n", (unsigned long long)vcpus);
-    fprintf(out, "#define SYSTEM_HOST_VCPU_PRIORITY %llu\n", (unsigned long long)vcpu_prio);
-    fprintf(out, "#define SYSTEM_HOST_RAM_BITS %u\n", bits);
-    fprintf(out, "#define SYSTEM_HOST_BOOTARGS \"%s\"\n\n", bootargs);
-    fprintf(out, "struct system_device {\n    const char *name;\n    uint64_t base, size;\n"
-                 "    unsigned irq_first, irq_last;\n};\n\n");
-    emit_devices(out, "system_host_devices", "SYSTEM_HOST_NUM_DEVICES", dev, ndev, true);
-    emit_devices(out, "system_vmm_devices", "SYSTEM_VMM_NUM_DEVICES", dev, ndev, false);
-    fprintf(out, "#endif\n");
-    return fclose(out) ? 1 : 0;
+    emit_header(argv[2]);
+    emit_make(argv[2]);
+    emit_images(argv[2], argv[3]);
+    return 0;
 }

@@ -6,10 +6,10 @@
 set -u
 syscomp=$1
 passed=0 failed=0
-out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
+out=$(mktemp -d) err=$(mktemp)
+trap 'rm -rf "$out" "$err"' EXIT
 for f in system/*.system; do
-    if "$syscomp" "$f" "$out" 2>"$err"; then
+    if "$syscomp" "$f" "$out" build/elf 2>"$err"; then
         echo "PASS: $f compiles"; passed=$((passed + 1))
     else
         echo "FAIL: $f compiles: $(head -1 "$err")"; failed=$((failed + 1))
@@ -18,7 +18,7 @@ done
 for f in tests/syscomp/*.system; do
     want=$(sed -n '1s/^# expect: //p' "$f")
     name=$(basename "$f" .system)
-    if "$syscomp" "$f" "$out" 2>"$err"; then
+    if "$syscomp" "$f" "$out" build/elf 2>"$err"; then
         echo "FAIL: $name: accepted"; failed=$((failed + 1))
     elif grep -qF -- "$want" "$err"; then
         echo "PASS: $name"; passed=$((passed + 1))

@@ -28,7 +28,7 @@
 #define ROOT_VSPACE IC_SLOT_ROOT_VSPACE
 #define ROOT_TCB IC_SLOT_ROOT_TCB
 
-#define GUEST_RAM_BITS SYSTEM_HOST_RAM_BITS
+#define GUEST_RAM_BITS SYSTEM_VM_HOST_RAM_BITS
 #define GUEST_RAM_SIZE (1ull << GUEST_RAM_BITS)
 #define GUEST_GICD 0x08000000ull
 #define GUEST_GICR 0x080a0000ull
@@ -59,7 +59,7 @@ static ic_cptr_t guest_frames;      /* its 2 MiB frames, in address order */
 static struct linux_layout layout;  /* where the kernel, initramfs and device tree go */
 static struct fw_cfg fw_cfg;        /* where the kernel and initramfs come from */
 static struct fw_cfg_file kernel_file, initramfs_file;
-#define NUM_VCPUS SYSTEM_HOST_VCPUS
+#define NUM_VCPUS SYSTEM_VM_HOST_VCPUS
 
 /* A vCPU of the host VM: its thread and its VCPU object (what its list
  * registers hold is the virtual GIC's to remember). Its exits carry the
@@ -191,8 +191,8 @@ static void pass_devices(ic_cptr_t vspace)
 {
     irq_ntfn = make(pool, IC_OBJ_NOTIFICATION, 0, 1);
     check(ic_tcb_bind_notification(ROOT_TCB, irq_ntfn), "bind");
-    for (unsigned d = 0; d < SYSTEM_HOST_NUM_DEVICES; d++) {
-        const struct system_device *dev = &system_host_devices[d];
+    for (unsigned d = 0; d < SYSTEM_VM_HOST_NUM_DEVICES; d++) {
+        const struct system_device *dev = &system_devices_vm_host[d];
         if (!strcmp(dev->name, "uart")) {
             pass_through(vspace, dev->base, dev->base, (unsigned)(dev->size / 4096), false);
             forward_irq(dev->irq_first);
@@ -236,7 +236,7 @@ static long build_dtb(void *buf, size_t size, uint64_t ram, uint64_t initrd, uin
     fdt_begin_node(&w, "chosen");
     char uart_name[32];
     ic_snprintf(uart_name, sizeof(uart_name), "pl011@%llx", (unsigned long long)uart->base);
-    fdt_property_string(&w, "bootargs", SYSTEM_HOST_BOOTARGS);
+    fdt_property_string(&w, "bootargs", SYSTEM_VM_HOST_BOOTARGS);
     char stdout_path[40];
     ic_snprintf(stdout_path, sizeof(stdout_path), "/%s", uart_name);
     fdt_property_string(&w, "stdout-path", stdout_path);
@@ -469,8 +469,8 @@ static void load_guest(void)
     /* as many interrupts as the passed-through devices need, and no more:
      * Linux sets up every one at boot, at a few exits each */
     unsigned nr_irqs = 64;
-    for (unsigned d = 0; d < SYSTEM_HOST_NUM_DEVICES; d++)
-        while (nr_irqs <= system_host_devices[d].irq_last)
+    for (unsigned d = 0; d < SYSTEM_VM_HOST_NUM_DEVICES; d++)
+        while (nr_irqs <= system_devices_vm_host[d].irq_last)
             nr_irqs += 32;
     if ((err = vgic_init(&vgic, gic_version, num_vcpus, nr_irqs)))
         die("setting up the virtual GIC", err);
@@ -484,9 +484,9 @@ static void load_guest(void)
 static void find_images(uint64_t ram)
 {
     const struct system_device *dev = NULL;
-    for (unsigned d = 0; d < SYSTEM_VMM_NUM_DEVICES; d++)
-        if (!strcmp(system_vmm_devices[d].name, "fw-cfg"))
-            dev = &system_vmm_devices[d];
+    for (unsigned d = 0; d < SYSTEM_COMPONENT_HOST_VMM_NUM_DEVICES; d++)
+        if (!strcmp(system_devices_component_host_vmm[d].name, "fw-cfg"))
+            dev = &system_devices_component_host_vmm[d];
     if (!dev)
         die("finding the firmware configuration device (no fw-cfg in the system description)", IC_INVALID_ARGUMENT);
     ic_word_t base;
@@ -757,7 +757,7 @@ int main(ic_bootinfo_t *bootinfo)
         g->vcpu = make(pool, IC_OBJ_VCPU, 0, 1);
         check(ic_cnode_mint(ROOT_CNODE, fault_ep, 64, ep, 64, IC_RIGHTS_ALL, BADGE_VCPU(i), ROOT_CNODE), "mint");
         check(ic_tcb_configure(g->tcb, 64 - bi->cnode_bits, 0, fault_ep, ROOT_CNODE, vspace, 0), "configure");
-        check(ic_tcb_set_priority(g->tcb, SYSTEM_HOST_VCPU_PRIORITY, ROOT_TCB), "priority");
+        check(ic_tcb_set_priority(g->tcb, SYSTEM_VM_HOST_VCPU_PRIORITY, ROOT_TCB), "priority");
         check(ic_tcb_set_affinity(g->tcb, i), "affinity");
         check(ic_vcpu_set_tcb(g->vcpu, g->tcb), "bind");
         check(ic_vcpu_write_register(g->vcpu, IC_VCPU_VMPIDR_EL2, i), "mpidr");

@@ -1,5 +1,5 @@
 # Generates the ABI headers from abi/invocations.tbl.
-#   awk -v out=labels   -f tools/abigen.awk abi/invocations.tbl  > icecap/invocations.h
+#   awk -v out=labels   -f abi/abigen.awk abi/invocations.tbl  > icecap/invocations.h
 #   awk -v out=stubs    ...                                        > icecap/stubs.h
 #   awk -v out=dispatch ...                                        > kernel dispatch table
 /^#/ || NF == 0 { next }
@@ -9,7 +9,7 @@
 }
 function count(list,    a) { if (list == "-" || list == "manual") return 0; return split(list, a, ",") }
 END {
-    print "/* Generated from abi/invocations.tbl by tools/abigen.awk: do not edit. */"
+    print "/* Generated from abi/invocations.tbl by abi/abigen.awk: do not edit. */"
     if (out == "labels") {
         print "#ifndef ICECAP_INVOCATIONS_H\n#define ICECAP_INVOCATIONS_H\n"
         print "enum ic_invocation_label {\n    IC_INV_INVALID = 0,"

@@ -1,4 +1,4 @@
-/* The arm64 Linux boot protocol (user/vmm/linux.c). */
+/* The arm64 Linux boot protocol (lib/vmm/linux.c). */
 #include "harness.h"
 #include <vmm/linux.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* PSCI and SMCCC calls (user/vmm/psci.c). */
+/* PSCI and SMCCC calls (lib/vmm/psci.c). */
 #include "harness.h"
 #include <vmm/psci.h>
 #include <stddef.h>

@@ -26,28 +26,30 @@
 #define GICV_BASE 0x08040000ull
 #define GICV_BITS 13
 
-extern const char component_host_vmm_start[], component_host_vmm_end[];
 extern const char __image_end[];
 
-/* What the description says about a component. */
+/* What the description says about component i (system.h), and its ELF
+ * image (system_images.S, inside the loader's own image). */
 struct component {
+    const struct system_component *desc;
     const char *name;
     const char *image, *image_end;
-    unsigned priority, cnode_bits, memory_bits;
-    unsigned vmids;                         /* in its VMID pool */
-    unsigned ram_bits;                      /* a VM's RAM it runs, or 0 */
-    const struct system_device *devices;    /* passed through to that VM */
-    unsigned num_devices;
-    const struct system_device *own_devices; /* for the component itself */
-    unsigned num_own_devices;
+    const struct system_device *vm_devices; /* passed through to its VM */
+    unsigned num_vm_devices;
 };
 
-static const struct component components[] = {
-    { "host-vmm", component_host_vmm_start, component_host_vmm_end, SYSTEM_VMM_PRIORITY, SYSTEM_VMM_CNODE_BITS,
-      SYSTEM_VMM_MEMORY_BITS, SYSTEM_VMM_VMIDS, SYSTEM_HOST_RAM_BITS, system_host_devices, SYSTEM_HOST_NUM_DEVICES,
-      system_vmm_devices, SYSTEM_VMM_NUM_DEVICES },
-};
-#define NUM_COMPONENTS (sizeof(components) / sizeof(components[0]))
+static struct component component_at(unsigned i)
+{
+    const struct system_component *d = &system_components[i];
+    return (struct component){ d, d->name, system_component_images[i][0], system_component_images[i][1],
+                               d->vm ? d->vm->devices : NULL, d->vm ? d->vm->num_devices : 0 };
+}
+
+/* Its devices, its VM's first: i < num_vm_devices + desc->num_devices */
+static const struct system_device *device_at(const struct component *c, unsigned i)
+{
+    return i < c->num_vm_devices ? &c->vm_devices[i] : &c->desc->devices[i - c->num_vm_devices];
+}
 
 static ic_bootinfo_t *bi;
 static ic_cptr_t next_slot, pool, fault_ep;
@@ -242,7 +244,8 @@ static void give(ic_cptr_t cnode, unsigned bits, ic_word_t dest, ic_cptr_t cap, 
 
 static void start_component(unsigned index, const struct component *c)
 {
-    unsigned bits = c->cnode_bits;
+    const struct system_component *d = c->desc;
+    unsigned bits = d->cnode_bits;
     ic_cptr_t cnode = make(pool, IC_OBJ_CNODE, bits, 1);
     ic_cptr_t vspace = make(pool, IC_OBJ_VSPACE, 0, 1);
     check(ic_vmid_pool_assign(vmids, vspace), "give a VSpace its VMID");
@@ -271,33 +274,34 @@ static void start_component(unsigned index, const struct component *c)
           "give a CNode its guard");
     give(cnode, bits, IC_SLOT_ROOT_VSPACE, vspace, false);
     give(cnode, bits, IC_SLOT_ROOT_TCB, tcb, false);
-    if (c->vmids) {
-        if (c->vmids > IC_NUM_VMIDS - next_vmid)
+    if (d->vmids) {
+        if (d->vmids > IC_NUM_VMIDS - next_vmid)
             die("finding VMIDs for a component", IC_NOT_ENOUGH_MEMORY);
         ic_cptr_t own_vmids = slot();
-        check(ic_vmid_control_make_pool(IC_SLOT_VMIDS, next_vmid, c->vmids, own_vmids, 64, ROOT_CNODE),
+        check(ic_vmid_control_make_pool(IC_SLOT_VMIDS, next_vmid, d->vmids, own_vmids, 64, ROOT_CNODE),
               "make a VMID pool");
-        next_vmid += c->vmids;
+        next_vmid += d->vmids;
         give(cnode, bits, IC_SLOT_VMIDS, own_vmids, true);
     }
 
     /* granted memory: its own, then the RAM of the VM it runs, then the
      * devices of that VM and its own devices, each one untyped region */
     info.untyped.start = next;
-    struct piece *mem = take(~0ull, c->memory_bits, false);
-    struct piece *ram = c->ram_bits ? take(~0ull, c->ram_bits, false) : NULL;
-    if (!mem || (c->ram_bits && !ram))
+    unsigned ram_bits = d->vm ? d->vm->ram_bits : 0;
+    struct piece *mem = take(~0ull, d->memory_bits, false);
+    struct piece *ram = ram_bits ? take(~0ull, ram_bits, false) : NULL;
+    if (!mem || (ram_bits && !ram))
         die("finding memory for a component", IC_NOT_ENOUGH_MEMORY);
     struct piece *granted[2 + 2 * 8 + 1];
     unsigned n = 0;
     granted[n++] = mem;
     if (ram)
         granted[n++] = ram;
-    if (c->num_devices + c->num_own_devices > sizeof(granted) / sizeof(granted[0]) - n - 1)
+    unsigned num_devices = c->num_vm_devices + d->num_devices;
+    if (num_devices > sizeof(granted) / sizeof(granted[0]) - n - 1)
         die("granting that many devices", IC_NOT_ENOUGH_MEMORY);
-    for (unsigned d = 0; d < c->num_devices + c->num_own_devices; d++) {
-        const struct system_device *dev =
-            d < c->num_devices ? &c->devices[d] : &c->own_devices[d - c->num_devices];
+    for (unsigned i = 0; i < num_devices; i++) {
+        const struct system_device *dev = device_at(c, i);
         unsigned dbits = 0;
         while ((1ull << dbits) < dev->size)
             dbits++;
@@ -325,11 +329,12 @@ static void start_component(unsigned index, const struct component *c)
     }
     info.untyped.end = next;
 
-    /* the devices' interrupts */
+    /* the devices' interrupts: its VM's and its own */
     info.irqs.start = next;
     unsigned nirq = 0;
-    for (unsigned d = 0; d < c->num_devices; d++) {
-        for (unsigned irq = c->devices[d].irq_first; irq <= c->devices[d].irq_last; irq++) {
+    for (unsigned i = 0; i < num_devices; i++) {
+        const struct system_device *dev = device_at(c, i);
+        for (unsigned irq = dev->irq_first; dev->irq_last && irq <= dev->irq_last; irq++) {
             if (nirq == IC_BOOTINFO_MAX_IRQS)
                 die("granting more interrupts", IC_NOT_ENOUGH_MEMORY);
             ic_cptr_t handler = slot();
@@ -352,8 +357,8 @@ static void start_component(unsigned index, const struct component *c)
     ic_cptr_t badged = slot();
     check(ic_cnode_mint(ROOT_CNODE, badged, 64, fault_ep, 64, IC_RIGHTS_ALL, index + 1, ROOT_CNODE), "mint");
     check(ic_tcb_configure(tcb, 64 - bits, ipc_va, badged, cnode, vspace, ipc_frame), "configure");
-    check(ic_tcb_set_max_priority(tcb, c->priority, ROOT_TCB), "maximum priority");
-    check(ic_tcb_set_priority(tcb, c->priority, ROOT_TCB), "priority");
+    check(ic_tcb_set_max_priority(tcb, d->priority, ROOT_TCB), "maximum priority");
+    check(ic_tcb_set_priority(tcb, d->priority, ROOT_TCB), "priority");
     /* components print through the kernel's console until a serial server
      * owns the UART; the threads they make themselves do not */
     check(ic_tcb_set_access(tcb, IC_TCB_ACCESS_CONSOLE, ROOT_TCB), "console access");
@@ -361,8 +366,8 @@ static void start_component(unsigned index, const struct component *c)
     regs.regs[IC_REG_PC] = entry;
     regs.regs[IC_REG_X0] = info_va;
     ic_printf("loader: %s: priority %u, %u slots, %u KiB of memory%s%u KiB of RAM, %u devices, %u interrupts%s\n",
-              c->name, c->priority, 1u << bits, 1u << (c->memory_bits - 10), ram ? ", " : ", no ",
-              ram ? 1u << (ram->bits - 10) : 0u, c->num_devices + c->num_own_devices, nirq,
+              c->name, d->priority, 1u << bits, 1u << (d->memory_bits - 10), ram ? ", " : ", no ",
+              ram ? 1u << (ram->bits - 10) : 0u, num_devices, nirq,
               gicv ? ", the GICv2 virtual CPU interface" : "");
     check(ic_tcb_write_registers(tcb, true, IC_REG_X0 + 1, &regs), "start");
 }
@@ -375,7 +380,7 @@ static void serve_faults(void)
     for (;;) {
         ic_word_t badge;
         ic_msginfo_t info = ic_recv(fault_ep, &badge);
-        const char *name = badge >= 1 && badge <= NUM_COMPONENTS ? components[badge - 1].name : "?";
+        const char *name = badge >= 1 && badge <= SYSTEM_NUM_COMPONENTS ? system_components[badge - 1].name : "?";
         ic_word_t label = ic_msginfo_label(info);
         if (label == IC_FAULT_UNKNOWN_SYSCALL && ic_get_mr(IC_UNKNOWN_SYSCALL_NUMBER) == IC_SYS_DEBUG_HALT) {
             ic_printf("loader: %s stopped the system\n", name);
@@ -405,10 +410,13 @@ int main(ic_bootinfo_t *bootinfo)
     fault_ep = make(pool, IC_OBJ_ENDPOINT, 0, 1);
     /* VMID 1 is the loader's own */
     vmids = slot();
-    check(ic_vmid_control_make_pool(IC_SLOT_VMIDS, 2, NUM_COMPONENTS, vmids, 64, ROOT_CNODE), "make a VMID pool");
-    next_vmid = 2 + NUM_COMPONENTS;
-    for (unsigned i = 0; i < NUM_COMPONENTS; i++)
-        start_component(i, &components[i]);
+    check(ic_vmid_control_make_pool(IC_SLOT_VMIDS, 2, SYSTEM_NUM_COMPONENTS, vmids, 64, ROOT_CNODE),
+          "make a VMID pool");
+    next_vmid = 2 + SYSTEM_NUM_COMPONENTS;
+    for (unsigned i = 0; i < SYSTEM_NUM_COMPONENTS; i++) {
+        struct component c = component_at(i);
+        start_component(i, &c);
+    }
     serve_faults();
     return 0;
 }

@@ -1,4 +1,4 @@
-/* Data abort and system register trap decoding (user/vmm/mmio.c). */
+/* Data abort and system register trap decoding (lib/vmm/mmio.c). */
 #include "harness.h"
 #include <vmm/mmio.h>
 #include <icecap/vcpu.h>

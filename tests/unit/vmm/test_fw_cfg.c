@@ -1,5 +1,5 @@
 /* QEMU's firmware configuration device: its file directory and DMA
- * request encoding (user/vmm/fw_cfg.c). */
+ * request encoding (lib/vmm/fw_cfg.c). */
 #include "harness.h"
 #include <vmm/fw_cfg.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* The virtual GIC distributor and redistributors (user/vmm/vgic.c). */
+/* The virtual GIC distributor and redistributors (lib/vmm/vgic.c). */
 #include "harness.h"
 #include <vmm/vgic.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* The device tree writer (user/vmm/fdt.c). The trees it writes are checked
+/* The device tree writer (lib/vmm/fdt.c). The trees it writes are checked
  * byte by byte here and, when dtc is installed, decompiled by dtc and
  * compared with dtc's own rendering of the expected source. */
 #include "harness.h"

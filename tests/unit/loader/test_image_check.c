@@ -1,4 +1,4 @@
-/* The loader's checks of a component's ELF image (user/loader/image_check.c):
+/* The loader's checks of a component's ELF image (components/loader/image_check.c):
  * a well-formed image passes, and each kind of damage is refused in words. */
 #include "harness.h"
 #include "image_check.h"
@@ -15,7 +15,7 @@ static ic_elf64_phdr_t out[8];
 static unsigned count;
 static uint64_t entry;
 
-/* An image as user/lib/user.ld lays it out: text at 0x400000 from file
+/* An image as lib/icecap/user.ld lays it out: text at 0x400000 from file
  * offset 0x1000, rodata on the next page, then data and bss. */
 static void make_image(void)
 {
