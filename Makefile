@@ -60,7 +60,7 @@ TARGET_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdli
                  -fno-stack-protector -fno-pic -fno-pie -mgeneral-regs-only -mno-outline-atomics \
                  -fno-omit-frame-pointer -Iinclude -I$(GEN)
 KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ikernel/include -Ikernel/plat/$(PLAT) -DGIC_VERSION=$(GIC) $(KERNEL_DEFS)
-USER_CFLAGS := $(TARGET_CFLAGS) -Ilib/icecap/include -Ilib/vmm/include
+USER_CFLAGS := $(TARGET_CFLAGS) $(patsubst %,-I%,$(wildcard lib/*/include))
 USER_CFLAGS += $(STRESS_CFLAGS)
 LDFLAGS_TARGET := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments
 
