@@ -30,14 +30,18 @@
 
 /* The devices each kind of owner may name (the board's, by role). */
 static const char *const component_device_names[] = { "fw-cfg", "uart", NULL };
-static const char *const vm_device_names[] = { "uart", "virtio-mmio", NULL };
+static const char *const vm_device_names[] = { "uart", "virtio-mmio", "console", NULL };
+/* A VM's console is no device of the board: its VMM emulates a PL011 there
+ * and connects it to the serial server (docs/system.md). */
+#define EMULATED_DEVICE "console"
 
 struct device {
     char name[NAME_MAX_LEN + 1];
     uint64_t base, size;
     unsigned irq_first, irq_last; /* 0, 0: none */
     int line;
-    int owner; /* index into owners */
+    int owner;     /* index into owners */
+    bool emulated; /* guest-physical only: no board device behind it */
 };
 
 /* A component or a VM: both own devices; a VM is run by a component. */
@@ -55,8 +59,51 @@ struct owner {
     char bootargs[256];
 };
 
+/* channel A B: each of the two may signal the other's notification */
+struct channel {
+    int a, b; /* owners */
+    int line;
+};
+
+/* shared-memory NAME SIZE, and its map lines */
+struct region {
+    char name[NAME_MAX_LEN + 1];
+    uint64_t size;
+    int line;
+};
+struct mapping {
+    int region, owner;
+    uint64_t vaddr;
+    bool write;
+    int line;
+};
+
+/* where the guest RAM of a VM lies: at its own physical addresses */
+#define BOARD_RAM_BASE 0x40000000ull
+/* a component's image, boot information and IPC buffer lie below this */
+#define IMAGE_AREA_END 0x1000000ull
+#define USER_VA_END (1ull << 39)
+/* a component's heap (lib/icecap/include/icecap/env.h: IC_HEAP_BASE) */
+#define HEAP_BASE 0x10000000ull
+#define HEAP_END 0x20000000ull
+#define MAX_CHANNELS 64 /* the bits of a notification word */
+#define REGION_MAX_SIZE (64ull << 20)
+/* a component's fixed slots (docs/loader.md): its notification, then one
+ * capability a channel */
+#define SLOT_NOTIFICATION 8
+#define SLOT_FIRST_CHANNEL 9
+
 static const char *file;
 static int errors;
+static struct channel *channels;
+static unsigned num_channels;
+static struct region *regions;
+static unsigned num_regions;
+static struct mapping *mappings;
+static unsigned num_mappings;
+/* the component names connections give, resolved after parsing */
+static char (*pending_names)[2][NAME_MAX_LEN + 1];
+static char (*map_names)[NAME_MAX_LEN + 1];
 static struct owner *owners;
 static unsigned num_owners;
 static struct device *devices;
@@ -211,7 +258,7 @@ static void parse_device(int line, char **words, int n, struct owner *o)
         list_names(list, sizeof(list), names);
         error(line, "unknown device '%s' (a %s may have %s)", words[1], o->is_vm ? "VM" : "component", list);
     }
-    struct device d = { .line = line, .owner = (int)(o - owners) };
+    struct device d = { .line = line, .owner = (int)(o - owners), .emulated = !strcmp(words[1], EMULATED_DEVICE) };
     snprintf(d.name, sizeof(d.name), "%s", words[1]);
     check_device_window(line, words[2], words[3], &d);
     if (n == 6)
@@ -220,6 +267,9 @@ static void parse_device(int line, char **words, int n, struct owner *o)
         error(line, "a VM's device needs its interrupts: device NAME BASE SIZE irq FIRST[-LAST]");
     for (unsigned i = 0; i < num_devices; i++) {
         const struct device *e = &devices[i];
+        /* an emulated device is an address in its VM only */
+        if ((d.emulated || e->emulated) && d.owner != e->owner)
+            continue;
         if (d.base < e->base + e->size && e->base < d.base + d.size)
             error(line, "device overlaps '%s' (line %d)", e->name, e->line);
         if (d.irq_first && e->irq_first && d.irq_first <= e->irq_last && e->irq_first <= d.irq_last)
@@ -298,10 +348,64 @@ static void parse_setting(int line, char **words, int n, struct owner *o)
     }
 }
 
+/* Components named by connections are looked up once the whole
+ * description is read: they may come later. */
+
+/* channel A B */
+static void parse_channel(int line, char **words, int n)
+{
+    if (n != 3) {
+        error(line, "a channel is: channel COMPONENT COMPONENT");
+        return;
+    }
+    channels = grow(channels, num_channels, sizeof(*channels));
+    channels[num_channels] = (struct channel){ -1, -1, line };
+    pending_names = grow(pending_names, num_channels, sizeof(*pending_names));
+    snprintf(pending_names[num_channels][0], NAME_MAX_LEN + 1, "%s", words[1]);
+    snprintf(pending_names[num_channels][1], NAME_MAX_LEN + 1, "%s", words[2]);
+    num_channels++;
+}
+
+/* shared-memory NAME SIZE */
+static void parse_region(int line, char **words)
+{
+    struct region r = { .line = line };
+    check_name(line, "shared-memory", words[1]);
+    snprintf(r.name, sizeof(r.name), "%s", words[1]);
+    for (unsigned i = 0; i < num_regions; i++)
+        if (!strcmp(regions[i].name, r.name))
+            error(line, "memory '%s' is already described at line %d", r.name, regions[i].line);
+    if (!parse_size(words[2], &r.size) || !is_power_of_two(r.size) || r.size < 4096 || r.size > REGION_MAX_SIZE)
+        error(line, "a shared memory region's size must be a power of two from 4K to 64M (the loader makes it "
+                    "from one untyped region)");
+    regions = grow(regions, num_regions, sizeof(*regions));
+    regions[num_regions++] = r;
+}
+
+/* map COMPONENT VADDR r|rw, under shared-memory */
+static void parse_map(int line, char **words, int n, int region)
+{
+    struct mapping m = { .region = region, .owner = -1, .line = line };
+    if (n != 4 || (strcmp(words[3], "r") && strcmp(words[3], "rw"))) {
+        error(line, "a mapping is: map COMPONENT VADDR r|rw");
+        return;
+    }
+    m.write = !strcmp(words[3], "rw");
+    if (!parse_u64(words[2], &m.vaddr) || (m.vaddr & 0xfff) || m.vaddr < IMAGE_AREA_END ||
+        m.vaddr + regions[region].size > USER_VA_END || m.vaddr + regions[region].size < m.vaddr)
+        error(line, "a mapping's address must be page aligned, from %#llx, and the region must end below %#llx",
+              IMAGE_AREA_END, USER_VA_END);
+    mappings = grow(mappings, num_mappings, sizeof(*mappings));
+    map_names = grow(map_names, num_mappings, sizeof(*map_names));
+    snprintf(map_names[num_mappings], NAME_MAX_LEN + 1, "%s", words[1]);
+    mappings[num_mappings++] = m;
+}
+
 static void parse(FILE *in)
 {
     bool have_board = false;
     struct owner *current = NULL;
+    int current_region = -1;
     char raw[512];
     for (int line = 1; fgets(raw, sizeof(raw), in); line++) {
         if (!strchr(raw, '\n') && !feof(in)) {
@@ -337,18 +441,126 @@ static void parse(FILE *in)
             const struct owner *twin = find_owner(words[1], is_vm);
             if (twin)
                 error(line, "%s '%s' is already described at line %d", words[0], words[1], twin->line);
+            current_region = -1;
             owners = grow(owners, num_owners, sizeof(*owners));
             current = &owners[num_owners++];
             *current = (struct owner){ .line = line, .is_vm = is_vm, .cnode_bits = 12, .memory = 16ull << 20 };
             snprintf(current->name, sizeof(current->name), "%s", words[1]);
+        } else if (!strcmp(words[0], "channel")) {
+            current = NULL;
+            current_region = -1;
+            parse_channel(line, words, n);
+        } else if (!strcmp(words[0], "shared-memory")) {
+            current = NULL;
+            if (n != 3) {
+                error(line, "shared memory is: shared-memory NAME SIZE, then its map lines");
+                continue;
+            }
+            current_region = (int)num_regions;
+            parse_region(line, words);
+        } else if (!strcmp(words[0], "map") && current_region >= 0) {
+            parse_map(line, words, n, current_region);
         } else if (current) {
             parse_setting(line, words, n, current);
         } else {
-            error(line, "unknown setting '%s' (outside a component or vm)", words[0]);
+            error(line, "unknown setting '%s' (outside a component, vm or shared-memory)", words[0]);
         }
     }
     if (!have_board)
         error(1, "no board");
+}
+
+static unsigned channels_of(int owner)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < num_channels; i++)
+        k += channels[i].a == owner || channels[i].b == owner;
+    return k;
+}
+
+/* The k-th channel of 'owner' (in the order of the description) is the
+ * bit k of its notification word, and its capability is in slot
+ * SLOT_FIRST_CHANNEL + k. */
+static unsigned channel_index(int owner, unsigned channel)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < channel; i++)
+        k += channels[i].a == owner || channels[i].b == owner;
+    return k;
+}
+
+static bool overlaps(uint64_t a, uint64_t asize, uint64_t b, uint64_t bsize)
+{
+    return a < b + bsize && b < a + asize;
+}
+
+static void check_connections(void)
+{
+    for (unsigned i = 0; i < num_channels; i++) {
+        struct channel *c = &channels[i];
+        for (int end = 0; end < 2; end++) {
+            const struct owner *o = find_owner(pending_names[i][end], false);
+            if (!o)
+                error(c->line, "channel: no component '%s'", pending_names[i][end]);
+            else if (end == 0)
+                c->a = (int)(o - owners);
+            else
+                c->b = (int)(o - owners);
+        }
+        if (c->a >= 0 && c->a == c->b)
+            error(c->line, "channel: a component cannot have a channel to itself");
+        for (unsigned j = 0; j < i; j++)
+            if (c->a >= 0 && c->b >= 0 && ((channels[j].a == c->a && channels[j].b == c->b) ||
+                                           (channels[j].a == c->b && channels[j].b == c->a)))
+                error(c->line, "channel between %s and %s already described at line %d", owners[c->a].name,
+                      owners[c->b].name, channels[j].line);
+    }
+    for (unsigned i = 0; i < num_owners; i++)
+        if (!owners[i].is_vm && channels_of((int)i) > MAX_CHANNELS)
+            error(owners[i].line, "component %s has %u channels: at most %d (the bits of its notification word)",
+                  owners[i].name, channels_of((int)i), MAX_CHANNELS);
+    for (unsigned i = 0; i < num_mappings; i++) {
+        struct mapping *m = &mappings[i];
+        const struct region *r = &regions[m->region];
+        const struct owner *o = find_owner(map_names[i], false);
+        if (!o) {
+            error(m->line, "map: no component '%s'", map_names[i]);
+            continue;
+        }
+        m->owner = (int)(o - owners);
+        if (overlaps(m->vaddr, r->size, HEAP_BASE, HEAP_END - HEAP_BASE))
+            error(m->line, "memory %s in %s overlaps its heap [%#llx, %#llx)", r->name, o->name, HEAP_BASE, HEAP_END);
+        for (unsigned j = 0; j < i; j++) {
+            const struct mapping *e = &mappings[j];
+            if (e->owner != m->owner)
+                continue;
+            if (e->region == m->region)
+                error(m->line, "memory %s is already mapped in %s (line %d)", r->name, o->name, e->line);
+            else if (overlaps(m->vaddr, r->size, e->vaddr, regions[e->region].size))
+                error(m->line, "memory %s in %s overlaps memory %s (line %d)", r->name, o->name,
+                      regions[e->region].name, e->line);
+        }
+        /* a VMM maps its devices and its VM's RAM at their own addresses */
+        for (unsigned d = 0; d < num_devices; d++) {
+            const struct owner *dev_owner = &owners[devices[d].owner];
+            bool its = dev_owner == o || (dev_owner->is_vm && !strcmp(dev_owner->vmm, o->name));
+            if (its && !devices[d].emulated && overlaps(m->vaddr, r->size, devices[d].base, devices[d].size))
+                error(m->line, "memory %s in %s overlaps device '%s' (line %d), which it maps at its own address",
+                      r->name, o->name, devices[d].name, devices[d].line);
+        }
+        for (unsigned v = 0; v < num_owners; v++)
+            if (owners[v].is_vm && !strcmp(owners[v].vmm, o->name) &&
+                overlaps(m->vaddr, r->size, BOARD_RAM_BASE, owners[v].ram))
+                error(m->line, "memory %s in %s overlaps the RAM of vm %s, which it maps at its own address",
+                      r->name, o->name, owners[v].name);
+    }
+    for (unsigned i = 0; i < num_regions; i++) {
+        unsigned users = 0;
+        for (unsigned j = 0; j < num_mappings; j++)
+            users += mappings[j].region == (int)i;
+        if (users == 0)
+            error(regions[i].line, "memory %s is mapped nowhere", regions[i].name);
+    }
 }
 
 /* What only the whole description can say. */
@@ -396,11 +608,14 @@ static void check_system(void)
     }
     if (!components)
         error(1, "no component");
+    check_connections();
     if (vmids > MAX_VMIDS)
         error(1, "the components need %llu VMIDs (one each and their vmids): at most %d",
               (unsigned long long)vmids, MAX_VMIDS);
+    for (unsigned i = 0; i < num_regions; i++)
+        memory += regions[i].size;
     if (memory > BOARD_RAM_FOR_SYSTEM)
-        error(1, "components and VMs take %llu MiB of memory: the board leaves %llu MiB",
+        error(1, "components, VMs and shared memory take %llu MiB of memory: the board leaves %llu MiB",
               (unsigned long long)(memory >> 20), (unsigned long long)(BOARD_RAM_FOR_SYSTEM >> 20));
 }
 
@@ -442,6 +657,55 @@ static unsigned count_devices(const struct owner *o)
     return k;
 }
 
+/* an owner's index among the components (system_components) */
+static unsigned component_index(int owner)
+{
+    unsigned k = 0;
+    for (int i = 0; i < owner; i++)
+        k += !owners[i].is_vm;
+    return k;
+}
+
+static void emit_connections(FILE *out, const struct owner *o)
+{
+    int self = (int)(o - owners);
+    const char *id = ident(o->name, false);
+    fprintf(out, "static const struct system_channel system_channels_%s[] __attribute__((unused)) = {\n", id);
+    unsigned k = 0;
+    for (unsigned i = 0; i < num_channels; i++) {
+        const struct channel *c = &channels[i];
+        if (c->a != self && c->b != self)
+            continue;
+        int peer = c->a == self ? c->b : c->a;
+        fprintf(out, "    { \"%s\", %u, %u, %#llx, %#llx },\n", owners[peer].name, component_index(peer),
+                SLOT_FIRST_CHANNEL + k, 1ull << channel_index(self, i), 1ull << channel_index(peer, i));
+        k++;
+    }
+    if (!k)
+        fprintf(out, "    { 0 },\n");
+    fprintf(out, "};\nstatic const struct system_mapping system_mappings_%s[] __attribute__((unused)) = {\n", id);
+    k = 0;
+    for (unsigned i = 0; i < num_mappings; i++) {
+        const struct mapping *m = &mappings[i];
+        if (m->owner != self)
+            continue;
+        fprintf(out, "    { \"%s\", %u, %#llx, %#llx, %d },\n", regions[m->region].name, (unsigned)m->region,
+                (unsigned long long)m->vaddr, (unsigned long long)regions[m->region].size, m->write);
+        k++;
+    }
+    if (!k)
+        fprintf(out, "    { 0 },\n");
+    fprintf(out, "};\n");
+}
+
+static unsigned mappings_of(int owner)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < num_mappings; i++)
+        k += mappings[i].owner == owner;
+    return k;
+}
+
 static FILE *create(const char *dir, const char *name)
 {
     char path[4096];
@@ -463,15 +727,37 @@ static void emit_header(const char *outdir)
                  "    unsigned irq_first, irq_last; /* 0, 0: none */\n};\n\n");
     fprintf(out, "struct system_vm {\n    const char *name;\n    unsigned vcpus, vcpu_priority, ram_bits;\n"
                  "    const char *bootargs;\n    const struct system_device *devices;\n    unsigned num_devices;\n};\n\n");
+    fprintf(out, "/* A channel: each end may signal the other's notification. */\n"
+                 "struct system_channel {\n    const char *peer;\n    unsigned peer_index;  /* in system_components */\n"
+                 "    unsigned slot;        /* this component's capability to signal the peer */\n"
+                 "    uint64_t badge;       /* what the peer's signals set in this component's notification word */\n"
+                 "    uint64_t peer_badge;  /* what this component's signals set in the peer's */\n};\n\n");
+    fprintf(out, "/* A shared memory region, mapped in a component. */\n"
+                 "struct system_mapping {\n    const char *region;\n    unsigned region_index; /* in system_regions */\n"
+                 "    uint64_t vaddr, size;\n    int writable;\n};\n\n");
+    fprintf(out, "struct system_region {\n    const char *name;\n    uint64_t size;\n};\n\n");
     fprintf(out, "struct system_component {\n    const char *name;\n"
                  "    unsigned priority, cnode_bits, memory_bits, vmids;\n"
                  "    const struct system_device *devices; /* its own */\n    unsigned num_devices;\n"
-                 "    const struct system_vm *vm;          /* the VM it runs, or NULL */\n};\n\n");
+                 "    const struct system_vm *vm;          /* the VM it runs, or NULL */\n"
+                 "    const struct system_channel *channels;\n    unsigned num_channels;\n"
+                 "    const struct system_mapping *mappings;\n    unsigned num_mappings;\n};\n\n");
+    fprintf(out, "/* a component's notification, if it has channels; their capabilities follow */\n"
+                 "#define SYSTEM_SLOT_NOTIFICATION %d\n#define SYSTEM_SLOT_FIRST_CHANNEL %d\n\n", SLOT_NOTIFICATION,
+            SLOT_FIRST_CHANNEL);
+    fprintf(out, "static const struct system_region system_regions[] __attribute__((unused)) = {\n");
+    for (unsigned i = 0; i < num_regions; i++)
+        fprintf(out, "    { \"%s\", %#llx },\n", regions[i].name, (unsigned long long)regions[i].size);
+    if (!num_regions)
+        fprintf(out, "    { 0 },\n");
+    fprintf(out, "};\n#define SYSTEM_NUM_REGIONS %u\n\n", num_regions);
     for (unsigned i = 0; i < num_owners; i++) {
         const struct owner *o = &owners[i];
         emit_devices(out, o);
         if (!o->is_vm) {
-            fprintf(out, "#define SYSTEM_COMPONENT_%s_NUM_DEVICES %u\n\n", ident(o->name, true), count_devices(o));
+            fprintf(out, "#define SYSTEM_COMPONENT_%s_NUM_DEVICES %u\n", ident(o->name, true), count_devices(o));
+            emit_connections(out, o);
+            fprintf(out, "\n");
             continue;
         }
         const char *up = ident(o->name, true);
@@ -499,9 +785,11 @@ static void emit_header(const char *outdir)
                 (unsigned long long)o->priority, (unsigned long long)o->cnode_bits, log2_of(o->memory),
                 (unsigned long long)o->vmids, ident(o->name, false), count_devices(o));
         if (vm)
-            fprintf(out, "&system_vm_%s },\n", ident(vm->name, false));
+            fprintf(out, "&system_vm_%s, ", ident(vm->name, false));
         else
-            fprintf(out, "NULL },\n");
+            fprintf(out, "NULL, ");
+        fprintf(out, "system_channels_%s, %u, ", ident(o->name, false), channels_of((int)i));
+        fprintf(out, "system_mappings_%s, %u },\n", ident(o->name, false), mappings_of((int)i));
         components++;
     }
     fprintf(out, "};\n#define SYSTEM_NUM_COMPONENTS %u\n\n", components);

@@ -242,6 +242,65 @@ static void give(ic_cptr_t cnode, unsigned bits, ic_word_t dest, ic_cptr_t cap, 
         check(ic_cnode_copy(cnode, dest, bits, cap, 64, IC_RIGHTS_ALL, ROOT_CNODE), "copy a capability");
 }
 
+/* Connections (docs/system.md): each component with channels has a
+ * notification, and each shared memory region its frames, made before any
+ * component starts, since either end may start first. */
+static ic_cptr_t notifications[SYSTEM_NUM_COMPONENTS];
+static ic_cptr_t region_frames[SYSTEM_NUM_REGIONS + 1]; /* the first of size / 4K frames (+1: C has no empty arrays) */
+
+static void make_connections(void)
+{
+    for (unsigned i = 0; i < SYSTEM_NUM_COMPONENTS; i++)
+        if (system_components[i].num_channels)
+            notifications[i] = make(pool, IC_OBJ_NOTIFICATION, 0, 1);
+    const unsigned num_regions = SYSTEM_NUM_REGIONS; /* (0 in some systems: no constant comparison) */
+    for (unsigned r = 0; r < num_regions; r++) {
+        unsigned bits = 12;
+        while ((1ull << bits) < system_regions[r].size)
+            bits++;
+        struct piece *p = take(~0ull, bits, false);
+        if (!p)
+            die("finding memory to share", IC_NOT_ENOUGH_MEMORY);
+        region_frames[r] = make(p->slot, IC_OBJ_FRAME_4K, 0, 1ull << (bits - 12));
+    }
+}
+
+/* Its channels' capabilities, in the slots the description gives; returns
+ * the first slot after them. */
+static ic_word_t give_channels(unsigned index, ic_cptr_t cnode, unsigned bits)
+{
+    const struct system_component *d = &system_components[index];
+    if (!d->num_channels)
+        return IC_SLOT_FIRST_FREE_FIXED;
+    give(cnode, bits, SYSTEM_SLOT_NOTIFICATION, notifications[index], false);
+    for (unsigned k = 0; k < d->num_channels; k++) {
+        const struct system_channel *ch = &d->channels[k];
+        if (ch->slot >= 1ull << bits)
+            die("fitting a component's channels into its CNode (cnode-bits)", IC_NOT_ENOUGH_MEMORY);
+        /* it may signal, and only signal, the peer's notification */
+        check(ic_cnode_mint(cnode, ch->slot, bits, notifications[ch->peer_index], 64, IC_RIGHT_WRITE,
+                            ch->peer_badge, ROOT_CNODE),
+              "give a channel");
+    }
+    return SYSTEM_SLOT_FIRST_CHANNEL + d->num_channels;
+}
+
+/* Its shared memory, mapped where the description says. */
+static void map_shared(const struct system_component *d, ic_cptr_t vspace)
+{
+    for (unsigned m = 0; m < d->num_mappings; m++) {
+        const struct system_mapping *map_ = &d->mappings[m];
+        ic_word_t rights = IC_RIGHT_READ | (map_->writable ? IC_RIGHT_WRITE : 0);
+        for (ic_word_t off = 0; off < map_->size; off += PAGE) {
+            ic_cptr_t copy = slot();
+            check(ic_cnode_copy(ROOT_CNODE, copy, 64, region_frames[map_->region_index] + off / PAGE, 64, rights,
+                                ROOT_CNODE),
+                  "copy a shared frame");
+            map(vspace, copy, map_->vaddr + off, rights, IC_ATTR_CACHED);
+        }
+    }
+}
+
 static void start_component(unsigned index, const struct component *c)
 {
     const struct system_component *d = c->desc;
@@ -250,8 +309,9 @@ static void start_component(unsigned index, const struct component *c)
     ic_cptr_t vspace = make(pool, IC_OBJ_VSPACE, 0, 1);
     check(ic_vmid_pool_assign(vmids, vspace), "give a VSpace its VMID");
     ic_cptr_t tcb = make(pool, IC_OBJ_TCB, 0, 1);
-    ic_word_t next = IC_SLOT_FIRST_FREE_FIXED, image_start = ~0ull, image_end;
+    ic_word_t next = give_channels(index, cnode, bits), image_start = ~0ull, image_end;
     ic_word_t entry = load_image(c, vspace, cnode, bits, &next, &image_start, &image_end);
+    map_shared(d, vspace);
 
     /* its boot information and IPC buffer, in the two pages after the image */
     static ic_bootinfo_t info;
@@ -413,6 +473,7 @@ int main(ic_bootinfo_t *bootinfo)
     check(ic_vmid_control_make_pool(IC_SLOT_VMIDS, 2, SYSTEM_NUM_COMPONENTS, vmids, 64, ROOT_CNODE),
           "make a VMID pool");
     next_vmid = 2 + SYSTEM_NUM_COMPONENTS;
+    make_connections();
     for (unsigned i = 0; i < SYSTEM_NUM_COMPONENTS; i++) {
         struct component c = component_at(i);
         start_component(i, &c);

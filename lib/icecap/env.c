@@ -1,0 +1,96 @@
+/* What every component does with what the loader gave it (icecap/env.h). */
+#include <icecap/env.h>
+
+struct ic_env ic_env;
+
+void ic_env_init(ic_bootinfo_t *bi, const char *name)
+{
+    ic_env.bi = bi;
+    ic_env.name = name;
+    ic_env.next_slot = bi->empty.start;
+    ic_env.pool = 0;
+    ic_env.heap_end = IC_HEAP_BASE;
+    for (ic_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++)
+        if (!bi->untyped_list[i].is_device) {
+            ic_env.pool = bi->untyped.start + i;
+            break;
+        }
+    if (!ic_env.pool)
+        ic_die("finding its own memory", IC_NOT_ENOUGH_MEMORY);
+}
+
+_Noreturn void ic_die(const char *what, long err)
+{
+    ic_printf("%s: %s failed (%ld)\n", ic_env.name ? ic_env.name : "?", what, err);
+    for (;;)
+        ic_debug_halt();
+}
+
+ic_cptr_t ic_slot(void)
+{
+    if (ic_env.next_slot >= ic_env.bi->empty.end)
+        ic_die("finding a free slot", IC_NOT_ENOUGH_MEMORY);
+    return ic_env.next_slot++;
+}
+
+ic_cptr_t ic_make_from(ic_cptr_t from, ic_word_t type, ic_word_t size_bits, ic_word_t count)
+{
+    ic_cptr_t first = ic_env.next_slot;
+    if (count > ic_env.bi->empty.end - first)
+        ic_die("finding free slots", IC_NOT_ENOUGH_MEMORY);
+    ic_check(ic_untyped_retype(from, type, size_bits, IC_SLOT_ROOT_CNODE, 64, first, count, IC_SLOT_ROOT_CNODE),
+             "making objects");
+    ic_env.next_slot += count;
+    return first;
+}
+
+void ic_map_frame(ic_cptr_t vspace, ic_cptr_t frame, ic_word_t va, ic_word_t rights, ic_word_t attrs)
+{
+    /* at most one table a level is missing: three levels below the root */
+    for (int i = 0; i < 4; i++) {
+        ic_err_t err = ic_frame_map(frame, va, rights, attrs, vspace);
+        if (err != IC_FAILED_LOOKUP) {
+            ic_check(err, "mapping a frame");
+            return;
+        }
+        ic_check(ic_page_table_map(ic_make(IC_OBJ_PAGE_TABLE, 0), va, vspace), "mapping a page table");
+    }
+    ic_die("mapping a frame", IC_FAILED_LOOKUP);
+}
+
+ic_cptr_t ic_device_untyped(ic_word_t paddr)
+{
+    const ic_bootinfo_t *bi = ic_env.bi;
+    for (ic_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++)
+        if (bi->untyped_list[i].is_device && bi->untyped_list[i].paddr == paddr)
+            return bi->untyped.start + i;
+    ic_die("finding a device", IC_FAILED_LOOKUP);
+}
+
+volatile void *ic_map_device(ic_word_t paddr, unsigned pages)
+{
+    ic_cptr_t frames = ic_make_from(ic_device_untyped(paddr), IC_OBJ_FRAME_4K, 0, pages);
+    for (unsigned p = 0; p < pages; p++)
+        ic_map_frame(IC_SLOT_ROOT_VSPACE, frames + p, paddr + p * 4096ull, IC_RIGHT_READ | IC_RIGHT_WRITE,
+                     IC_ATTR_DEVICE);
+    return (volatile void *)(uintptr_t)paddr;
+}
+
+ic_cptr_t ic_irq_handler(unsigned irq)
+{
+    const ic_bootinfo_t *bi = ic_env.bi;
+    for (ic_word_t i = 0; i < bi->irqs.end - bi->irqs.start; i++)
+        if (bi->irq_list[i] == irq)
+            return bi->irqs.start + i;
+    ic_die("finding the handler of a granted interrupt", IC_FAILED_LOOKUP);
+}
+
+void *ic_alloc_pages(size_t bytes)
+{
+    ic_word_t start = ic_env.heap_end, pages = (bytes + 4095) / 4096;
+    for (ic_word_t p = 0; p < pages; p++)
+        ic_map_frame(IC_SLOT_ROOT_VSPACE, ic_make(IC_OBJ_FRAME_4K, 0), start + p * 4096,
+                     IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
+    ic_env.heap_end += pages * 4096;
+    return (void *)(uintptr_t)start;
+}
