@@ -18,7 +18,10 @@ $(UNIT_BUILD)/$(1)/test_%: tests/unit/$(1)/test_%.c tests/unit/harness.c tests/u
 	@mkdir -p $$(dir $$@)
 	$(HOSTCC) $(UNIT_CFLAGS) -I$(3) $$< tests/unit/harness.c $(2) -o $$@
 endef
-$(foreach l,$(LIBS),$(eval $(call unit_tests,$(l),$(wildcard lib/$(l)/*.c),lib/$(l)/include)))
+# libraries a library uses (their sources are linked into its tests too)
+UNIT_USES_vmm := ring
+$(foreach l,$(LIBS),$(eval $(call unit_tests,$(l),$(wildcard $(patsubst %,lib/%/*.c,$(l) $(UNIT_USES_$(l)))),\
+	lib/$(l)/include $(patsubst %,-Ilib/%/include,$(UNIT_USES_$(l))))))
 $(foreach c,$(notdir $(wildcard components/*)),$(eval $(call unit_tests,$(c),\
 	$(filter-out components/$(c)/main.c,$(wildcard components/$(c)/*.c)),components/$(c))))
 # the kernel's pure logic, with stand-ins for what it would call

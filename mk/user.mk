@@ -26,7 +26,7 @@ $(1)_OBJS := $$(patsubst %,$(BUILD)/%.o,$$(wildcard $(addsuffix /*.c,$(2)) $(add
 $(BUILD)/$(1).elf: $$($(1)_OBJS) $(USER_LIBS) $(USER_LD)
 	@mkdir -p $$(dir $$@)
 	@echo "  LD      $$@"
-	@$(CC) $(LDFLAGS_TARGET) -T $(USER_LD) $$($(1)_OBJS) $(USER_LIBS) -o $$@ -lgcc
+	@$(CC) $(LDFLAGS_TARGET) -T $(USER_LD) $$($(1)_OBJS) -Wl,--start-group $(USER_LIBS) -Wl,--end-group -o $$@ -lgcc
 endef
 
 # A component is its folder: components/NAME/*.c and *.S, for each

@@ -1,10 +1,12 @@
 /* The host VMM: builds the host VM from a Linux kernel and initramfs that
  * QEMU's firmware configuration device holds (-fw_cfg, docs/host-vm.md) and
  * runs it, emulating what the guest's exits ask for (the GIC
- * distributor, and on GICv3 the redistributors; PSCI) and passing the UART
- * through: its registers are mapped into the guest and its interrupt
- * forwarded. On GICv2 the guest's CPU interface is the hardware's virtual
- * CPU interface (GICV), mapped where the guest expects its GICC.
+ * distributor, and on GICv3 the redistributors; PSCI; the console, a PL011
+ * whose line is a pair of rings to the serial server) and passing QEMU's
+ * virtio-mmio devices through: their registers are mapped into the guest
+ * and their interrupts forwarded. On GICv2 the guest's CPU interface is the
+ * hardware's virtual CPU interface (GICV), mapped where the guest expects
+ * its GICC.
  *
  * The loader starts it as a component (docs/loader.md): its boot information
  * lists what it holds, which is its own memory, the host VM's RAM, the
@@ -14,8 +16,10 @@
  * the vCPUs, the RAM (mapped at its own physical addresses, so that
  * passed-through devices can use guest addresses for DMA), the devices and
  * the command line. */
+#include <icecap/env.h>
 #include <icecap/icecap.h>
 #include <icecap/vcpu.h>
+#include <vmm/console.h>
 #include <vmm/fdt.h>
 #include <vmm/fw_cfg.h>
 #include <vmm/linux.h>
@@ -42,7 +46,8 @@
 #define VIRTIO_MAGIC 0x74726976u     /* "virt" */
 #define VIRTIO_STATUS 0x70u          /* writing 0 resets the device */
 #define MAX_VIRTIO 32
-#define MAX_FORWARDED 8              /* badge bits 0..7; exits use the bits above */
+#define MAX_FORWARDED 8
+#define FORWARDED_BIT0 32            /* forwarded line k: bit 32 + k of the notification word; channels below */
 
 /* The host VM's images: the files a user gives QEMU with
  * -fw_cfg name=opt/icecap/kernel,file=PATH (and the same for initramfs) */
@@ -69,16 +74,23 @@ static struct guest_vcpu {
 } vcpus[NUM_VCPUS];
 static unsigned num_vcpus;
 /* Physical interrupt lines passed through to the guest: line k signals the
- * VMM's bound notification with badge bit k. */
+ * VMM's bound notification with badge bit FORWARDED_BIT0 + k. */
 static struct forwarded {
     unsigned irq;
     ic_cptr_t handler;
 } forwarded[MAX_FORWARDED];
 static unsigned num_forwarded;
 static ic_cptr_t irq_ntfn;
-/* The passed-through devices the device tree describes: the UART, and the
- * virtio-mmio transports with a device behind them. */
+/* The devices the device tree describes: the UART (passed through, or the
+ * emulated console), and the virtio-mmio transports with a device behind
+ * them. */
 static const struct system_device *uart;
+/* The emulated console: a PL011 whose line is a ring pair shared with the
+ * serial server (vmm/console.h); its signals set console_bit. */
+static struct vmm_console console;
+static bool console_on;
+static ic_cptr_t console_signal;
+static uint64_t console_bit;
 static struct virtio_transport {
     uint64_t addr;
     unsigned irq;
@@ -160,7 +172,8 @@ static void forward_irq(unsigned irq)
             handler = bi->irqs.start + i;
     if (!handler)
         die("finding the handler of a granted interrupt", IC_FAILED_LOOKUP);
-    check(ic_cnode_mint(ROOT_CNODE, badged, 64, irq_ntfn, 64, IC_RIGHTS_ALL, 1u << k, ROOT_CNODE), "mint");
+    check(ic_cnode_mint(ROOT_CNODE, badged, 64, irq_ntfn, 64, IC_RIGHTS_ALL, 1ull << (FORWARDED_BIT0 + k), ROOT_CNODE),
+          "mint");
     check(ic_irq_handler_set_notification(handler, badged), "interrupt notification");
     forwarded[k] = (struct forwarded){ irq, handler };
 }
@@ -182,6 +195,30 @@ static void pass_through(ic_cptr_t vspace, uint64_t paddr, uint64_t ipa, unsigne
     }
 }
 
+/* The emulated console on the region console-host, whose other end is the
+ * serial server. */
+static void setup_console(const struct system_device *dev)
+{
+    const struct system_component *self = ic_self();
+    const struct system_mapping *map = NULL;
+    for (unsigned m = 0; m < self->num_mappings; m++)
+        if (!strcmp(self->mappings[m].region, "console-host"))
+            map = &self->mappings[m];
+    if (!map || !map->writable)
+        die("finding the console's rings (shared-memory console-host, mapped rw)", IC_INVALID_ARGUMENT);
+    if (dev->size != PL011_SIZE || !dev->irq_first || dev->irq_last != dev->irq_first)
+        die("emulating the console (4K, one interrupt)", IC_INVALID_ARGUMENT);
+    if (vmm_console_init(&console, (void *)(uintptr_t)map->vaddr, map->size))
+        die("attaching the console's rings", IC_INVALID_ARGUMENT);
+    unsigned peer = ic_sharer(map->region_index);
+    console_signal = ic_channel_to(peer);
+    for (unsigned k = 0; k < self->num_channels; k++)
+        if (self->channels[k].peer_index == peer)
+            console_bit = self->channels[k].badge;
+    console_on = true;
+    uart = dev;
+}
+
 /* The devices the system description gives the guest: the UART, and every
  * virtio-mmio transport of the listed ranges with a device behind it
  * (QEMU's -device virtio-net-device, say), with their interrupts. Devices
@@ -189,10 +226,16 @@ static void pass_through(ic_cptr_t vspace, uint64_t paddr, uint64_t ipa, unsigne
  * own physical addresses. */
 static void pass_devices(ic_cptr_t vspace)
 {
-    irq_ntfn = make(pool, IC_OBJ_NOTIFICATION, 0, 1);
+    /* one notification for every event that is not an exit: the loader's,
+     * which the channels signal, if the description gives it channels */
+    irq_ntfn = ic_self()->num_channels ? SYSTEM_SLOT_NOTIFICATION : make(pool, IC_OBJ_NOTIFICATION, 0, 1);
     check(ic_tcb_bind_notification(ROOT_TCB, irq_ntfn), "bind");
     for (unsigned d = 0; d < SYSTEM_VM_HOST_NUM_DEVICES; d++) {
         const struct system_device *dev = &system_devices_vm_host[d];
+        if (!strcmp(dev->name, "console")) {
+            setup_console(dev);
+            continue;
+        }
         if (!strcmp(dev->name, "uart")) {
             pass_through(vspace, dev->base, dev->base, (unsigned)(dev->size / 4096), false);
             forward_irq(dev->irq_first);
@@ -212,7 +255,7 @@ static void pass_devices(ic_cptr_t vspace)
         }
     }
     if (!uart)
-        die("finding the console (no uart in the system description)", IC_INVALID_ARGUMENT);
+        die("finding the console (no console or uart in the system description)", IC_INVALID_ARGUMENT);
     /* GICv2: the guest's CPU interface accesses go straight to the
      * hardware's virtual CPU interface, which shows the list registers of
      * whichever vCPU runs on that CPU */
@@ -366,6 +409,15 @@ static void inject_all(void)
             inject_pending(i);
 }
 
+/* What the console asked for after an access or a signal. */
+static void console_flags(unsigned flags)
+{
+    if (flags & VMM_CONSOLE_SIGNAL)
+        ic_signal(console_signal);
+    if (flags & VMM_CONSOLE_LEVEL)
+        vgic_set_level(&vgic, uart->irq_first, 0, vmm_console_irq_level(&console));
+}
+
 /* An MMIO exit of vCPU i: false if no device is there; *v is the value for
  * a read. */
 static bool emulate_mmio(unsigned i, const struct mmio_access *a, uint64_t *v)
@@ -376,6 +428,13 @@ static bool emulate_mmio(unsigned i, const struct mmio_access *a, uint64_t *v)
             vgic_mmio_write(&vgic, VGIC_GICD, i, a->addr - GUEST_GICD, a->size, a->value);
         else
             vgic_mmio_read(&vgic, VGIC_GICD, i, a->addr - GUEST_GICD, a->size, v);
+    } else if (console_on && a->addr >= uart->base && a->addr < uart->base + PL011_SIZE) {
+        uint32_t value = 0;
+        if (a->write)
+            console_flags(vmm_console_write(&console, a->addr - uart->base, a->size, (uint32_t)a->value));
+        else
+            console_flags(vmm_console_read(&console, a->addr - uart->base, a->size, &value));
+        *v = value;
     } else if (gic_version == 3 && a->addr >= GUEST_GICR && a->addr < GUEST_GICR + VGIC_GICR_STRIDE * num_vcpus) {
         /* every vCPU's redistributor frames, one after the other */
         if (a->write)
@@ -548,6 +607,8 @@ static void reboot(void)
     /* lines whose interrupt the old guest never ended listen again */
     for (unsigned k = 0; k < num_forwarded; k++)
         check(ic_irq_handler_ack(forwarded[k].handler), "unmask a forwarded interrupt");
+    if (console_on) /* as at power on; what was typed and not yet read stays */
+        vmm_console_reset(&console);
     memset((void *)guest_ram, 0, GUEST_RAM_SIZE);
     clean_guest_ram(guest_ram, GUEST_RAM_SIZE);
     load_guest();
@@ -564,8 +625,10 @@ static void run(ic_cptr_t ep)
             /* a forwarded interrupt (the bound notification), not an exit:
              * nobody waits for a reply */
             for (unsigned k = 0; k < num_forwarded; k++)
-                if (badge & (1u << k))
+                if (badge & (1ull << (FORWARDED_BIT0 + k)))
                     vgic_set_level(&vgic, forwarded[k].irq, 0, true);
+            if (console_on && (badge & console_bit))
+                console_flags(vmm_console_service(&console));
             inject_all();
             info = ic_recv(ep, &badge);
             continue;
@@ -696,6 +759,7 @@ static void run(ic_cptr_t ep)
 int main(ic_bootinfo_t *bootinfo)
 {
     bi = bootinfo;
+    ic_env_init(bootinfo, "host-vmm"); /* for its view of the system description */
     next_slot = bi->empty.start;
     /* one vCPU a CPU at most: each vCPU thread runs on its own CPU */
     num_vcpus = bi->num_cpus < NUM_VCPUS ? (unsigned)bi->num_cpus : NUM_VCPUS;

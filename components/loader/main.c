@@ -362,6 +362,8 @@ static void start_component(unsigned index, const struct component *c)
         die("granting that many devices", IC_NOT_ENOUGH_MEMORY);
     for (unsigned i = 0; i < num_devices; i++) {
         const struct system_device *dev = device_at(c, i);
+        if (dev->emulated) /* an address in its VM, nothing of the board's */
+            continue;
         unsigned dbits = 0;
         while ((1ull << dbits) < dev->size)
             dbits++;
@@ -394,7 +396,7 @@ static void start_component(unsigned index, const struct component *c)
     unsigned nirq = 0;
     for (unsigned i = 0; i < num_devices; i++) {
         const struct system_device *dev = device_at(c, i);
-        for (unsigned irq = dev->irq_first; dev->irq_last && irq <= dev->irq_last; irq++) {
+        for (unsigned irq = dev->irq_first; !dev->emulated && dev->irq_last && irq <= dev->irq_last; irq++) {
             if (nirq == IC_BOOTINFO_MAX_IRQS)
                 die("granting more interrupts", IC_NOT_ENOUGH_MEMORY);
             ic_cptr_t handler = slot();
@@ -425,10 +427,16 @@ static void start_component(unsigned index, const struct component *c)
     ic_user_context_t regs = { 0 };
     regs.regs[IC_REG_PC] = entry;
     regs.regs[IC_REG_X0] = info_va;
-    ic_printf("loader: %s: priority %u, %u slots, %u KiB of memory%s%u KiB of RAM, %u devices, %u interrupts%s\n",
-              c->name, d->priority, 1u << bits, 1u << (d->memory_bits - 10), ram ? ", " : ", no ",
-              ram ? 1u << (ram->bits - 10) : 0u, num_devices, nirq,
-              gicv ? ", the GICv2 virtual CPU interface" : "");
+    char ram_text[32] = "";
+    if (ram)
+        ic_snprintf(ram_text, sizeof ram_text, ", %u KiB of RAM", 1u << (ram->bits - 10));
+    unsigned devices = n - 1 - (ram != NULL) - gicv;
+#define PLURAL(x) (x), (x) == 1 ? "" : "s"
+    ic_printf("loader: %s: priority %u, %u slots, %u KiB of memory%s, %u device%s, %u interrupt%s, %u channel%s, "
+              "%u shared region%s%s\n",
+              c->name, d->priority, 1u << bits, 1u << (d->memory_bits - 10), ram_text, PLURAL(devices), PLURAL(nirq),
+              PLURAL(d->num_channels), PLURAL(d->num_mappings), gicv ? ", the GICv2 virtual CPU interface" : "");
+#undef PLURAL
     check(ic_tcb_write_registers(tcb, true, IC_REG_X0 + 1, &regs), "start");
 }
 

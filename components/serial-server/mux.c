@@ -764,6 +764,13 @@ uint64_t mux_input_dropped(const struct mux *m, uint32_t k)
     return k < m->count ? m->clients[k].in_dropped : 0;
 }
 
+uint32_t mux_output_room(const struct mux *m, uint32_t k)
+{
+    if (!m || !present(m, k))
+        return 0;
+    return m->clients[k].out_size - m->clients[k].out_len;
+}
+
 uint32_t mux_output_pending(const struct mux *m, uint32_t k)
 {
     return m && present(m, k) ? m->clients[k].out_len - m->clients[k].shown : 0;

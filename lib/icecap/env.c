@@ -1,5 +1,6 @@
 /* What every component does with what the loader gave it (icecap/env.h). */
 #include <icecap/env.h>
+#include <system.h>
 
 struct ic_env ic_env;
 
@@ -93,4 +94,33 @@ void *ic_alloc_pages(size_t bytes)
                      IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
     ic_env.heap_end += pages * 4096;
     return (void *)(uintptr_t)start;
+}
+
+const struct system_component *ic_self(void)
+{
+    for (unsigned i = 0; i < SYSTEM_NUM_COMPONENTS; i++)
+        if (!strcmp(system_components[i].name, ic_env.bi->name))
+            return &system_components[i];
+    ic_die("finding itself in the system description", IC_FAILED_LOOKUP);
+}
+
+unsigned ic_sharer(unsigned region)
+{
+    const struct system_component *self = ic_self();
+    for (unsigned i = 0; i < SYSTEM_NUM_COMPONENTS; i++) {
+        const struct system_component *c = &system_components[i];
+        for (unsigned m = 0; c != self && m < c->num_mappings; m++)
+            if (c->mappings[m].region_index == region)
+                return i;
+    }
+    ic_die("finding the component it shares a region with (map it in both)", IC_FAILED_LOOKUP);
+}
+
+ic_cptr_t ic_channel_to(unsigned component)
+{
+    const struct system_component *self = ic_self();
+    for (unsigned k = 0; k < self->num_channels; k++)
+        if (self->channels[k].peer_index == component)
+            return self->channels[k].slot;
+    ic_die("finding its channel to another component (a channel line in the description)", IC_FAILED_LOOKUP);
 }

@@ -52,4 +52,15 @@ ic_cptr_t ic_irq_handler(unsigned irq);
 #define IC_HEAP_BASE 0x10000000ull
 void *ic_alloc_pages(size_t bytes);
 
+/* The system description's view of this component (system.h, made by
+ * tools/syscomp): its entry in system_components, found by the name the
+ * loader put in its boot information. */
+struct system_component;
+const struct system_component *ic_self(void);
+/* The other component that maps shared memory region 'region' (an index
+ * in system_regions), and this component's capability to signal it (the
+ * channel between the two, which the description must declare). */
+unsigned ic_sharer(unsigned region);
+ic_cptr_t ic_channel_to(unsigned component);
+
 #endif

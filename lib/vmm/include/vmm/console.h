@@ -1,0 +1,60 @@
+/* A guest's console: an emulated PL011 (vmm/pl011.h) whose line is a ring
+ * pair shared with the serial server (ring/ring.h, docs/serial-server.md).
+ * The VMM is side 0 of the pair: it writes what the guest sends into ring
+ * 0 and gives the guest what it reads from ring 1.
+ *
+ * The peer (the serial server) is not trusted by the guest's VMM more than
+ * the reverse: a ring it breaks stops the console (the guest's output is
+ * then taken and thrown away, so that the guest never waits for a line
+ * that is gone), and nothing it writes can reach outside the rings.
+ *
+ * VMM use:
+ *   vmm_console_init(&c, region, size)
+ *   guest access in the window  -> vmm_console_read / vmm_console_write
+ *   the peer signalled          -> vmm_console_service
+ *   each returns VMM_CONSOLE_* flags: SIGNAL the peer, set the guest's
+ *   interrupt line to vmm_console_irq_level (LEVEL).
+ *
+ * Freestanding: no libc, no system calls. */
+#ifndef VMM_CONSOLE_H
+#define VMM_CONSOLE_H
+
+#include <ring/ring.h>
+#include <vmm/pl011.h>
+
+enum {
+    VMM_CONSOLE_SIGNAL = 1u, /* the peer waits for us: signal it */
+    VMM_CONSOLE_LEVEL = 2u,  /* the interrupt line changed: set it to vmm_console_irq_level */
+};
+
+struct vmm_console {
+    struct pl011 uart;
+    struct ring out, in;
+    char pending[PL011_FIFO_DEPTH]; /* input taken from ring 1 that the RX FIFO did not take yet */
+    unsigned pending_off, pending_len;
+    bool broken;                    /* the peer broke a ring */
+    bool level;                     /* the interrupt line, as last reported */
+    uint64_t thrown_away;           /* guest output lost because the ring is broken */
+};
+
+/* A console on the ring pair in 'region' (docs/ring.md), its UART set up
+ * as firmware leaves it for Linux's earlycon: enabled, 8 bits, FIFOs on.
+ * RING_BAD_ARG for an unusable region. */
+int vmm_console_init(struct vmm_console *c, void *region, size_t size);
+
+/* The UART as at power on, its interrupt line low (the VMM's virtual GIC
+ * is reset with it); the rings and input not yet read are kept. */
+void vmm_console_reset(struct vmm_console *c);
+
+/* A guest access to the UART's window, then whatever it lets move. */
+unsigned vmm_console_read(struct vmm_console *c, uint64_t offset, unsigned size, uint32_t *value);
+unsigned vmm_console_write(struct vmm_console *c, uint64_t offset, unsigned size, uint32_t value);
+
+/* Moves what can move: the guest's output into ring 0 while it has room,
+ * input from ring 1 into the RX FIFO while it has room; sets our waiting
+ * flags where we wait for the peer. */
+unsigned vmm_console_service(struct vmm_console *c);
+
+bool vmm_console_irq_level(const struct vmm_console *c);
+
+#endif
