@@ -1,5 +1,5 @@
 # The main demo: the host VM (Debian's Linux) under IceCap.
-.PHONY: run run-host test-host-vm test-console test-host-vm-images bench-boot boot-stats
+.PHONY: run run-host test-host-vm test-console test-mux test-host-vm-images bench-boot boot-stats
 run: run-host
 
 # The host VM under IceCap.
@@ -37,6 +37,12 @@ test-host-vm: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)
 test-console: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)
 	@echo "interactive console:"
 	@expect tools/guest/test-console.exp $(QEMU) $(HOST_VM_MACHINE) $(QEMU_CONSOLE) -kernel $(BUILD)/kernel-system.elf
+
+# The console multiplexer as a user types at make run's console: @?, @1,
+# @0, @@ (docs/serial-server.md).
+test-mux: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)
+	@echo "console multiplexer:"
+	@expect tools/guest/test-mux.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf
 
 # Missing or wrong guest images: refused in words, the system stopped.
 test-host-vm-images: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)

@@ -87,6 +87,7 @@ test: setup
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm SMP=4
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm-images
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-console
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-mux
 	@TEST_RESULTS=$(TEST_RESULTS) tools/check-leftovers.sh
 	@$(MAKE) --no-print-directory tcb-size
 	@echo "all tests:"

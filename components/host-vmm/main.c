@@ -210,7 +210,9 @@ static void setup_console(const struct system_device *dev)
         die("emulating the console (4K, one interrupt)", IC_INVALID_ARGUMENT);
     if (vmm_console_init(&console, (void *)(uintptr_t)map->vaddr, map->size))
         die("attaching the console's rings", IC_INVALID_ARGUMENT);
-    unsigned peer = ic_sharer(map->region_index);
+    unsigned peer;
+    if (!ic_sharer(map->region_index, &peer))
+        die("finding the other end of the console (map console-host in the serial server)", IC_INVALID_ARGUMENT);
     console_signal = ic_channel_to(peer);
     for (unsigned k = 0; k < self->num_channels; k++)
         if (self->channels[k].peer_index == peer)

@@ -10,6 +10,8 @@
  * capabilities to all of them (boot information: image_frames). */
 #include <icecap/icecap.h>
 #include <icecap/elf.h>
+#include <icecap/log.h>
+#include <ring/ring.h>
 #include <system.h> /* compiled from system/virt.system by tools/syscomp */
 #include "image_check.h"
 
@@ -19,6 +21,9 @@
 #define PAGE 4096ull
 #define POOL_BITS 24             /* the loader's own objects */
 #define SCRATCH_VA 0x40000000ull /* where the loader fills new pages */
+#define LOG_VA 0x48000000ull     /* where it writes the log console's rings */
+#define LOG_REGION "console-log"
+#define LOG_BADGE (1ull << 62)   /* what its signals set in the log console's reader */
 #define MAX_PIECES 64
 /* GICv2's virtual CPU interface (GICV) on QEMU's virt board
  * (kernel/plat/virt/board.h): two pages, as the CPU interface it stands
@@ -248,10 +253,32 @@ static void give(ic_cptr_t cnode, unsigned bits, ic_word_t dest, ic_cptr_t cap, 
 static ic_cptr_t notifications[SYSTEM_NUM_COMPONENTS];
 static ic_cptr_t region_frames[SYSTEM_NUM_REGIONS + 1]; /* the first of size / 4K frames (+1: C has no empty arrays) */
 
+/* The log console (icecap/log.h): the region console-log, which the loader
+ * writes and one component (the serial server) reads. */
+static int log_region = -1;
+static unsigned log_reader;
+static struct ring log_ring, log_unused;
+static ic_cptr_t log_signal;
+static bool log_at_line_start[SYSTEM_NUM_COMPONENTS + 1]; /* +1: the loader's own lines */
+static uint64_t log_dropped;
+
+static void find_log_region(void)
+{
+    const unsigned num_regions = SYSTEM_NUM_REGIONS;
+    for (unsigned r = 0; r < num_regions; r++)
+        if (!strcmp(system_regions[r].name, LOG_REGION))
+            log_region = (int)r;
+    for (unsigned i = 0; log_region >= 0 && i < SYSTEM_NUM_COMPONENTS; i++)
+        for (unsigned m = 0; m < system_components[i].num_mappings; m++)
+            if (system_components[i].mappings[m].region_index == (unsigned)log_region)
+                log_reader = i;
+}
+
 static void make_connections(void)
 {
+    find_log_region();
     for (unsigned i = 0; i < SYSTEM_NUM_COMPONENTS; i++)
-        if (system_components[i].num_channels)
+        if (system_components[i].num_channels || (log_region >= 0 && i == log_reader))
             notifications[i] = make(pool, IC_OBJ_NOTIFICATION, 0, 1);
     const unsigned num_regions = SYSTEM_NUM_REGIONS; /* (0 in some systems: no constant comparison) */
     for (unsigned r = 0; r < num_regions; r++) {
@@ -270,7 +297,7 @@ static void make_connections(void)
 static ic_word_t give_channels(unsigned index, ic_cptr_t cnode, unsigned bits)
 {
     const struct system_component *d = &system_components[index];
-    if (!d->num_channels)
+    if (!notifications[index])
         return IC_SLOT_FIRST_FREE_FIXED;
     give(cnode, bits, SYSTEM_SLOT_NOTIFICATION, notifications[index], false);
     for (unsigned k = 0; k < d->num_channels; k++) {
@@ -299,6 +326,87 @@ static void map_shared(const struct system_component *d, ic_cptr_t vspace)
             map(vspace, copy, map_->vaddr + off, rights, IC_ATTR_CACHED);
         }
     }
+}
+
+/* Bytes for the log console; what does not fit is dropped and counted:
+ * the loader never waits for the serial server. */
+static void log_put(const char *s, size_t n)
+{
+    int w = ring_write(&log_ring, s, n);
+    if (w < 0 || (size_t)w < n)
+        log_dropped += n - (w < 0 ? 0 : (size_t)w);
+}
+
+static void log_flush(void)
+{
+    if (ring_need_wake_reader(&log_ring))
+        ic_signal(log_signal);
+}
+
+/* The loader's own lines, once the log console exists. */
+static void log_own(const char *s, size_t n)
+{
+    log_put(s, n);
+    log_flush();
+}
+
+/* Sets up the log console: the loader maps its region, and from now on its
+ * own lines and the components' go there instead of the kernel's console. */
+static void start_log(void)
+{
+    if (log_region < 0)
+        return;
+    const struct system_region *r = &system_regions[log_region];
+    for (ic_word_t off = 0; off < r->size; off += PAGE) {
+        ic_cptr_t copy = slot();
+        check(ic_cnode_copy(ROOT_CNODE, copy, 64, region_frames[log_region] + off / PAGE, 64, IC_RIGHTS_ALL,
+                            ROOT_CNODE),
+              "copy a frame of the log console");
+        map(ROOT_VSPACE, copy, LOG_VA + off, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
+    }
+    if (ring_pair_attach(&log_ring, &log_unused, (void *)(uintptr_t)LOG_VA, r->size, 0))
+        die("attaching the log console's rings", IC_INVALID_ARGUMENT);
+    log_signal = slot();
+    check(ic_cnode_mint(ROOT_CNODE, log_signal, 64, notifications[log_reader], 64, IC_RIGHT_WRITE, LOG_BADGE,
+                        ROOT_CNODE),
+          "badge the log console's signal");
+    for (unsigned i = 0; i <= SYSTEM_NUM_COMPONENTS; i++)
+        log_at_line_start[i] = true;
+    ic_printf("loader: component lines go to the log console (%s) from here on\n", system_components[log_reader].name);
+    ic_console_write = log_own;
+}
+
+/* A log message from component 'index' (icecap/log.h): its bytes, each
+ * line starting with its name. */
+static void log_from(unsigned index, ic_msginfo_t info)
+{
+    ic_word_t n = ic_get_mr(0), words = ic_msginfo_length(info);
+    if (n == 0 || n > IC_LOG_MAX_BYTES || words < 1 + (n + 7) / 8) {
+        log_dropped++;
+        return;
+    }
+    char text[IC_LOG_MAX_BYTES];
+    for (ic_word_t i = 0; i < n; i++)
+        text[i] = (char)(ic_get_mr(1 + (unsigned)(i / 8)) >> (8 * (i % 8)));
+    const char *name = system_components[index].name;
+    size_t name_len = strlen(name);
+    for (ic_word_t i = 0; i < n;) {
+        /* one line (or the rest of this message) at a time */
+        ic_word_t end = i;
+        while (end < n && text[end] != '\n')
+            end++;
+        if (end < n)
+            end++;
+        if (log_at_line_start[index] &&
+            !(end - i > name_len + 1 && !memcmp(text + i, name, name_len) && text[i + name_len] == ':')) {
+            log_put(name, name_len);
+            log_put(": ", 2);
+        }
+        log_put(text + i, end - i);
+        log_at_line_start[index] = text[end - 1] == '\n';
+        i = end;
+    }
+    log_flush();
 }
 
 static void start_component(unsigned index, const struct component *c)
@@ -406,6 +514,18 @@ static void start_component(unsigned index, const struct component *c)
         }
     }
     info.irqs.end = next;
+    /* its lines go to the loader, for the log console (icecap/log.h);
+     * without one (a description with no console-log) through the kernel's
+     * console, which its first thread may use and the threads it makes may
+     * not */
+    if (log_region >= 0) {
+        ic_cptr_t log = slot();
+        check(ic_cnode_mint(ROOT_CNODE, log, 64, fault_ep, 64, IC_RIGHT_WRITE, index + 1, ROOT_CNODE), "mint");
+        if (next >= 1ull << bits)
+            die("fitting a component's capabilities into its CNode (cnode-bits)", IC_NOT_ENOUGH_MEMORY);
+        give(cnode, bits, next, log, true);
+        info.log = next++;
+    }
     info.empty = (ic_slot_range_t){ next, 1ull << bits };
 
     map_copy(vspace, info_va, &info, sizeof(info), IC_RIGHT_READ);
@@ -421,9 +541,8 @@ static void start_component(unsigned index, const struct component *c)
     check(ic_tcb_configure(tcb, 64 - bits, ipc_va, badged, cnode, vspace, ipc_frame), "configure");
     check(ic_tcb_set_max_priority(tcb, d->priority, ROOT_TCB), "maximum priority");
     check(ic_tcb_set_priority(tcb, d->priority, ROOT_TCB), "priority");
-    /* components print through the kernel's console until a serial server
-     * owns the UART; the threads they make themselves do not */
-    check(ic_tcb_set_access(tcb, IC_TCB_ACCESS_CONSOLE, ROOT_TCB), "console access");
+    if (log_region < 0)
+        check(ic_tcb_set_access(tcb, IC_TCB_ACCESS_CONSOLE, ROOT_TCB), "console access");
     ic_user_context_t regs = { 0 };
     regs.regs[IC_REG_PC] = entry;
     regs.regs[IC_REG_X0] = info_va;
@@ -450,6 +569,10 @@ static void serve_faults(void)
         ic_msginfo_t info = ic_recv(fault_ep, &badge);
         const char *name = badge >= 1 && badge <= SYSTEM_NUM_COMPONENTS ? system_components[badge - 1].name : "?";
         ic_word_t label = ic_msginfo_label(info);
+        if (label == IC_LOG_LABEL && badge >= 1 && badge <= SYSTEM_NUM_COMPONENTS) {
+            log_from((unsigned)badge - 1, info);
+            continue;
+        }
         if (label == IC_FAULT_UNKNOWN_SYSCALL && ic_get_mr(IC_UNKNOWN_SYSCALL_NUMBER) == IC_SYS_DEBUG_HALT) {
             ic_printf("loader: %s stopped the system\n", name);
             ic_debug_halt();
@@ -482,6 +605,7 @@ int main(ic_bootinfo_t *bootinfo)
           "make a VMID pool");
     next_vmid = 2 + SYSTEM_NUM_COMPONENTS;
     make_connections();
+    start_log();
     for (unsigned i = 0; i < SYSTEM_NUM_COMPONENTS; i++) {
         struct component c = component_at(i);
         start_component(i, &c);

@@ -5,6 +5,8 @@
  * the region is the client's output, ring 1 its input (docs/ring.md,
  * docs/serial-server.md). Clients are numbered in the order of this
  * component's map lines; the first is where typed input goes at start-up.
+ * A console region that no other component maps is the log console, which
+ * the loader writes (icecap/log.h).
  *
  * It is not part of the TCB: it sees what its clients print and what the
  * user types, as a physical UART would, and nothing else. A client that
@@ -28,7 +30,7 @@
 #define UART_BADGE (1ull << 63)
 #define CONSOLE_PREFIX "console-"
 #define OUT_BUFFER 4096u   /* per client: lines waiting for the UART */
-#define IN_BUFFER 1024u    /* per client: typed bytes waiting for its ring */
+#define IN_BUFFER 16384u   /* per client: typed bytes waiting for its ring (a paste) */
 #define UART_BUFFER 4096u
 #define CHUNK 256u         /* bytes moved at a time */
 
@@ -80,11 +82,16 @@ static void setup_clients(void)
             continue;
         struct client *c = &clients[k];
         c->name = map->region + sizeof(CONSOLE_PREFIX) - 1;
-        c->signal = ic_channel_to(ic_sharer(map->region_index));
+        /* the other end: a component, over a channel; or, for the log
+         * console, the loader, which never waits for us */
+        unsigned peer;
+        c->signal = ic_sharer(map->region_index, &peer) ? ic_channel_to(peer) : 0;
         if (!map->writable || ring_pair_attach(&c->in, &c->out, (void *)(uintptr_t)map->vaddr, map->size, 1))
             ic_die("attaching a console's rings (a writable region of at least 256 bytes)", IC_INVALID_ARGUMENT);
-        if (!mux_add_client(&mux, k, c->name, ic_alloc_pages(OUT_BUFFER), OUT_BUFFER, ic_alloc_pages(IN_BUFFER),
-                            IN_BUFFER))
+        /* a console without a reader (the log) gets no typed input */
+        uint32_t in_size = c->signal ? IN_BUFFER : 0;
+        if (!mux_add_client(&mux, k, c->name, ic_alloc_pages(OUT_BUFFER), OUT_BUFFER,
+                            in_size ? ic_alloc_pages(in_size) : NULL, in_size))
             ic_die("adding a console client", IC_INVALID_ARGUMENT);
         k++;
     }
@@ -133,7 +140,11 @@ static void drop_client(unsigned k, const char *why)
     mux_client_output(&mux, k, (const uint8_t *)line, n > 0 ? (size_t)n : 0);
 }
 
-/* The UART's receive FIFO into the mux. */
+/* The UART's receive FIFO into the mux. Always all of it: bytes held back
+ * in the UART would also hold back the escape that switches away from a
+ * console that does not read its input. What a console does not take in
+ * time waits in its input buffer (IN_BUFFER, plus its ring), which holds a
+ * paste of several KiB; beyond that typed bytes are dropped and counted. */
 static void uart_input(void)
 {
     uint8_t buf[CHUNK];
@@ -170,7 +181,7 @@ static bool client_output(unsigned k)
         moved = true;
     }
     /* only after freeing room: the flag alone is no reason to signal */
-    if (moved && !c->broken && ring_need_wake_writer(&c->out))
+    if (moved && !c->broken && ring_need_wake_writer(&c->out) && c->signal)
         ic_signal(c->signal);
     return moved;
 }
@@ -191,7 +202,7 @@ static bool client_input(unsigned k)
         mux_input_consume(&mux, k, (size_t)w);
         moved = true;
     }
-    if (moved && !c->broken && ring_need_wake_reader(&c->in))
+    if (moved && !c->broken && ring_need_wake_reader(&c->in) && c->signal)
         ic_signal(c->signal);
     return moved;
 }

@@ -768,7 +768,11 @@ uint32_t mux_output_room(const struct mux *m, uint32_t k)
 {
     if (!m || !present(m, k))
         return 0;
-    return m->clients[k].out_size - m->clients[k].out_len;
+    const struct mux_client *c = &m->clients[k];
+    /* the shown part of its open line is kept only to show it again, and
+     * goes when room is needed (make_room), unless it is being copied */
+    bool copying = m->locked && m->cur == k;
+    return c->out_size - c->out_len + (copying ? 0 : c->shown);
 }
 
 uint32_t mux_output_pending(const struct mux *m, uint32_t k)

@@ -244,9 +244,11 @@ uint32_t mux_focus(const struct mux *m);
 uint64_t mux_output_dropped(const struct mux *m, uint32_t k);
 uint64_t mux_input_dropped(const struct mux *m, uint32_t k);
 uint32_t mux_output_pending(const struct mux *m, uint32_t k);
-/* Room in client k's output buffer: a caller that can hold output back
+/* Room in client k's output buffer (counting the shown part of its open
+ * line, which is let go when room is needed): a caller that can hold output back
  * (in the client's ring) gives at most this much less 3 (a UTF-8 sequence
  * completed by the next byte grows by up to 3), and nothing is dropped. */
 uint32_t mux_output_room(const struct mux *m, uint32_t k);
+
 
 #endif

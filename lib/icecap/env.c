@@ -1,11 +1,31 @@
 /* What every component does with what the loader gave it (icecap/env.h). */
 #include <icecap/env.h>
+#include <icecap/log.h>
 #include <system.h>
 
 struct ic_env ic_env;
 
+/* Lines to the loader, which shows them on the log console (icecap/log.h). */
+static void log_write(const char *s, size_t n)
+{
+    while (n) {
+        size_t take = n < IC_LOG_MAX_BYTES ? n : IC_LOG_MAX_BYTES;
+        ic_word_t words[IC_LOG_WORDS - 1] = { 0 };
+        for (size_t i = 0; i < take; i++)
+            words[i / 8] |= (ic_word_t)(unsigned char)s[i] << (8 * (i % 8));
+        ic_set_mr(0, take);
+        for (size_t w = 0; w < (take + 7) / 8; w++)
+            ic_set_mr(1 + (unsigned)w, words[w]);
+        ic_send(ic_env.bi->log, ic_msginfo_new(IC_LOG_LABEL, 0, 0, 1 + (take + 7) / 8));
+        s += take;
+        n -= take;
+    }
+}
+
 void ic_env_init(ic_bootinfo_t *bi, const char *name)
 {
+    if (bi->log)
+        ic_console_write = log_write;
     ic_env.bi = bi;
     ic_env.name = name;
     ic_env.next_slot = bi->empty.start;
@@ -104,16 +124,19 @@ const struct system_component *ic_self(void)
     ic_die("finding itself in the system description", IC_FAILED_LOOKUP);
 }
 
-unsigned ic_sharer(unsigned region)
+bool ic_sharer(unsigned region, unsigned *component)
 {
     const struct system_component *self = ic_self();
     for (unsigned i = 0; i < SYSTEM_NUM_COMPONENTS; i++) {
         const struct system_component *c = &system_components[i];
-        for (unsigned m = 0; c != self && m < c->num_mappings; m++)
-            if (c->mappings[m].region_index == region)
-                return i;
+        for (unsigned m = 0; c != self && m < c->num_mappings; m++) {
+            if (c->mappings[m].region_index == region) {
+                *component = i;
+                return true;
+            }
+        }
     }
-    ic_die("finding the component it shares a region with (map it in both)", IC_FAILED_LOOKUP);
+    return false;
 }
 
 ic_cptr_t ic_channel_to(unsigned component)

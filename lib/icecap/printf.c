@@ -10,10 +10,18 @@ struct sink {
     int total;    /* characters produced, including truncated ones */
 };
 
+void ic_kernel_console_write(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ic_debug_putchar(s[i]);
+}
+
+void (*ic_console_write)(const char *s, size_t n) = ic_kernel_console_write;
+
 static void flush(struct sink *s)
 {
-    for (size_t i = 0; i < s->len; i++)
-        ic_debug_putchar(s->buf[i]);
+    if (s->len)
+        ic_console_write(s->buf, s->len);
     s->len = 0;
 }
 

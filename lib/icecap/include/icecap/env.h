@@ -58,9 +58,10 @@ void *ic_alloc_pages(size_t bytes);
 struct system_component;
 const struct system_component *ic_self(void);
 /* The other component that maps shared memory region 'region' (an index
- * in system_regions), and this component's capability to signal it (the
- * channel between the two, which the description must declare). */
-unsigned ic_sharer(unsigned region);
+ * in system_regions; false if none does), and this component's capability
+ * to signal a component (the channel between the two, which the
+ * description must declare). */
+bool ic_sharer(unsigned region, unsigned *component);
 ic_cptr_t ic_channel_to(unsigned component);
 
 #endif

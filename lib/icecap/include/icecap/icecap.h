@@ -247,6 +247,11 @@ ic_err_t ic_tcb_write_registers(ic_cptr_t tcb, bool resume, ic_word_t count, con
 /* Formats: %s %c %d %i %u %x %X %p %%, length modifiers l ll z, flags 0 -,
  * and a width. Output goes through ic_debug_putchar. Return the number of
  * characters written (snprintf: that would have been written). */
+/* Where ic_printf's lines go: the kernel's console (ic_kernel_console_write,
+ * for threads given access to it) unless a program sets another writer,
+ * as ic_env_init does for a component with a log capability. */
+extern void (*ic_console_write)(const char *s, size_t n);
+void ic_kernel_console_write(const char *s, size_t n);
 int ic_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int ic_vprintf(const char *fmt, va_list ap);
 int ic_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
