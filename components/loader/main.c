@@ -73,9 +73,12 @@ static struct piece {
 } pieces[MAX_PIECES + IC_BOOTINFO_MAX_UNTYPED];
 static unsigned num_pieces;
 
+static void log_drain(void);
+
 static void die(const char *what, long err)
 {
     ic_printf("loader: %s failed (%ld)\n", what, err);
+    log_drain();
     ic_debug_halt();
 }
 
@@ -350,6 +353,40 @@ static void log_own(const char *s, size_t n)
     log_flush();
 }
 
+/* Before the system stops: the log console's reader gets the CPU until it
+ * has read everything (at most about a second), so that a component's
+ * last words, often the reason the system stops, reach the console. What
+ * it has not read by then goes to the kernel's console, printable bytes
+ * only (the reader could have written anything into the ring). */
+static void log_drain(void)
+{
+    if (ic_console_write != log_own)
+        return; /* no log console (yet) */
+    ic_console_write = ic_kernel_console_write;
+    ic_signal(log_signal);
+    /* below the reader, above everything a VM runs */
+    unsigned prio = system_components[log_reader].priority;
+    ic_tcb_set_priority(ROOT_TCB, prio ? prio - 1 : 0, ROOT_TCB);
+    uint64_t hz = ic_counter_frequency(), start = ic_counter();
+    while (ring_space(&log_ring) >= 0 && (uint32_t)ring_space(&log_ring) < log_ring.size &&
+           ic_counter() - start < hz)
+        ic_yield();
+    /* and the time to write it out */
+    for (uint64_t t = ic_counter(); ic_counter() - t < hz / 20;)
+        ic_yield();
+    uint32_t read = log_ring.ctrl->read, unread = log_ring.mine - read;
+    if (unread > log_ring.size)
+        unread = log_ring.size;
+    for (uint32_t i = log_ring.mine - unread; i != log_ring.mine; i++) {
+        char ch = (char)log_ring.data[i & (log_ring.size - 1)];
+        if (ch == '\n' || (ch >= ' ' && ch < 0x7f))
+            ic_debug_putchar(ch);
+    }
+    if (log_dropped)
+        ic_printf("loader: %llu bytes of log lines were dropped (the log console was full)\n",
+                  (unsigned long long)log_dropped);
+}
+
 /* Sets up the log console: the loader maps its region, and from now on its
  * own lines and the components' go there instead of the kernel's console. */
 static void start_log(void)
@@ -575,6 +612,7 @@ static void serve_faults(void)
         }
         if (label == IC_FAULT_UNKNOWN_SYSCALL && ic_get_mr(IC_UNKNOWN_SYSCALL_NUMBER) == IC_SYS_DEBUG_HALT) {
             ic_printf("loader: %s stopped the system\n", name);
+            log_drain();
             ic_debug_halt();
         }
         ic_printf("loader: %s faulted (fault %llu, pc %llx, %llx); it stays stopped\n", name,
