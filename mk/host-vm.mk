@@ -64,7 +64,7 @@ bench-boot: setup $(BUILD)/kernel-system.elf guest
 	     $(QEMU) -M virt,gic-version=3 -cpu $(QEMU_CPU) -smp 2 \
 	     -m 1G -nodefaults -nographic -serial stdio -no-reboot -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
 	     -kernel $(HOST_KERNEL) -initrd $(HOST_INITRD) \
-	     -append "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1" || exit 1; \
+	     -append "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1 quiet" || exit 1; \
 	done
 
 # Where the kernel's CPUs wait for each other while the host VM boots: a

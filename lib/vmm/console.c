@@ -22,8 +22,13 @@ static void break_console(struct vmm_console *c)
     c->pending_off = c->pending_len = 0;
 }
 
-/* The guest's output into ring 0; true if the peer must be woken. */
-static bool move_output(struct vmm_console *c)
+/* The guest's output into ring 0; true if the peer must be woken. Waking
+ * it is worth an exit and a switch to the serial server: the guest's
+ * output is only announced at the end of a line, when the ring is half
+ * full, or when 'flush' (anything but a character written: Linux rewrites
+ * CR or IMSC at the end of every burst, and a prompt is followed by one);
+ * until then the peer's waiting flag stays set. */
+static bool move_output(struct vmm_console *c, bool flush)
 {
     char buf[PL011_FIFO_DEPTH];
     bool wrote = false;
@@ -43,6 +48,8 @@ static bool move_output(struct vmm_console *c)
         if (n) {
             ring_write(&c->out, buf, n); /* fits: space was checked */
             wrote = true;
+            for (size_t i = 0; i < n; i++)
+                flush |= buf[i] == '\n';
             continue;
         }
         /* nothing taken: the FIFO is empty (or the guest holds it back),
@@ -51,7 +58,11 @@ static bool move_output(struct vmm_console *c)
             continue;
         /* only after publishing: a waiting flag alone is no reason to
          * signal (both sides would wake each other for ever) */
-        return wrote && ring_need_wake_reader(&c->out);
+        c->unannounced |= wrote;
+        if (!c->unannounced || !(flush || space <= (int)c->out.size / 2))
+            return false;
+        c->unannounced = false;
+        return ring_need_wake_reader(&c->out);
     }
 }
 
@@ -87,10 +98,10 @@ static bool move_input(struct vmm_console *c)
     }
 }
 
-unsigned vmm_console_service(struct vmm_console *c)
+static unsigned service(struct vmm_console *c, bool flush)
 {
     unsigned flags = 0;
-    if (move_output(c))
+    if (move_output(c, flush))
         flags |= VMM_CONSOLE_SIGNAL;
     if (move_input(c))
         flags |= VMM_CONSOLE_SIGNAL;
@@ -102,16 +113,21 @@ unsigned vmm_console_service(struct vmm_console *c)
     return flags;
 }
 
+unsigned vmm_console_service(struct vmm_console *c)
+{
+    return service(c, true);
+}
+
 unsigned vmm_console_read(struct vmm_console *c, uint64_t offset, unsigned size, uint32_t *value)
 {
     *value = pl011_read(&c->uart, offset, size);
-    return vmm_console_service(c);
+    return service(c, false);
 }
 
 unsigned vmm_console_write(struct vmm_console *c, uint64_t offset, unsigned size, uint32_t value)
 {
     pl011_write(&c->uart, offset, size, value);
-    return vmm_console_service(c);
+    return service(c, offset != PL011_DR);
 }
 
 bool vmm_console_irq_level(const struct vmm_console *c)

@@ -104,8 +104,29 @@ TEST(console_signals_a_waiting_reader_once)
 {
     setup();
     CHECK(ring_prepare_wait_read(&peer_in)); /* the peer sleeps */
-    CHECK(guest_puts("x") & VMM_CONSOLE_SIGNAL);
-    CHECK(!(guest_puts("y") & VMM_CONSOLE_SIGNAL)); /* it was woken already */
+    CHECK(guest_puts("x\n") & VMM_CONSOLE_SIGNAL);
+    CHECK(!(guest_puts("y\n") & VMM_CONSOLE_SIGNAL)); /* it was woken already */
+}
+
+/* A character alone does not wake the peer: a line end, a half-full ring,
+ * or the end of the guest's burst (a write to another register) does. */
+TEST(console_announces_output_by_line_or_burst)
+{
+    setup();
+    CHECK(ring_prepare_wait_read(&peer_in));
+    CHECK(!(guest_puts("# ") & VMM_CONSOLE_SIGNAL));
+    CHECK(vmm_console_write(&con, PL011_IMSC, 4, PL011_INT_RX) & VMM_CONSOLE_SIGNAL);
+    char buf[256];
+    CHECK_EQ(peer_read(buf, sizeof buf - 1), 2);
+    CHECK(ring_prepare_wait_read(&peer_in));
+    char half[65];
+    memset(half, 'h', 64);
+    half[64] = 0;
+    CHECK(guest_puts(half) & VMM_CONSOLE_SIGNAL); /* 64 of 128: half full */
+    CHECK_EQ(peer_read(buf, sizeof buf - 1), 64);
+    CHECK(ring_prepare_wait_read(&peer_in));
+    CHECK(!(guest_puts("z") & VMM_CONSOLE_SIGNAL));
+    CHECK(vmm_console_service(&con) & VMM_CONSOLE_SIGNAL); /* the VMM's own call */
 }
 
 /* A waiting flag alone is no reason to signal: two sides that both wait
@@ -124,8 +145,8 @@ TEST(console_signals_only_after_moving_something)
     struct ring_ctrl *ring1 = (struct ring_ctrl *)(region + REGION / 2);
     CHECK_EQ(ring1->reader_waiting, 1);
     /* ...and output that moves does */
-    CHECK(guest_puts("z") & VMM_CONSOLE_SIGNAL);
-    CHECK(!(guest_puts("z") & VMM_CONSOLE_SIGNAL)); /* once */
+    CHECK(guest_puts("z\n") & VMM_CONSOLE_SIGNAL);
+    CHECK(!(guest_puts("z\n") & VMM_CONSOLE_SIGNAL)); /* once */
 }
 
 TEST(console_input_reaches_the_guest_with_an_interrupt)

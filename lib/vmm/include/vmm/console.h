@@ -34,6 +34,7 @@ struct vmm_console {
     unsigned pending_off, pending_len;
     bool broken;                    /* the peer broke a ring */
     bool level;                     /* the interrupt line, as last reported */
+    bool unannounced;               /* output in ring 0 the peer was not told of yet */
     uint64_t thrown_away;           /* guest output lost because the ring is broken */
 };
 
@@ -52,7 +53,10 @@ unsigned vmm_console_write(struct vmm_console *c, uint64_t offset, unsigned size
 
 /* Moves what can move: the guest's output into ring 0 while it has room,
  * input from ring 1 into the RX FIFO while it has room; sets our waiting
- * flags where we wait for the peer. */
+ * flags where we wait for the peer. The peer is woken for output at the
+ * end of a line, when ring 0 is half full, after a guest write to any
+ * register but DR, and here (the VMM calls this when the peer signalled);
+ * a character alone does not wake it. */
 unsigned vmm_console_service(struct vmm_console *c);
 
 bool vmm_console_irq_level(const struct vmm_console *c);
