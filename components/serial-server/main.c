@@ -147,6 +147,11 @@ static void drop_client(unsigned k, const char *why)
  * paste of several KiB; beyond that typed bytes are dropped and counted. */
 static void uart_input(void)
 {
+    /* cleared before draining, never after: a byte that arrives between
+     * the last read and a late clear would leave its cause cleared with the
+     * FIFO no longer empty, and a UART that raises RXIS only when the level
+     * reaches the trigger would never interrupt again */
+    uart_set(PL011_ICR, PL011_INT_RX | PL011_INT_RT);
     uint8_t buf[CHUNK];
     unsigned n = 0;
     while (!(uart_reg(PL011_FR) & PL011_FR_RXFE)) {
@@ -157,7 +162,6 @@ static void uart_input(void)
         }
     }
     mux_input(&mux, buf, n);
-    uart_set(PL011_ICR, PL011_INT_RX | PL011_INT_RT);
 }
 
 /* Output of client k into the mux, as far as the mux has room for it: what
