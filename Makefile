@@ -4,17 +4,19 @@
 #   make run           boot the host VM (Debian's Linux) under IceCap
 #   make run-minimal   boot the kernel with the greeting root task
 #   make test          every test: unit tests on the build machine (kernel
-#                      logic, libraries, components' pure cores), the system
-#                      description checks, the kernel suite on QEMU with GICv3
+#                      logic, libraries, components' pure cores, protocols),
+#                      the system description and ABI generator checks, the
+#                      kernel suite on QEMU with GICv3
 #                      and with GICv2, the minimal demo, the guest Linux booted
 #                      directly, and the host VM under IceCap
 #   make bench         microbenchmarks under QEMU -icount shift=0, boot times
-#   make tcb-size      lines of C and assembly in the kernel
+#   make tcb-size      lines of C and assembly in the TCB, part by part
 #
 # Variables: PLAT (virt), GIC (3 or 2), CROSS (aarch64-linux-gnu-), SYSTEM
 # (the system description, system/$(PLAT).system).
 #
-#   mk/abi.mk       the kernel's ABI, generated from abi/invocations.tbl
+#   mk/abi.mk       the kernel's ABI, generated from abi/invocations.tbl, and
+#                   the components' protocols, from abi/protocols/*.tbl
 #   mk/kernel.mk    the kernel, and a kernel image with a root task inside
 #   mk/system.mk    the system description: syscomp, and what it generates
 #   mk/user.mk      libraries (lib/), components (components/), root tasks

@@ -14,16 +14,25 @@ UNIT_TESTS :=
 define unit_tests
 UNIT_TESTS += $$(patsubst tests/unit/$(1)/test_%.c,$(UNIT_BUILD)/$(1)/test_%,$$(wildcard tests/unit/$(1)/test_*.c))
 $(UNIT_BUILD)/$(1)/test_%: tests/unit/$(1)/test_%.c tests/unit/harness.c tests/unit/harness.h $(2) \
-		$$(wildcard $(3)/*.h $(3)/*/*.h) $(ABI_GEN)
+		$$(wildcard $(3)/*.h $(3)/*/*.h) $(USER_GEN)
 	@mkdir -p $$(dir $$@)
 	$(HOSTCC) $(UNIT_CFLAGS) -I$(3) $$< tests/unit/harness.c $(2) -o $$@
 endef
-# libraries a library uses (their sources are linked into its tests too)
+# libraries a library uses (their sources are linked into its tests too),
+# and sources that talk to the kernel, which only the target links
 UNIT_USES_vmm := ring
-$(foreach l,$(LIBS),$(eval $(call unit_tests,$(l),$(wildcard $(patsubst %,lib/%/*.c,$(l) $(UNIT_USES_$(l)))),\
+UNIT_TARGET_ONLY := lib/vmm/vm.c
+$(foreach l,$(LIBS),$(eval $(call unit_tests,$(l),$(filter-out $(UNIT_TARGET_ONLY),\
+	$(wildcard $(patsubst %,lib/%/*.c,$(l) $(UNIT_USES_$(l))))),\
 	lib/$(l)/include $(patsubst %,-Ilib/%/include,$(UNIT_USES_$(l))))))
 $(foreach c,$(notdir $(wildcard components/*)),$(eval $(call unit_tests,$(c),\
 	$(filter-out components/$(c)/main.c,$(wildcard components/$(c)/*.c)),components/$(c))))
+# the protocols' generated code (abi/protogen.awk): the real tables' and
+# tests/unit/protocols/example.tbl's, which has every kind of field
+UNIT_GEN := $(UNIT_BUILD)/gen
+$(eval $(call protogen_rules,$(UNIT_GEN),tests/unit/protocols))
+$(eval $(call unit_tests,protocols,,$(UNIT_GEN) -Ilib/icecap/include))
+$(UNIT_BUILD)/protocols/test_protocols: $(UNIT_GEN)/icecap/protocols/example.h
 # the kernel's pure logic, with stand-ins for what it would call
 HOST_KERNEL_SRCS := kernel/core/cap.c kernel/core/cnode.c kernel/core/sched.c kernel/core/untyped_alloc.c
 $(eval $(call unit_tests,kernel,$(HOST_KERNEL_SRCS) tests/unit/kernel/kernel_stubs.c,kernel/include \
@@ -74,6 +83,7 @@ test: setup
 	@mkdir -p build/logs && rm -f $(TEST_RESULTS)
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-system
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-abigen
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel GIC=3
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel GIC=2
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel-hardened GIC=3

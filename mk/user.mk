@@ -2,7 +2,7 @@
 # the components in components/, and the root tasks, each of which is
 # linked into a bootable kernel image (mk/kernel.mk).
 define user_objects
-$(BUILD)/$(1)/%.o: $(1)/% $(ABI_GEN) | $(GEN)/system.h
+$(BUILD)/$(1)/%.o: $(1)/% $(USER_GEN) | $(GEN)/system.h
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$<"
 	@$(CC) $(USER_CFLAGS) -MMD -MP -c $$< -o $$@

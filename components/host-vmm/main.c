@@ -458,8 +458,8 @@ static void inject_exception(ic_cptr_t tcb, ic_cptr_t vcpu, uint64_t esr_el1, ui
     check(ic_tcb_read_registers(tcb, false, IC_REG_X0, &regs), "read guest registers");
     uint64_t spsr = regs.regs[IC_REG_SPSR];
     bool from_el0 = (spsr & 0xf) == 0;
-    check(ic_vcpu_read_register(vcpu, IC_VCPU_VBAR_EL1), "read VBAR_EL1");
-    uint64_t vbar = ic_get_mr(0);
+    ic_word_t vbar;
+    check(ic_vcpu_read_register(vcpu, IC_VCPU_VBAR_EL1, &vbar), "read VBAR_EL1");
     /* the vector: lower EL AArch64 (0x400), current EL with SP_ELx (0x200)
      * or with SP_EL0 (0x000), synchronous */
     uint64_t offset = from_el0 ? 0x400 : (spsr & 1) ? 0x200 : 0x000;

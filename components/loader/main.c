@@ -10,7 +10,7 @@
  * capabilities to all of them (boot information: image_frames). */
 #include <icecap/icecap.h>
 #include <icecap/elf.h>
-#include <icecap/log.h>
+#include <icecap/protocols/log.h> /* generated from abi/protocols/log.tbl */
 #include <ring/ring.h>
 #include <system.h> /* compiled from system/virt.system by tools/syscomp */
 #include "image_check.h"
@@ -256,8 +256,8 @@ static void give(ic_cptr_t cnode, unsigned bits, ic_word_t dest, ic_cptr_t cap, 
 static ic_cptr_t notifications[SYSTEM_NUM_COMPONENTS];
 static ic_cptr_t region_frames[SYSTEM_NUM_REGIONS + 1]; /* the first of size / 4K frames (+1: C has no empty arrays) */
 
-/* The log console (icecap/log.h): the region console-log, which the loader
- * writes and one component (the serial server) reads. */
+/* The log console (abi/protocols/log.tbl): the region console-log, which
+ * the loader writes and one component (the serial server) reads. */
 static int log_region = -1;
 static unsigned log_reader;
 static struct ring log_ring, log_unused;
@@ -413,18 +413,17 @@ static void start_log(void)
     ic_console_write = log_own;
 }
 
-/* A log message from component 'index' (icecap/log.h): its bytes, each
- * line starting with its name. */
+/* A log message from component 'index' (abi/protocols/log.tbl): its bytes,
+ * each line starting with its name. A malformed message is dropped. */
 static void log_from(unsigned index, ic_msginfo_t info)
 {
-    ic_word_t n = ic_get_mr(0), words = ic_msginfo_length(info);
-    if (n == 0 || n > IC_LOG_MAX_BYTES || words < 1 + (n + 7) / 8) {
+    struct ic_log_write_args msg;
+    if (ic_log_write_unpack(info, ic_ipc_buffer()->msg, &msg) != IC_OK) {
         log_dropped++;
         return;
     }
-    char text[IC_LOG_MAX_BYTES];
-    for (ic_word_t i = 0; i < n; i++)
-        text[i] = (char)(ic_get_mr(1 + (unsigned)(i / 8)) >> (8 * (i % 8)));
+    const char *text = msg.text;
+    ic_word_t n = msg.text_len;
     const char *name = system_components[index].name;
     size_t name_len = strlen(name);
     for (ic_word_t i = 0; i < n;) {
@@ -551,7 +550,7 @@ static void start_component(unsigned index, const struct component *c)
         }
     }
     info.irqs.end = next;
-    /* its lines go to the loader, for the log console (icecap/log.h);
+    /* its lines go to the loader, for the log console (abi/protocols/log.tbl);
      * without one (a description with no console-log) through the kernel's
      * console, which its first thread may use and the threads it makes may
      * not */
@@ -606,7 +605,7 @@ static void serve_faults(void)
         ic_msginfo_t info = ic_recv(fault_ep, &badge);
         const char *name = badge >= 1 && badge <= SYSTEM_NUM_COMPONENTS ? system_components[badge - 1].name : "?";
         ic_word_t label = ic_msginfo_label(info);
-        if (label == IC_LOG_LABEL && badge >= 1 && badge <= SYSTEM_NUM_COMPONENTS) {
+        if (label == IC_LOG_WRITE_LABEL && badge >= 1 && badge <= SYSTEM_NUM_COMPONENTS) {
             log_from((unsigned)badge - 1, info);
             continue;
         }

@@ -6,7 +6,7 @@
  * docs/serial-server.md). Clients are numbered in the order of this
  * component's map lines; the first is where typed input goes at start-up.
  * A console region that no other component maps is the log console, which
- * the loader writes (icecap/log.h).
+ * the loader writes (abi/protocols/log.tbl).
  *
  * It is not part of the TCB: it sees what its clients print and what the
  * user types, as a physical UART would, and nothing else. A client that

@@ -53,7 +53,7 @@ typedef struct ic_bootinfo {
     ic_slot_range_t irqs;        /* IRQ handler capabilities, for irq_list[i] */
     uint16_t irq_list[IC_BOOTINFO_MAX_IRQS];
     char name[32];               /* of the component, NUL-terminated */
-    ic_word_t log;               /* slot of the capability its log lines go to (icecap/log.h), 0: none */
+    ic_word_t log;               /* slot of the capability its log lines go to (abi/protocols/log.tbl), 0: none */
     ic_untyped_desc_t untyped_list[IC_BOOTINFO_MAX_UNTYPED];
 } ic_bootinfo_t;
 

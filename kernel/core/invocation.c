@@ -1,7 +1,7 @@
 /* Decoding of object invocations, driven by the table generated from
  * abi/invocations.tbl: the label picks the handler, the table says which
- * capability type it applies to and how many arguments and capabilities it
- * needs. */
+ * capability type it applies to, how many arguments and capabilities it
+ * needs and how many results it gives back. */
 #include "kernel.h"
 #include "arch.h"
 #include "cnode.h"
@@ -56,6 +56,8 @@ void invocation_handle(struct tcb *t, struct cte *slot)
         }
         if (!err)
             err = d->handler(&inv);
+        /* the table promises the callers' stubs this many results */
+        kassert(err || d->nresults == INVOCATION_RESULTS_ANY || inv.nresults == d->nresults);
     }
     if (err == ERR_PREEMPTED) {
         thread_restart_syscall(t);

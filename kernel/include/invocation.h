@@ -19,10 +19,15 @@ struct invocation {
     word_t nresults;                    /* results written with invocation_result */
 };
 
+/* The table's count of results for a hand-written ('manual') invocation,
+ * whose handler says itself how many it writes. */
+#define INVOCATION_RESULTS_ANY 0xff
+
 struct invocation_desc {
     uint8_t cap_type;
     uint8_t nargs;
     uint8_t ncaps;
+    uint8_t nresults;                   /* what a successful handler writes */
     ic_err_t (*handler)(struct invocation *inv);
     const char *name;
 };

@@ -1,22 +1,17 @@
 /* What every component does with what the loader gave it (icecap/env.h). */
 #include <icecap/env.h>
-#include <icecap/log.h>
+#include <icecap/protocols/log_stubs.h>
 #include <system.h>
 
 struct ic_env ic_env;
 
-/* Lines to the loader, which shows them on the log console (icecap/log.h). */
+/* Lines to the loader, which shows them on the log console
+ * (abi/protocols/log.tbl), in pieces of at most the protocol's maximum. */
 static void log_write(const char *s, size_t n)
 {
     while (n) {
-        size_t take = n < IC_LOG_MAX_BYTES ? n : IC_LOG_MAX_BYTES;
-        ic_word_t words[IC_LOG_WORDS - 1] = { 0 };
-        for (size_t i = 0; i < take; i++)
-            words[i / 8] |= (ic_word_t)(unsigned char)s[i] << (8 * (i % 8));
-        ic_set_mr(0, take);
-        for (size_t w = 0; w < (take + 7) / 8; w++)
-            ic_set_mr(1 + (unsigned)w, words[w]);
-        ic_send(ic_env.bi->log, ic_msginfo_new(IC_LOG_LABEL, 0, 0, 1 + (take + 7) / 8));
+        size_t take = n < IC_LOG_WRITE_TEXT_MAX ? n : IC_LOG_WRITE_TEXT_MAX;
+        ic_log_write(ic_env.bi->log, s, take);
         s += take;
         n -= take;
     }

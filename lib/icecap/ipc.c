@@ -1,5 +1,5 @@
-/* Out-of-line parts of the system call layer: the generic invocation used by
- * the generated stubs, the hand-written register stubs, and halting. */
+/* Out-of-line parts of the system call layer: the generic invocations used
+ * by the generated stubs, the hand-written register stubs, and halting. */
 #include <icecap/icecap.h>
 
 /* start.S reads the IPC buffer address at this offset. */
@@ -16,8 +16,9 @@ static ic_err_t invoke(ic_cptr_t service, ic_word_t label, unsigned nargs, unsig
     return (ic_err_t)err;
 }
 
-ic_err_t ic_invoke(ic_cptr_t service, ic_word_t label, unsigned nargs, const ic_word_t *args,
-                   unsigned ncaps, const ic_cptr_t *caps)
+/* Puts args in MR0.. and caps in caps_or_badges[0..] and Calls service. */
+static ic_err_t invoke_with(ic_cptr_t service, ic_word_t label, unsigned nargs, const ic_word_t *args,
+                            unsigned ncaps, const ic_cptr_t *caps, ic_msginfo_t *reply)
 {
     /* The message info word cannot express more; refuse rather than send a
      * message whose counts were silently truncated. */
@@ -28,7 +29,31 @@ ic_err_t ic_invoke(ic_cptr_t service, ic_word_t label, unsigned nargs, const ic_
         b->msg[i] = args[i];
     for (unsigned i = 0; i < ncaps; i++)
         b->caps_or_badges[i] = caps[i];
-    return invoke(service, label, nargs, ncaps, NULL);
+    return invoke(service, label, nargs, ncaps, reply);
+}
+
+ic_err_t ic_invoke(ic_cptr_t service, ic_word_t label, unsigned nargs, const ic_word_t *args,
+                   unsigned ncaps, const ic_cptr_t *caps)
+{
+    return invoke_with(service, label, nargs, args, ncaps, caps, NULL);
+}
+
+ic_err_t ic_invoke_results(ic_cptr_t service, ic_word_t label, unsigned nargs, const ic_word_t *args,
+                           unsigned ncaps, const ic_cptr_t *caps, unsigned nresults, ic_word_t *results)
+{
+    ic_msginfo_t reply;
+    ic_err_t err = invoke_with(service, label, nargs, args, ncaps, caps, &reply);
+    if (err != IC_OK)
+        return err;
+    /* The table (abi/invocations.tbl) says how many results there are: a
+     * reply of another length is not this invocation's, and nothing of it
+     * is taken. */
+    if (ic_msginfo_length(reply) != nresults)
+        return IC_TRUNCATED_MESSAGE;
+    const ic_ipc_buffer_t *b = ic_ipc_buffer();
+    for (unsigned i = 0; i < nresults; i++)
+        results[i] = b->msg[i];
+    return IC_OK;
 }
 
 ic_err_t ic_tcb_read_registers(ic_cptr_t tcb, bool suspend, ic_word_t count, ic_user_context_t *out)

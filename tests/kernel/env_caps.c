@@ -46,9 +46,9 @@ bool slot_is_empty(ic_cptr_t slot)
 
 ic_word_t frame_address(ic_cptr_t frame)
 {
-    if (ic_frame_get_address(frame) != IC_OK)
-        return ~0ull;
-    return ic_get_mr(0);
+    ic_word_t paddr = ~0ull;
+    ic_frame_get_address(frame, &paddr);
+    return paddr;
 }
 
 /* The IPC wrappers hide x0; this sends no message registers (x0 is set by

@@ -682,9 +682,9 @@ static volatile ic_word_t g_cptrs[8], g_errs[8], g_addrs[8];
 static void guarded_lookup_thread(ic_word_t n, ic_word_t self)
 {
     for (ic_word_t i = 0; i < n; i++) {
-        ic_err_t err = ic_frame_get_address(g_cptrs[i]);
-        g_errs[i] = err;
-        g_addrs[i] = err == IC_OK ? ic_get_mr(0) : 0;
+        ic_word_t paddr = 99; /* stays so when the lookup fails */
+        g_errs[i] = ic_frame_get_address(g_cptrs[i], &paddr);
+        g_addrs[i] = paddr;
     }
     g_state = 1;
     g_result = ic_tcb_suspend(self); /* does not return if it works */
@@ -740,6 +740,8 @@ TEST(cnode_guarded_cspace_two_level_lookup)
     CHECK_EQ(g_errs[3], IC_INVALID_CAPABILITY);
     CHECK_EQ(g_errs[4], IC_FAILED_LOOKUP);
     CHECK_EQ(g_errs[5], IC_INVALID_CAPABILITY);
+    for (unsigned i = 2; i <= 5; i++)
+        CHECK_EQ(g_addrs[i], 99); /* a failed invocation writes no result */
     CHECK_EQ(g_errs[6], IC_OK);
     CHECK_EQ(g_addrs[6], frame_address(f1));
     /* the thread suspended itself through its guarded CPtr */

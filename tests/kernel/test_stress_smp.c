@@ -922,7 +922,7 @@ static bool setup(void)
     extern char __image_start[];
     ic_word_t want = ((ic_word_t)hostile_main - (ic_word_t)__image_start) / 4096, n = 0;
     for (ic_word_t s = bootinfo->image_frames.start; s < bootinfo->image_frames.end; s++) {
-        if (ic_frame_get_address(s) != IC_OK)
+        if (ic_frame_get_address(s, NULL) != IC_OK)
             continue;
         if (n++ == want)
             G.code_frame = s;

@@ -30,7 +30,9 @@ TEST(untyped_retype_every_object_type)
     ic_cptr_t tcb = alloc_object(IC_OBJ_TCB, 0);
     CHECK(tcb);
     CHECK_OK(ic_tcb_suspend(tcb));
-    CHECK_EQ(ic_frame_get_address(tcb), IC_INVALID_CAPABILITY);
+    ic_word_t paddr = 0x5a;
+    CHECK_EQ(ic_frame_get_address(tcb, &paddr), IC_INVALID_CAPABILITY);
+    CHECK_EQ(paddr, 0x5a);
 
     /* endpoint: a non-blocking receive finds nobody (badge 0, no error) */
     ic_cptr_t ep = alloc_object(IC_OBJ_ENDPOINT, 0);

@@ -319,6 +319,33 @@ TEST(vspace_frame_addresses_are_in_ram)
     CHECK_EQ(frame_address(ROOT_VSPACE), ~0ull);
 }
 
+/* The stub gives the result the table declares (abi/invocations.tbl): the
+ * same address each time, the one the reply's single message register
+ * carries; NULL discards it; a failed call leaves it alone. */
+TEST(vspace_frame_get_address_result)
+{
+    ic_cptr_t f = alloc_object(IC_OBJ_FRAME_4K, 0);
+    CHECK(f);
+    ic_word_t a = 0, b = 1;
+    CHECK_OK(ic_frame_get_address(f, &a));
+    CHECK_OK(ic_frame_get_address(f, &b));
+    CHECK_EQ(a, b);
+    CHECK_OK(ic_frame_get_address(f, NULL));
+    ic_word_t err = ~0ull;
+    ic_msginfo_t reply = ic_call(f, ic_msginfo_new(IC_INV_FRAME_GET_ADDRESS, 0, 0, 0), &err);
+    CHECK_EQ(err, IC_OK);
+    CHECK_EQ(ic_msginfo_length(reply), 1);
+    CHECK_EQ(ic_get_mr(0), a);
+    b = 0x5a;
+    CHECK_EQ(ic_frame_get_address(ROOT_VSPACE, &b), IC_INVALID_CAPABILITY);
+    CHECK_EQ(b, 0x5a);
+    /* a copy names the same frame */
+    ic_cptr_t c = copy_with_rights(f, IC_RIGHT_READ);
+    CHECK(c);
+    CHECK_OK(ic_frame_get_address(c, &b));
+    CHECK_EQ(b, a);
+}
+
 /* ------------------------------------------------------------ page tables */
 
 TEST(vspace_page_table_unmap_clears_the_table)
@@ -585,7 +612,7 @@ static unsigned map_image(ic_cptr_t vs, ic_cptr_t *copies)
 {
     unsigned n = 0;
     for (ic_word_t s = bootinfo->image_frames.start; s < bootinfo->image_frames.end; s++) {
-        if (ic_frame_get_address(s) != IC_OK)
+        if (ic_frame_get_address(s, NULL) != IC_OK)
             continue; /* a page table of the root VSpace */
         ic_cptr_t c = copy_with_rights(s, IC_RIGHTS_ALL);
         if (!c || n >= MAX_IMAGE_FRAMES)

@@ -229,10 +229,15 @@ static inline uint64_t ic_counter_frequency(void)
 
 /* ------------------------------------------------------------ invocations */
 
-/* ic_invoke (declared in stubs.h) puts args in MR0.., caps in
- * caps_or_badges[0..] and Calls service with label; returns the error code.
- * Result words are then in ic_get_mr(0..). These two are written by hand
- * because their arguments are an array. */
+/* The stubs (stubs.h, generated from abi/invocations.tbl) return the error
+ * code and write an invocation's results through the pointers they take
+ * last, only on success; a NULL pointer discards its result. Under them,
+ * ic_invoke puts args in MR0.., caps in caps_or_badges[0..] and Calls
+ * service with label; returns the error code, and any result words are
+ * then in ic_get_mr(0..). ic_invoke_results does the same and also copies
+ * exactly nresults result words out (IC_TRUNCATED_MESSAGE if the reply
+ * has another length). These two stubs are written by hand because their
+ * arguments are an array. */
 
 /* Reads 'count' registers (IC_REG_* order, from IC_REG_PC) into out->regs,
  * suspending the thread first if 'suspend'. */
