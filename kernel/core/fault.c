@@ -30,8 +30,12 @@ void fault_raise(struct tcb *t, word_t label, const word_t *msg, unsigned len)
     kassert(len <= ARRAY_SIZE(t->fault_msg));
     struct cap *ep = &t->slots[TCB_SLOT_FAULT_EP].cap;
     if (ep->type != CAP_ENDPOINT) {
-        kprintf("thread %p: %s (pc %lx, %lx) with no fault endpoint; stopped\n", (void *)t,
-                fault_name(label), t->ctx.pc, len > 1 ? msg[1] : 0);
+        /* a line on the kernel's console only for a thread that may write
+         * there anyway: any other could make the kernel write into the
+         * serial server's lines as often as it can make threads fault */
+        if (t->console_access)
+            kprintf("thread %p: %s (pc %lx, %lx) with no fault endpoint; stopped\n", (void *)t,
+                    fault_name(label), t->ctx.pc, len > 1 ? msg[1] : 0);
         sched_block(t, THREAD_INACTIVE);
         return;
     }

@@ -5,6 +5,7 @@
 #include "types.h"
 #include "object.h"
 #include <board.h>
+#include <icecap/arch/aarch64.h>
 
 #define KERNEL_STACK_SIZE 16384
 
@@ -140,7 +141,7 @@ NORETURN void trap_kernel(uint64_t kind);
  * threads at EL0 under HCR_EL2.TGE: big-endian data (E0E) and alignment
  * checks (A). What else it allows them (cache maintenance by address, DC
  * ZVA, CTR_EL0, WFI) touches only their own memory. */
-#define SCTLR_EL1_RES1 0x30d00800ull
+#define SCTLR_EL1_RES1 AARCH64_SCTLR_EL1_RES1
 #define SCTLR_EL1_NATIVE SCTLR_EL1_RES1
 #define SCTLR_EL1_EL0_HAZARDS ((1ull << 24) | (1ull << 1))
 #define SPSR_USER_WRITABLE 0xf0000000ull /* NZCV */
@@ -224,6 +225,6 @@ NORETURN void trap_kernel(uint64_t kind);
 #define CPTR_EL2_TAM (1ull << 30)       /* activity monitors: trap where the CPU has them */
 #define CPTR_EL2_FP_ALLOWED (0x33ffull | CPTR_EL2_TTA)
 #define CPTR_EL2_FP_TRAPPED (CPTR_EL2_FP_ALLOWED | CPTR_EL2_TFP)
-#define SPSR_EL1H_MASKED 0x3c5ull /* EL1h with D, A, I and F masked */
+#define SPSR_EL1H_MASKED AARCH64_SPSR_EL1H_MASKED
 
 #endif

@@ -1,5 +1,6 @@
 /* Guests for the kernel suite: a VCPU thread in a given VSpace. */
 #include "test.h"
+#include <icecap/arch/aarch64.h>
 #include <icecap/vcpu.h>
 
 bool guest_make(struct guest *g, ic_cptr_t vs, void (*entry)(void), ic_word_t x0, ic_word_t x19, ic_word_t x20)
@@ -17,7 +18,7 @@ bool guest_make(struct guest *g, ic_cptr_t vs, void (*entry)(void), ic_word_t x0
         return false;
     ic_user_context_t regs = { 0 };
     regs.regs[IC_REG_PC] = (ic_word_t)entry;
-    regs.regs[IC_REG_SPSR] = 0x3c5; /* EL1h, interrupts masked */
+    regs.regs[IC_REG_SPSR] = AARCH64_SPSR_EL1H_MASKED;
     regs.regs[IC_REG_X0] = x0;
     regs.regs[IC_REG_X0 + 19] = x19;
     regs.regs[IC_REG_X0 + 20] = x20;

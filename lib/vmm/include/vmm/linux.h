@@ -20,15 +20,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <icecap/arch/aarch64.h>
 
 #define LINUX_IMAGE_MAGIC 0x644d5241u        /* "ARM\x64", little-endian at offset 56 */
 #define LINUX_HEADER_SIZE 64u
 #define LINUX_ALIGN (2ull << 20)             /* the Image's base: 2 MiB aligned */
 #define LINUX_DTB_MAX (2ull << 20)           /* a DTB must not exceed 2 MiB */
-#define LINUX_BOOT_PSTATE 0x3c5u             /* EL1h, D, A, I, F masked */
-/* SCTLR_EL1 at entry: the RES1 bits of Armv8.0 (29, 28, 23, 22, 20, 11),
- * MMU and caches off, little-endian. The VCPU object should start so. */
-#define LINUX_BOOT_SCTLR_EL1 0x30d00800ull
+/* The boot protocol's entry state: EL1h with D, A, I, F masked; SCTLR_EL1
+ * with only its RES1 bits (MMU and caches off, little-endian). */
+#define LINUX_BOOT_PSTATE AARCH64_SPSR_EL1H_MASKED
+#define LINUX_BOOT_SCTLR_EL1 AARCH64_SCTLR_EL1_RES1
 
 enum linux_err {
     LINUX_OK = 0,

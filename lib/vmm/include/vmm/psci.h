@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <icecap/arch/aarch64.h>
 
 #define PSCI_MAX_VCPUS 8
 
@@ -47,7 +48,7 @@
 #define SMCCC_VERSION_1_1 0x00010001u
 #define PSCI_TOS_NOT_PRESENT_MP 2     /* MIGRATE_INFO_TYPE: no Trusted OS to migrate */
 /* A vCPU started by CPU_ON begins at EL1h with D, A, I and F masked. */
-#define PSCI_ENTRY_PSTATE 0x3c5u
+#define PSCI_ENTRY_PSTATE AARCH64_SPSR_EL1H_MASKED
 
 /* Return codes (sign-extended to 64 bits in x0) */
 enum psci_ret {

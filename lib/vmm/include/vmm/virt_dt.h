@@ -1,0 +1,36 @@
+/* The device tree of a virt-like guest: what a Linux guest of a VMM built
+ * on vmm/vm.h needs to find its memory, vCPUs (PSCI by HVC), timer, GIC,
+ * console (a PL011) and virtio-mmio transports. Pure: it writes a flat
+ * device tree into a buffer (vmm/fdt.h) and touches nothing else. */
+#ifndef VMM_VIRT_DT_H
+#define VMM_VIRT_DT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VMM_VIRT_DT_MAX_VCPUS 8u
+#define VMM_VIRT_DT_MAX_VIRTIO 32u
+#define VMM_VIRTIO_MMIO_SIZE 0x200u /* one virtio-mmio transport's registers */
+
+struct vmm_virt_dt {
+    uint64_t ram_base, ram_size;
+    const char *bootargs;               /* the kernel's command line */
+    uint64_t initrd_start, initrd_end;  /* initrd_end == initrd_start: none */
+    unsigned num_vcpus;                 /* 1..VMM_VIRT_DT_MAX_VCPUS, MPIDR Aff0 = index */
+    unsigned gic_version;               /* 2 or 3 */
+    uint64_t gicd, gicd_size;
+    uint64_t gicr, gicr_size;           /* GICv3: every vCPU's redistributor frames */
+    uint64_t gicc, gicc_size;           /* GICv2: the CPU interface */
+    uint64_t uart, uart_size;           /* the console: a PL011, also stdout-path */
+    unsigned uart_irq;                  /* its SPI, as an INTID (32 and up) */
+    struct { uint64_t base; unsigned irq; } virtio[VMM_VIRT_DT_MAX_VIRTIO];
+    unsigned num_virtio;
+};
+
+/* Writes the tree into buf; returns its size, or a negative value if the
+ * description is impossible (a count out of range, an interrupt below 32)
+ * or the tree does not fit. */
+long vmm_virt_dt_build(void *buf, size_t size, const struct vmm_virt_dt *d);
+
+#endif

@@ -1,0 +1,421 @@
+/* The VMM core: see vmm/vm.h. */
+#include <icecap/arch/aarch64.h>
+#include <icecap/env.h>
+#include <icecap/vcpu.h>
+#include <vmm/vm.h>
+
+#define TIMER_PPI 27       /* the virtual timer's interrupt */
+#define TIMER_PRIORITY 0xa0 /* the priority Linux gives each interrupt */
+
+static void fail(struct vmm_vm *vm, const char *what, ic_err_t err)
+{
+    ic_printf("%s: %s failed (%ld)\n", vm->cfg.name, what, (long)err);
+    ic_die(what, err);
+}
+
+static void check(struct vmm_vm *vm, ic_err_t err, const char *what)
+{
+    if (err != IC_OK)
+        fail(vm, what, err);
+}
+
+/* ------------------------------------------------------------ set-up */
+
+static bool gic_access(struct vmm_vm *vm, unsigned vcpu, uint64_t offset, const struct mmio_access *a,
+                       uint64_t *value, enum vgic_region frame)
+{
+    if (a->write)
+        vgic_mmio_write(&vm->vgic, frame, vcpu, offset, a->size, a->value);
+    else
+        vgic_mmio_read(&vm->vgic, frame, vcpu, offset, a->size, value);
+    return true; /* reserved registers read as zero and ignore writes */
+}
+
+static bool gicd_access(struct vmm_vm *vm, unsigned vcpu, uint64_t offset, const struct mmio_access *a,
+                        uint64_t *value, void *ctx)
+{
+    (void)ctx;
+    return gic_access(vm, vcpu, offset, a, value, VGIC_GICD);
+}
+
+/* every vCPU's redistributor frames, one after the other */
+static bool gicr_access(struct vmm_vm *vm, unsigned vcpu, uint64_t offset, const struct mmio_access *a,
+                        uint64_t *value, void *ctx)
+{
+    (void)ctx;
+    return gic_access(vm, vcpu, offset, a, value, VGIC_GICR);
+}
+
+static void reset_gic_and_psci(struct vmm_vm *vm)
+{
+    int err = vgic_init(&vm->vgic, vm->cfg.gic_version, vm->cfg.num_vcpus, vm->cfg.nr_irqs);
+    if (err)
+        fail(vm, "setting up the virtual GIC", err);
+    psci_init(&vm->psci, vm->cfg.num_vcpus);
+    vm->psci.entry_base = vm->cfg.ram_base;
+    vm->psci.entry_size = vm->cfg.ram_size;
+}
+
+int vmm_vm_init(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
+{
+    *vm = (struct vmm_vm){ .cfg = *cfg };
+    if (!cfg->name || (cfg->gic_version != 2 && cfg->gic_version != 3) || cfg->num_vcpus == 0 ||
+        cfg->num_vcpus > VMM_MAX_VCPUS || cfg->num_vcpus > PSCI_MAX_VCPUS || cfg->list_registers < 2 ||
+        cfg->nr_irqs < 64 || cfg->nr_irqs % 32 || cfg->ram_size == 0 || !cfg->vspace || !cfg->notification)
+        return VMM_BAD_CONFIG;
+    /* the last list register is the kernel's, for the virtual timer */
+    unsigned lrs = cfg->list_registers < VGIC_MAX_LRS ? cfg->list_registers : VGIC_MAX_LRS;
+    vm->num_lrs = lrs - 1;
+    reset_gic_and_psci(vm);
+    int err = vmm_vm_add_mmio(vm, cfg->gicd, cfg->gic_version == 3 ? VGIC_GICD_SIZE_V3 : VGIC_GICD_SIZE_V2,
+                              gicd_access, NULL);
+    if (!err && cfg->gic_version == 3)
+        err = vmm_vm_add_mmio(vm, cfg->gicr, (uint64_t)VGIC_GICR_STRIDE * cfg->num_vcpus, gicr_access, NULL);
+    if (err)
+        return VMM_BAD_CONFIG;
+
+    /* one thread a vCPU, vCPU i on CPU i; their exits come to one
+     * endpoint, told apart by badge */
+    vm->ep = ic_make(IC_OBJ_ENDPOINT, 0);
+    for (unsigned i = 0; i < cfg->num_vcpus; i++) {
+        ic_cptr_t fault_ep = ic_slot();
+        vm->vcpus[i].tcb = ic_make(IC_OBJ_TCB, 0);
+        vm->vcpus[i].vcpu = ic_make(IC_OBJ_VCPU, 0);
+        check(vm, ic_cnode_mint(IC_SLOT_ROOT_CNODE, fault_ep, 64, vm->ep, 64, IC_RIGHTS_ALL, VMM_BADGE_VCPU(i),
+                                IC_SLOT_ROOT_CNODE), "badging a vCPU's exits");
+        check(vm, ic_tcb_configure(vm->vcpus[i].tcb, 64 - ic_env.bi->cnode_bits, 0, fault_ep, IC_SLOT_ROOT_CNODE,
+                                   cfg->vspace, 0), "configuring a vCPU's thread");
+        check(vm, ic_tcb_set_priority(vm->vcpus[i].tcb, cfg->vcpu_priority, IC_SLOT_ROOT_TCB), "a vCPU's priority");
+        check(vm, ic_tcb_set_affinity(vm->vcpus[i].tcb, i), "a vCPU's CPU");
+        check(vm, ic_vcpu_set_tcb(vm->vcpus[i].vcpu, vm->vcpus[i].tcb), "binding a VCPU to its thread");
+        check(vm, ic_vcpu_write_register(vm->vcpus[i].vcpu, IC_VCPU_VMPIDR_EL2, i), "a vCPU's MPIDR");
+        /* the kernel injects the timer, without exits */
+        check(vm, ic_vcpu_set_timer_lr(vm->vcpus[i].vcpu, vm->num_lrs, TIMER_PRIORITY, cfg->gic_version == 3),
+              "the timer's list register");
+    }
+    return VMM_OK;
+}
+
+int vmm_vm_add_mmio(struct vmm_vm *vm, uint64_t base, uint64_t size, vmm_mmio_handler *handler, void *ctx)
+{
+    if (size == 0 || base + size < base || !handler)
+        return VMM_OVERLAP;
+    for (unsigned k = 0; k < vm->num_mmio; k++)
+        if (base < vm->mmio[k].base + vm->mmio[k].size && vm->mmio[k].base < base + size)
+            return VMM_OVERLAP;
+    if (vm->num_mmio == VMM_MAX_MMIO)
+        return VMM_FULL;
+    vm->mmio[vm->num_mmio++] = (struct vmm_mmio_region){ base, size, handler, ctx };
+    return VMM_OK;
+}
+
+int vmm_vm_forward_irq(struct vmm_vm *vm, unsigned irq)
+{
+    if (irq < 32 || irq >= vm->cfg.nr_irqs)
+        return VMM_NO_SUCH_IRQ;
+    if (vm->num_forwarded == VMM_MAX_FORWARDED)
+        return VMM_FULL;
+    unsigned k = vm->num_forwarded;
+    ic_cptr_t handler = ic_irq_handler(irq), badged = ic_slot();
+    check(vm, ic_cnode_mint(IC_SLOT_ROOT_CNODE, badged, 64, vm->cfg.notification, 64, IC_RIGHTS_ALL,
+                            1ull << (VMM_FORWARDED_BIT0 + k), IC_SLOT_ROOT_CNODE), "badging a forwarded line");
+    check(vm, ic_irq_handler_set_notification(handler, badged), "routing a forwarded line");
+    vm->forwarded[k].irq = irq;
+    vm->forwarded[k].handler = handler;
+    vm->num_forwarded++;
+    return VMM_OK;
+}
+
+void vmm_vm_set_irq_level(struct vmm_vm *vm, unsigned irq, unsigned vcpu, bool level)
+{
+    vgic_set_level(&vm->vgic, irq, vcpu, level);
+}
+
+void vmm_vm_start_vcpu(struct vmm_vm *vm, unsigned i, uint64_t pc, uint64_t x0)
+{
+    ic_cptr_t vcpu = vm->vcpus[i].vcpu;
+    check(vm, ic_vcpu_write_register(vcpu, IC_VCPU_SCTLR_EL1, AARCH64_SCTLR_EL1_RES1), "resetting a vCPU");
+    check(vm, ic_vcpu_write_register(vcpu, IC_VCPU_CNTV_CTL_EL0, 0), "resetting a vCPU's timer");
+    ic_user_context_t regs = { 0 };
+    regs.regs[IC_REG_PC] = pc;
+    regs.regs[IC_REG_SPSR] = AARCH64_SPSR_EL1H_MASKED;
+    regs.regs[IC_REG_X0] = x0;
+    check(vm, ic_tcb_write_registers(vm->vcpus[i].tcb, true, IC_REG_COUNT, &regs), "starting a vCPU");
+}
+
+void vmm_vm_inject_exception(struct vmm_vm *vm, unsigned i, uint64_t esr, uint64_t far)
+{
+    ic_cptr_t tcb = vm->vcpus[i].tcb, vcpu = vm->vcpus[i].vcpu;
+    ic_user_context_t regs;
+    check(vm, ic_tcb_read_registers(tcb, false, IC_REG_X0, &regs), "reading a vCPU's registers");
+    uint64_t spsr = regs.regs[IC_REG_SPSR];
+    bool from_el0 = (spsr & AARCH64_SPSR_M_MASK) == AARCH64_SPSR_M_EL0T;
+    ic_word_t vbar;
+    check(vm, ic_vcpu_read_register(vcpu, IC_VCPU_VBAR_EL1, &vbar), "reading VBAR_EL1");
+    uint64_t offset = from_el0                         ? AARCH64_VECTOR_LOWER_A64
+                      : (spsr & AARCH64_SPSR_M_SP_ELX) ? AARCH64_VECTOR_CURRENT_SPX
+                                                       : AARCH64_VECTOR_CURRENT_SP0;
+    check(vm, ic_vcpu_write_register(vcpu, IC_VCPU_ESR_EL1, esr), "writing ESR_EL1");
+    check(vm, ic_vcpu_write_register(vcpu, IC_VCPU_FAR_EL1, far), "writing FAR_EL1");
+    check(vm, ic_vcpu_write_register(vcpu, IC_VCPU_ELR_EL1, regs.regs[IC_REG_PC]), "writing ELR_EL1");
+    check(vm, ic_vcpu_write_register(vcpu, IC_VCPU_SPSR_EL1, spsr), "writing SPSR_EL1");
+    regs.regs[IC_REG_PC] = vbar + offset;
+    regs.regs[IC_REG_SPSR] = AARCH64_SPSR_EL1H_MASKED;
+    check(vm, ic_tcb_write_registers(tcb, false, IC_REG_X0, &regs), "writing a vCPU's registers");
+}
+
+/* ------------------------------------------------------------ interrupts */
+
+/* Put what the virtual GIC has for vCPU i into its free list registers. */
+static void inject_pending(struct vmm_vm *vm, unsigned i)
+{
+    for (unsigned lr = 0; lr < vm->num_lrs; lr++) {
+        unsigned irq;
+        uint8_t prio;
+        if (!vgic_lr_is_free(&vm->vgic, i, lr) || vgic_next_to_inject(&vm->vgic, i, &irq, &prio) != 1)
+            continue;
+        if (ic_vcpu_inject_irq(vm->vcpus[i].vcpu, irq, prio, vgic_irq_group(&vm->vgic, i, irq), lr) != IC_OK)
+            continue;
+        vgic_lr_taken(&vm->vgic, i, lr, irq);
+    }
+}
+
+/* Every vCPU that may have something new to take. */
+static void inject_all(struct vmm_vm *vm)
+{
+    uint32_t kicks = vgic_take_kicks(&vm->vgic);
+    for (unsigned i = 0; i < vm->cfg.num_vcpus; i++)
+        if (kicks & (1u << i))
+            inject_pending(vm, i);
+}
+
+static void on_notification(struct vmm_vm *vm, ic_word_t badge)
+{
+    for (unsigned k = 0; k < vm->num_forwarded; k++)
+        if (badge & (1ull << (VMM_FORWARDED_BIT0 + k)))
+            vgic_set_level(&vm->vgic, vm->forwarded[k].irq, 0, true);
+    ic_word_t rest = badge & ((1ull << VMM_FORWARDED_BIT0) - 1);
+    if (rest && vm->cfg.ops && vm->cfg.ops->signal)
+        vm->cfg.ops->signal(vm, rest);
+}
+
+/* ------------------------------------------------------------ exits */
+
+/* What an exit handler decided: reply with 'label' and 'len' message
+ * registers, or (no_reply) leave the vCPU waiting: it was stopped. */
+struct exit_reply {
+    ic_word_t label;
+    unsigned len;
+    bool no_reply;
+};
+
+typedef void exit_handler(struct vmm_vm *vm, unsigned i, struct exit_reply *r);
+
+static void stop_vcpu(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
+{
+    check(vm, ic_tcb_suspend(vm->vcpus[i].tcb), "stopping a vCPU");
+    r->no_reply = true;
+}
+
+/* An instruction the VMM does not emulate: to the guest, an undefined
+ * instruction (EC 0, unknown reason). */
+static void undefined_instruction(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
+{
+    vmm_vm_inject_exception(vm, i, AARCH64_ESR_IL | AARCH64_EC_UNKNOWN << AARCH64_ESR_EC_SHIFT, 0);
+    r->label = IC_VCPU_REPLY_RETRY;
+}
+
+static const struct vmm_mmio_region *find_mmio(const struct vmm_vm *vm, uint64_t addr)
+{
+    for (unsigned k = 0; k < vm->num_mmio; k++)
+        if (addr - vm->mmio[k].base < vm->mmio[k].size)
+            return &vm->mmio[k];
+    return NULL;
+}
+
+static void on_data_abort(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
+{
+    uint64_t msg[IC_VCPU_ABORT_LENGTH];
+    for (unsigned k = 0; k < IC_VCPU_ABORT_LENGTH; k++)
+        msg[k] = ic_get_mr(k);
+    struct mmio_access a;
+    uint64_t value = 0;
+    if (mmio_decode_exit(msg, IC_VCPU_ABORT_LENGTH, &a) == 0) {
+        const struct vmm_mmio_region *m = find_mmio(vm, a.addr);
+        /* an access that runs past the region's end is not the device's */
+        if (m && a.addr - m->base + a.size <= m->size && m->handler(vm, i, a.addr - m->base, &a, &value, m->ctx)) {
+            ic_set_mr(0, value);
+            r->len = 1;
+            return;
+        }
+    }
+    ic_printf("%s: guest access to %llx (pc %llx) not emulated: abort injected\n", vm->cfg.name,
+              (unsigned long long)msg[IC_VCPU_ABORT_ADDR], (unsigned long long)msg[IC_VCPU_ABORT_PC]);
+    ic_user_context_t regs;
+    check(vm, ic_tcb_read_registers(vm->vcpus[i].tcb, false, IC_REG_X0, &regs), "reading a vCPU's registers");
+    /* an instruction fetch gets an instruction abort, a load or store a
+     * data abort (EC + 1: taken from the same EL) */
+    uint64_t esr = msg[IC_VCPU_ABORT_ESR];
+    bool fetch = (esr >> AARCH64_ESR_EC_SHIFT) == AARCH64_EC_IABT_LOWER;
+    uint64_t ec = (fetch ? AARCH64_EC_IABT_LOWER : AARCH64_EC_DABT_LOWER) +
+                  ((regs.regs[IC_REG_SPSR] & AARCH64_SPSR_M_MASK) != AARCH64_SPSR_M_EL0T);
+    uint64_t wnr = fetch ? 0 : esr & AARCH64_ESR_WNR;
+    vmm_vm_inject_exception(vm, i, ec << AARCH64_ESR_EC_SHIFT | AARCH64_ESR_IL | wnr | AARCH64_DFSC_SYNC_EXTERNAL,
+                            msg[IC_VCPU_ABORT_VADDR]);
+    r->label = IC_VCPU_REPLY_RETRY;
+}
+
+/* Every vCPU stopped, its VCPU object reset (list registers empty,
+ * nothing active in its CPU interface). */
+static void stop_all(struct vmm_vm *vm)
+{
+    for (unsigned k = 0; k < vm->cfg.num_vcpus; k++) {
+        check(vm, ic_tcb_suspend(vm->vcpus[k].tcb), "stopping a vCPU");
+        check(vm, ic_vcpu_reset(vm->vcpus[k].vcpu), "resetting a vCPU");
+    }
+}
+
+/* PSCI SYSTEM_RESET: the machine starts again in place. */
+static void system_reset(struct vmm_vm *vm)
+{
+    stop_all(vm);
+    uint64_t pc, x0;
+    if (!vm->cfg.ops || !vm->cfg.ops->reset || !vm->cfg.ops->reset(vm, &pc, &x0))
+        return;
+    reset_gic_and_psci(vm);
+    /* lines whose interrupt the old guest never ended listen again */
+    for (unsigned k = 0; k < vm->num_forwarded; k++)
+        check(vm, ic_irq_handler_ack(vm->forwarded[k].handler), "unmasking a forwarded line");
+    vmm_vm_start_vcpu(vm, 0, pc, x0);
+}
+
+static void on_psci(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
+{
+    uint64_t x[4] = { ic_get_mr(0), ic_get_mr(1), ic_get_mr(2), ic_get_mr(3) };
+    struct psci_result p;
+    psci_handle(&vm->psci, i, x, &p);
+    switch (p.action) {
+    case PSCI_ACTION_SYSTEM_OFF:
+        stop_all(vm);
+        if (vm->cfg.ops && vm->cfg.ops->power_off)
+            vm->cfg.ops->power_off(vm);
+        r->no_reply = true;
+        return;
+    case PSCI_ACTION_SYSTEM_RESET:
+        system_reset(vm); /* every vCPU stopped, the caller too: no reply */
+        r->no_reply = true;
+        return;
+    case PSCI_ACTION_CPU_OFF:
+        stop_vcpu(vm, i, r);
+        return;
+    case PSCI_ACTION_CPU_ON:
+        vmm_vm_start_vcpu(vm, p.target, p.entry, p.context_id);
+        psci_cpu_started(&vm->psci, p.target);
+        break;
+    case PSCI_ACTION_RETURN:
+        break;
+    }
+    for (unsigned k = 0; k < 4; k++)
+        ic_set_mr(k, p.x[k]);
+    r->len = 4;
+}
+
+static void on_sysreg(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
+{
+    struct mmio_sysreg s;
+    uint64_t esr = ic_get_mr(IC_VCPU_SYSREG_ESR);
+    bool ok = mmio_decode_sysreg(esr, &s) == 0;
+    if (ok && s.write && s.id == MMIO_SYSREG_ICC_SGI1R_EL1) {
+        vgic_sgi1r_write(&vm->vgic, i, ic_get_mr(IC_VCPU_SYSREG_VALUE));
+    } else if (!ok || ((esr >> 20) & 3) != 2) {
+        /* not a debug register (op0 = 2, which read as zero and ignore
+         * writes: a machine without self-hosted debug) */
+        ic_printf("%s: guest system register access %llx (pc %llx): undefined instruction injected\n",
+                  vm->cfg.name, (unsigned long long)esr, (unsigned long long)ic_get_mr(IC_VCPU_SYSREG_PC));
+        undefined_instruction(vm, i, r);
+        return;
+    }
+    ic_set_mr(0, 0);
+    r->len = 1;
+}
+
+static void on_vtimer(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
+{
+    (void)r;
+    vgic_set_level(&vm->vgic, TIMER_PPI, i, true);
+}
+
+static void on_maintenance(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
+{
+    (void)r;
+    ic_word_t lrs = ic_get_mr(IC_VCPU_MAINTENANCE_LRS);
+    for (unsigned lr = 0; lr < vm->num_lrs; lr++) {
+        unsigned irq;
+        if (!(lrs & (1u << lr)) || vgic_lr_ended(&vm->vgic, i, lr, &irq) != VGIC_OK)
+            continue;
+        if (irq == TIMER_PPI) { /* the guest has dealt with its timer: unmask it */
+            vgic_set_level(&vm->vgic, TIMER_PPI, i, false);
+            ic_vcpu_ack_vtimer(vm->vcpus[i].vcpu);
+            continue;
+        }
+        for (unsigned k = 0; k < vm->num_forwarded; k++) {
+            if (vm->forwarded[k].irq == irq) { /* a passed-through line: listen again */
+                vgic_set_level(&vm->vgic, irq, 0, false);
+                ic_irq_handler_ack(vm->forwarded[k].handler);
+            }
+        }
+    }
+}
+
+static void on_unknown(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
+{
+    ic_printf("%s: guest exception %llx at %llx: undefined instruction injected\n", vm->cfg.name,
+              (unsigned long long)ic_get_mr(IC_VCPU_EXIT_ESR), (unsigned long long)ic_get_mr(IC_VCPU_EXIT_PC));
+    undefined_instruction(vm, i, r);
+}
+
+static exit_handler *const exit_handlers[] = {
+    [IC_FAULT_VCPU_DATA_ABORT] = on_data_abort,
+    [IC_FAULT_VCPU_HVC] = on_psci,
+    [IC_FAULT_VCPU_SMC] = on_psci,
+    [IC_FAULT_VCPU_SYSREG] = on_sysreg,
+    [IC_FAULT_VCPU_VTIMER] = on_vtimer,
+    [IC_FAULT_VCPU_UNKNOWN] = on_unknown,
+    [IC_FAULT_VCPU_VGIC_MAINTENANCE] = on_maintenance,
+};
+
+_Noreturn void vmm_vm_run(struct vmm_vm *vm)
+{
+    ic_word_t badge;
+    ic_msginfo_t info = ic_recv(vm->ep, &badge);
+    for (;;) {
+        if (info == 0 && badge) {
+            /* the bound notification, not an exit: nobody waits for a reply */
+            on_notification(vm, badge);
+            inject_all(vm);
+            info = ic_recv(vm->ep, &badge);
+            continue;
+        }
+        unsigned i = (unsigned)__builtin_ctzll(badge >> 8);
+        if ((badge >> 8) == 0 || i >= vm->cfg.num_vcpus)
+            fail(vm, "an exit from an unknown vCPU", (ic_err_t)badge);
+        ic_word_t label = ic_msginfo_label(info);
+        struct exit_reply r = { .label = IC_VCPU_REPLY_EMULATED };
+        exit_handler *handler = label < sizeof exit_handlers / sizeof exit_handlers[0] ? exit_handlers[label] : NULL;
+        if (handler) {
+            handler(vm, i, &r);
+        } else {
+            ic_printf("%s: unexpected message %llu from vCPU %u; stopping it\n", vm->cfg.name,
+                      (unsigned long long)label, i);
+            stop_vcpu(vm, i, &r);
+        }
+        if (r.no_reply) {
+            inject_all(vm);
+            info = ic_recv(vm->ep, &badge);
+            continue;
+        }
+        inject_pending(vm, i);
+        inject_all(vm);
+        info = ic_reply_recv(vm->ep, ic_msginfo_new(r.label, 0, 0, r.len), &badge);
+    }
+}
