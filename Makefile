@@ -57,8 +57,12 @@ QEMU_FLAGS := $(QEMU_MACHINE) -serial stdio
 # quits and Ctrl-a c switches to the monitor, and Ctrl-C reaches the guest.
 QEMU_CONSOLE := -chardev stdio,id=console,mux=on,signal=off -serial chardev:console -mon chardev=console
 
-# Freestanding code for the target, kernel and user alike.
-TARGET_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O2 -g -ffreestanding -nostdlib \
+# Freestanding code for the target, kernel and user alike. Beyond -Wall and
+# -Wextra: every function used by another file has its prototype in a header,
+# and no declaration repeats or hides another (the host tools and unit tests
+# build with the same WARNINGS).
+WARNINGS := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow -Wredundant-decls
+TARGET_CFLAGS := -std=gnu11 $(WARNINGS) -O2 -g -ffreestanding -nostdlib \
                  -fno-stack-protector -fno-pic -fno-pie -mgeneral-regs-only -mno-outline-atomics \
                  -fno-omit-frame-pointer -Iinclude -I$(GEN)
 KERNEL_CFLAGS := $(TARGET_CFLAGS) -Ikernel/include -Ikernel/plat/$(PLAT) -DGIC_VERSION=$(GIC) $(KERNEL_DEFS)

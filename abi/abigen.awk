@@ -1,6 +1,7 @@
 # Generates the ABI headers from abi/invocations.tbl.
 #   awk -v out=labels   -f abi/abigen.awk abi/invocations.tbl  > icecap/invocations.h
 #   awk -v out=stubs    ...                                        > icecap/stubs.h
+#   awk -v out=handlers ...                                        > kernel/handlers.h (prototypes)
 #   awk -v out=dispatch ...                                        > kernel dispatch table
 # A mistake in the table is reported as file:line: what is wrong, and
 # nothing is written.
@@ -68,10 +69,14 @@ END {
             print "    return IC_OK;\n}\n"
         }
         print "#endif"
+    } else if (out == "handlers") {
+        print "/* The kernel's handler of each invocation; kernel/include/invocation.h */"
+        print "#ifndef KERNEL_HANDLERS_H\n#define KERNEL_HANDLERS_H"
+        for (i = 1; i <= n; i++) printf "ic_err_t %s_invoke_%s(struct invocation *inv);\n", tolower(obj[i]), substr(name[i], length(obj[i]) + 2)
+        print "#endif"
     } else if (out == "dispatch") {
         print "/* Included once, by kernel/core/invocation.c. */"
-        for (i = 1; i <= n; i++) printf "ic_err_t %s_invoke_%s(struct invocation *inv);\n", tolower(obj[i]), substr(name[i], length(obj[i]) + 2)
-        print "\nstatic const struct invocation_desc invocation_table[IC_INV_COUNT] = {"
+        print "static const struct invocation_desc invocation_table[IC_INV_COUNT] = {"
         for (i = 1; i <= n; i++) {
             o = tolower(obj[i])
             printf "    [IC_INV_%s] = { CAP_%s, %d, %d, %s, %s_invoke_%s, \"%s\" },\n", toupper(name[i]), obj[i],
@@ -79,5 +84,5 @@ END {
                    o, substr(name[i], length(o) + 2), name[i]
         }
         print "};"
-    } else { print "abigen: out must be labels, stubs or dispatch" > "/dev/stderr"; exit 1 }
+    } else { print "abigen: out must be labels, stubs, handlers or dispatch" > "/dev/stderr"; exit 1 }
 }

@@ -5,7 +5,7 @@
 # (labels, structures, packing and checking: pure) and NAME_stubs.h (the
 # system calls) from it (docs/protocols.md). A generator that finds a
 # mistake leaves no header behind.
-ABI_GEN := $(GEN)/icecap/invocations.h $(GEN)/icecap/stubs.h $(GEN)/kernel/dispatch.h
+ABI_GEN := $(GEN)/icecap/invocations.h $(GEN)/icecap/stubs.h $(GEN)/kernel/dispatch.h $(GEN)/kernel/handlers.h
 $(GEN)/icecap/invocations.h: abi/invocations.tbl abi/abigen.awk
 	@mkdir -p $(dir $@)
 	awk -v out=labels -f abi/abigen.awk $< > $@.tmp && mv $@.tmp $@
@@ -15,6 +15,9 @@ $(GEN)/icecap/stubs.h: abi/invocations.tbl abi/abigen.awk
 $(GEN)/kernel/dispatch.h: abi/invocations.tbl abi/abigen.awk
 	@mkdir -p $(dir $@)
 	awk -v out=dispatch -f abi/abigen.awk $< > $@.tmp && mv $@.tmp $@
+$(GEN)/kernel/handlers.h: abi/invocations.tbl abi/abigen.awk
+	@mkdir -p $(dir $@)
+	awk -v out=handlers -f abi/abigen.awk $< > $@.tmp && mv $@.tmp $@
 
 # Everything user code may include: every user object depends on it
 # (mk/user.mk), so the headers exist before anything is compiled.

@@ -4,7 +4,7 @@
 # here) and $(GEN)/system_images.S (their ELF files in the loader's image).
 $(BUILD)/tools/syscomp: tools/syscomp.c
 	@mkdir -p $(dir $@)
-	@$(HOSTCC) -std=gnu11 -Wall -Wextra -Werror -O2 $< -o $@
+	@$(HOSTCC) -std=gnu11 $(WARNINGS) -O2 $< -o $@
 
 SYSTEM_GEN := $(GEN)/system.h $(GEN)/system.mk $(GEN)/system_images.S
 $(SYSTEM_GEN) &: $(SYSTEM) $(BUILD)/tools/syscomp

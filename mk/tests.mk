@@ -7,7 +7,7 @@
 # (every source file but main.c, the component's IPC loop: the rest is its
 # pure core), and tests/unit/kernel the kernel's pure logic.
 UNIT_BUILD := build/host
-UNIT_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
+UNIT_CFLAGS := -std=gnu11 $(WARNINGS) -O1 -g -fsanitize=address,undefined \
                -fno-sanitize-recover=all -DHOST_TEST -Iinclude -I$(GEN) -Itests/unit
 UNIT_TESTS :=
 # unit_tests NAME, its sources, its include folder

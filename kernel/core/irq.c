@@ -12,7 +12,6 @@
 #include "smp.h"
 #include "vcpu.h"
 
-void trap_timer_tick(void);
 
 struct irq_line {
     bool issued;             /* a handler capability exists */

@@ -9,9 +9,6 @@
 #include <icecap/faults.h>
 
 
-/* Handle every pending interrupt of this CPU. */
-void irq_handle_pending(void);
-
 static void handle_sync(struct tcb *t)
 {
     uint64_t esr = SYSREG_READ(esr_el2);

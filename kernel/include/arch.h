@@ -227,4 +227,7 @@ NORETURN void trap_kernel(uint64_t kind);
 #define CPTR_EL2_FP_TRAPPED (CPTR_EL2_FP_ALLOWED | CPTR_EL2_TFP)
 #define SPSR_EL1H_MASKED AARCH64_SPSR_EL1H_MASKED
 
+/* The boot page tables, built before the MMU is on (head.S) */
+void arch_mmu_build_tables(void);
+
 #endif

@@ -36,4 +36,7 @@ void invocation_handle(struct tcb *t, struct cte *slot);
 void invocation_result(struct invocation *inv, word_t value);
 word_t invocation_arg(struct invocation *inv, unsigned i);
 
+/* every invocation's handler, from abi/invocations.tbl */
+#include <kernel/handlers.h>
+
 #endif

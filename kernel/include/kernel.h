@@ -59,6 +59,12 @@ void irq_handler_finalise(struct cap *c);
 /* syscall.c */
 void syscall_handle(struct tcb *t);
 
+/* trap.c: the entries from assembly (head.S, vectors.S), and the timer */
+void kernel_boot(void);
+void kernel_secondary(unsigned cpu);
+void kernel_idle(void);
+void trap_timer_tick(void);
+
 /* boot.c */
 void boot_create_root_task(void);
 extern struct tcb *boot_root_tcb;

@@ -72,7 +72,7 @@ static ic_cptr_t new_vspace(void)
     ic_word_t va = bi->image_vaddr;
     for (ic_word_t s = bi->image_frames.start; s < bi->image_frames.end; s++) {
         ic_cptr_t copy = next_slot++;
-        ic_err_t err = ic_cnode_copy(ROOT_CNODE, copy, 64, s, 64, IC_RIGHTS_ALL, ROOT_CNODE);
+        err = ic_cnode_copy(ROOT_CNODE, copy, 64, s, 64, IC_RIGHTS_ALL, ROOT_CNODE);
         if (err)
             die("copy image frame", err);
         map(vs, copy, va);

@@ -138,7 +138,7 @@ HOSTILE_INLINE ic_word_t h_label(ic_word_t slot, uint64_t r)
 /* x0 = seed, x1 = mode; SP, TPIDR and the address space are set up by the
  * root task (hostile_start_regs). */
 __attribute__((noreturn, noinline, aligned(4096), optimize("no-tree-switch-conversion", "no-jump-tables")))
-HOSTILE void hostile_main(uint64_t seed, uint64_t mode)
+static HOSTILE void hostile_main(uint64_t seed, uint64_t mode)
 {
     volatile uint64_t *ctr = (volatile uint64_t *)HV_COUNTER;
     ic_ipc_buffer_t *buf = (ic_ipc_buffer_t *)HV_IPC;
