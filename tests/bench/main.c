@@ -2,6 +2,7 @@
  * counter counts guest instructions (kernel and user alike). Each figure is
  * the mean over many iterations after a warm-up. Prints `name: value unit`
  * lines and `bench done`. */
+#include <icecap/env.h>
 #include <icecap/icecap.h>
 #include <icecap/vcpu.h>
 
@@ -12,51 +13,28 @@
 #define WARMUP 20
 
 static ic_bootinfo_t *bi;
-static ic_cptr_t pool, next_slot, vmids;
+static ic_cptr_t vmids;
 static ic_word_t next_vaddr = 0x40000000;
 
-static void die(const char *what, ic_err_t err)
-{
-    ic_printf("bench: %s failed (error %d)\n", what, (int)err);
-    ic_exit(1);
-}
-
-static ic_cptr_t make(ic_word_t type, ic_word_t size_bits)
-{
-    ic_cptr_t s = next_slot++;
-    ic_err_t err = ic_untyped_retype(pool, type, size_bits, ROOT_CNODE, 64, s, 1, ROOT_CNODE);
-    if (err)
-        die("retype", err);
-    return s;
-}
-
+/* Mapped with the page tables it needs (icecap/env.h). */
 static void map(ic_cptr_t vspace, ic_cptr_t frame, ic_word_t va)
 {
-    for (int i = 0; i < 3; i++) {
-        ic_err_t err = ic_frame_map(frame, va, IC_RIGHTS_ALL, IC_ATTR_CACHED, vspace);
-        if (err == IC_OK)
-            return;
-        if (err != IC_FAILED_LOOKUP)
-            die("frame map", err);
-        if ((err = ic_page_table_map(make(IC_OBJ_PAGE_TABLE, 0), va, vspace)))
-            die("page table map", err);
-    }
-    die("map", IC_FAILED_LOOKUP);
+    ic_map_frame(vspace, frame, va, IC_RIGHTS_ALL, IC_ATTR_CACHED);
 }
 
 /* A page mapped in the root VSpace, and also in 'other' at the same address
  * if other != 0. */
 static void *shared_page(ic_cptr_t other)
 {
-    ic_cptr_t f = make(IC_OBJ_FRAME_4K, 0);
+    ic_cptr_t f = ic_make(IC_OBJ_FRAME_4K, 0);
     ic_word_t va = next_vaddr;
     next_vaddr += 4096;
     map(ROOT_VSPACE, f, va);
     if (other) {
-        ic_cptr_t copy = next_slot++;
+        ic_cptr_t copy = ic_slot();
         ic_err_t err = ic_cnode_copy(ROOT_CNODE, copy, 64, f, 64, IC_RIGHTS_ALL, ROOT_CNODE);
         if (err)
-            die("copy", err);
+            ic_die("copy", err);
         map(other, copy, va);
     }
     return (void *)va;
@@ -65,16 +43,16 @@ static void *shared_page(ic_cptr_t other)
 /* A VSpace with the root task's image mapped (copies of its frames). */
 static ic_cptr_t new_vspace(void)
 {
-    ic_cptr_t vs = make(IC_OBJ_VSPACE, 0);
+    ic_cptr_t vs = ic_make(IC_OBJ_VSPACE, 0);
     ic_err_t err = ic_vmid_pool_assign(vmids, vs);
     if (err)
-        die("VMID", err);
+        ic_die("VMID", err);
     ic_word_t va = bi->image_vaddr;
     for (ic_word_t s = bi->image_frames.start; s < bi->image_frames.end; s++) {
-        ic_cptr_t copy = next_slot++;
+        ic_cptr_t copy = ic_slot();
         err = ic_cnode_copy(ROOT_CNODE, copy, 64, s, 64, IC_RIGHTS_ALL, ROOT_CNODE);
         if (err)
-            die("copy image frame", err);
+            ic_die("copy image frame", err);
         map(vs, copy, va);
         va += 4096;
     }
@@ -85,13 +63,13 @@ typedef void (*entry_fn)(ic_word_t);
 
 static ic_cptr_t spawn(ic_cptr_t vspace, entry_fn fn, ic_word_t arg, unsigned prio, unsigned cpu, ic_cptr_t fault_ep)
 {
-    ic_cptr_t tcb = make(IC_OBJ_TCB, 0);
-    ic_cptr_t ipc_frame = make(IC_OBJ_FRAME_4K, 0);
+    ic_cptr_t tcb = ic_make(IC_OBJ_TCB, 0);
+    ic_cptr_t ipc_frame = ic_make(IC_OBJ_FRAME_4K, 0);
     ic_word_t ipc_va = next_vaddr, stack_va = next_vaddr + 4096;
     next_vaddr += 4 * 4096;
     map(vspace, ipc_frame, ipc_va);
     for (int i = 0; i < 2; i++)
-        map(vspace, make(IC_OBJ_FRAME_4K, 0), stack_va + i * 4096);
+        map(vspace, ic_make(IC_OBJ_FRAME_4K, 0), stack_va + i * 4096);
     ic_err_t err = ic_tcb_configure(tcb, 64 - IC_ROOT_CNODE_BITS, ipc_va, fault_ep, ROOT_CNODE, vspace, ipc_frame);
     if (!err)
         err = ic_tcb_set_priority(tcb, prio, ROOT_TCB);
@@ -100,14 +78,14 @@ static ic_cptr_t spawn(ic_cptr_t vspace, entry_fn fn, ic_word_t arg, unsigned pr
     if (!err && cpu)
         err = ic_tcb_set_affinity(tcb, cpu);
     if (err)
-        die("thread setup", err);
+        ic_die("thread setup", err);
     ic_user_context_t regs = { 0 };
     regs.regs[IC_REG_PC] = (ic_word_t)fn;
     regs.regs[IC_REG_SP] = stack_va + 2 * 4096;
     regs.regs[IC_REG_TPIDR] = ipc_va;
     regs.regs[IC_REG_X0] = arg;
     if ((err = ic_tcb_write_registers(tcb, true, IC_REG_COUNT, &regs)))
-        die("start thread", err);
+        ic_die("start thread", err);
     return tcb;
 }
 
@@ -152,7 +130,7 @@ static uint64_t ipc_round_trips(void)
 
 static void bench_ipc(void)
 {
-    ipc_ep = make(IC_OBJ_ENDPOINT, 0);
+    ipc_ep = ic_make(IC_OBJ_ENDPOINT, 0);
     spawn(new_vspace(), ipc_server, 0, 255, 0, 0);
     report("ipc_round_trip (Call + ReplyRecv, two address spaces)", ipc_round_trips(), ITERATIONS);
     /* the same, counting only the kernel's instructions: the cycle
@@ -200,7 +178,7 @@ static void faulter(ic_word_t unused)
 
 static void bench_fault(void)
 {
-    ic_cptr_t fault_ep = make(IC_OBJ_ENDPOINT, 0);
+    ic_cptr_t fault_ep = ic_make(IC_OBJ_ENDPOINT, 0);
     fault_result = shared_page(0);
     *fault_result = ~0ull;
     spawn(ROOT_VSPACE, faulter, 0, 254, 0, fault_ep);
@@ -227,14 +205,14 @@ static void waiter(ic_word_t unused)
 
 static void bench_signal(void)
 {
-    bench_ntfn = make(IC_OBJ_NOTIFICATION, 0);
+    bench_ntfn = ic_make(IC_OBJ_NOTIFICATION, 0);
     wake_times = shared_page(0);
     spawn(ROOT_VSPACE, waiter, 0, 255, 0, 0);
     /* the waiter runs first and blocks once the root yields to it */
     ic_yield();
     ic_err_t err = ic_tcb_set_priority(ROOT_TCB, 200, ROOT_TCB);
     if (err)
-        die("lower priority", err);
+        ic_die("lower priority", err);
     uint64_t total = 0;
     for (int i = 0; i < ITERATIONS + WARMUP; i++) {
         uint64_t t0 = ic_cycles();
@@ -259,7 +237,7 @@ static volatile uint64_t cpu0_stopped_at; /* guest_cpu0_sleeper's last reading *
  * exits arrive on *ep. */
 static void start_guest_on(void (*entry)(void), ic_cptr_t *vcpu_out, ic_cptr_t ep, unsigned cpu)
 {
-    ic_cptr_t vs = new_vspace(), tcb = make(IC_OBJ_TCB, 0), vcpu = make(IC_OBJ_VCPU, 0);
+    ic_cptr_t vs = new_vspace(), tcb = ic_make(IC_OBJ_TCB, 0), vcpu = ic_make(IC_OBJ_VCPU, 0);
     ic_err_t err = ic_tcb_configure(tcb, 64 - IC_ROOT_CNODE_BITS, 0, ep, ROOT_CNODE, vs, 0);
     if (!err)
         err = ic_tcb_set_priority(tcb, 254, ROOT_TCB);
@@ -268,7 +246,7 @@ static void start_guest_on(void (*entry)(void), ic_cptr_t *vcpu_out, ic_cptr_t e
     if (!err && cpu)
         err = ic_tcb_set_affinity(tcb, cpu);
     if (err)
-        die("guest setup", err);
+        ic_die("guest setup", err);
     ic_user_context_t regs = { 0 };
     regs.regs[IC_REG_PC] = (ic_word_t)entry;
     regs.regs[IC_REG_SPSR] = 0x3c5;
@@ -278,13 +256,13 @@ static void start_guest_on(void (*entry)(void), ic_cptr_t *vcpu_out, ic_cptr_t e
     regs.regs[IC_REG_X0 + 21] = (ic_word_t)&cpu0_stopped_at;
     regs.regs[IC_REG_X0 + 22] = ic_counter_frequency() / 10000; /* 100 us */
     if ((err = ic_tcb_write_registers(tcb, true, IC_REG_COUNT, &regs)))
-        die("start guest", err);
+        ic_die("start guest", err);
     *vcpu_out = vcpu;
 }
 
 static void start_guest(void (*entry)(void), ic_cptr_t *vcpu_out, ic_cptr_t *ep_out, unsigned cpu)
 {
-    *ep_out = make(IC_OBJ_ENDPOINT, 0);
+    *ep_out = ic_make(IC_OBJ_ENDPOINT, 0);
     start_guest_on(entry, vcpu_out, *ep_out, cpu);
 }
 
@@ -299,7 +277,7 @@ static void bench_vm_exit(void)
         info = ic_reply_recv(ep, ic_msginfo_new(IC_VCPU_REPLY_EMULATED, 0, 0, 1), NULL);
     }
     if (ic_msginfo_label(info) != IC_FAULT_VCPU_HVC)
-        die("guest ended unexpectedly", IC_ILLEGAL_OPERATION);
+        ic_die("guest ended unexpectedly", IC_ILLEGAL_OPERATION);
     report_ticks("vm_exit_round_trip (emulated MMIO read, guest to VMM and back)", ic_get_mr(0),
                  ITERATIONS + WARMUP);
 }
@@ -321,12 +299,12 @@ static void bench_virq(void)
         if (label == IC_FAULT_VCPU_HVC && ic_get_mr(IC_VCPU_CALL_IMM) == 0x40) {
             t0 = ic_counter();
             if ((err = ic_vcpu_inject_irq(vcpu, 40, 0xa0, 1, 0)))
-                die("inject", err);
+                ic_die("inject", err);
         } else if (label == IC_FAULT_VCPU_HVC && ic_get_mr(IC_VCPU_CALL_IMM) == 0x41) {
             if (i >= 3 * WARMUP)
                 total += ic_get_mr(IC_VCPU_CALL_X0) - t0;
         } else if (label != IC_FAULT_VCPU_VGIC_MAINTENANCE) {
-            die("unexpected guest exit", IC_ILLEGAL_OPERATION);
+            ic_die("unexpected guest exit", IC_ILLEGAL_OPERATION);
         }
         ic_reply(ic_msginfo_new(IC_VCPU_REPLY_RETRY, 0, 0, 0));
     }
@@ -367,13 +345,13 @@ static void bench_virq_remote(void)
         ic_word_t label = ic_msginfo_label(info), imm = ic_get_mr(IC_VCPU_CALL_IMM);
         if (label == IC_FAULT_VCPU_HVC && imm == 0x50) {
             if ((err = ic_vcpu_ack_vtimer(sleeper)))
-                die("unmask the timer", err);
+                ic_die("unmask the timer", err);
             if (remote_guest_spinning) {
                 remote_guest_spinning = 0;
                 t0 = ic_counter();
                 uint64_t c0 = ic_cycles();
                 if ((err = ic_vcpu_inject_irq(vcpu, 40, 0xa0, 1, 0)))
-                    die("inject", err);
+                    ic_die("inject", err);
                 call = ic_cycles() - c0;
             }
         } else if (label == IC_FAULT_VCPU_HVC && imm == 0x41) {
@@ -385,12 +363,12 @@ static void bench_virq_remote(void)
                 total += handler - stopped, call_total += call, counted++;
         } else if (label != IC_FAULT_VCPU_VTIMER && label != IC_FAULT_VCPU_VGIC_MAINTENANCE &&
                    !(label == IC_FAULT_VCPU_HVC && imm == 0x40)) {
-            die("unexpected guest exit", IC_ILLEGAL_OPERATION);
+            ic_die("unexpected guest exit", IC_ILLEGAL_OPERATION);
         }
         ic_reply(ic_msginfo_new(IC_VCPU_REPLY_RETRY, 0, 0, 0));
     }
     if (!counted)
-        die("no round of the remote injection could be counted", IC_ILLEGAL_OPERATION);
+        ic_die("no round of the remote injection could be counted", IC_ILLEGAL_OPERATION);
     if (not_counted)
         ic_printf("virq_injection_remote_target_left_out (rounds in which CPU 1 ran before CPU 0 stopped): %u rounds\n",
                   not_counted);
@@ -403,15 +381,16 @@ static void bench_virq_remote(void)
 int main(ic_bootinfo_t *bootinfo)
 {
     bi = bootinfo;
+    ic_env_init(bi, "bench");
+    /* a root task's memory comes in many regions: objects from the largest */
     unsigned best = 0;
     for (ic_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++)
         if (!bi->untyped_list[i].is_device && bi->untyped_list[i].size_bits > best)
-            best = bi->untyped_list[i].size_bits, pool = bi->untyped.start + i;
-    next_slot = bi->empty.start;
-    vmids = next_slot++;
+            best = bi->untyped_list[i].size_bits, ic_env.pool = bi->untyped.start + i;
+    vmids = ic_slot();
     ic_err_t err = ic_vmid_control_make_pool(IC_SLOT_VMIDS, 2, IC_NUM_VMIDS - 2, vmids, 64, ROOT_CNODE);
     if (err)
-        die("VMID pool", err);
+        ic_die("VMID pool", err);
     bench_null_syscall();
     bench_ipc();
     bench_fault();
