@@ -153,13 +153,13 @@ NORETURN void trap_kernel(uint64_t kind);
 #define HCR_FMO (1ull << 3)
 #define HCR_IMO (1ull << 4)
 /* Exception classes (ESR_EL2.EC) the kernel tells apart */
-#define ESR_EC(esr) ((esr) >> 26)
-#define EC_SVC64 0x15
-#define EC_HVC64 0x16
-#define EC_SMC64 0x17
-#define EC_SYSREG 0x18
-#define EC_IABT_LOWER 0x20
-#define EC_DABT_LOWER 0x24
+#define ESR_EC(esr) AARCH64_ESR_EC(esr)
+#define EC_SVC64 AARCH64_EC_SVC64
+#define EC_HVC64 AARCH64_EC_HVC64
+#define EC_SMC64 AARCH64_EC_SMC64
+#define EC_SYSREG AARCH64_EC_SYSREG
+#define EC_IABT_LOWER AARCH64_EC_IABT_LOWER
+#define EC_DABT_LOWER AARCH64_EC_DABT_LOWER
 
 #define HCR_AMO (1ull << 5)
 #define HCR_DC (1ull << 12)

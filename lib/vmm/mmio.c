@@ -5,7 +5,6 @@
 #include <vmm/mmio.h>
 #include <icecap/vcpu.h>
 
-#define ESR_EC(esr) (((esr) >> 26) & 0x3f)
 
 /* Data abort ISS */
 #define DABT_ISV (1ull << 24)
@@ -38,7 +37,7 @@ int mmio_decode(uint64_t esr, uint64_t addr, uint64_t reg_value, struct mmio_acc
     if (!out)
         return MMIO_ERR_BAD_ARG;
     *out = (struct mmio_access){ 0 };
-    if (ESR_EC(esr) != MMIO_EC_DABT_LOWER)
+    if (AARCH64_ESR_EC(esr) != MMIO_EC_DABT_LOWER)
         return MMIO_ERR_WRONG_EC;
     /* Checked before ISV: these have no register transfer to emulate even
      * if a future architecture version reported one. */
@@ -95,7 +94,7 @@ int mmio_decode_sysreg(uint64_t esr, struct mmio_sysreg *out)
     if (!out)
         return MMIO_ERR_BAD_ARG;
     *out = (struct mmio_sysreg){ 0 };
-    if (ESR_EC(esr) != MMIO_EC_SYSREG)
+    if (AARCH64_ESR_EC(esr) != MMIO_EC_SYSREG)
         return MMIO_ERR_WRONG_EC;
     out->id = (uint32_t)esr & SYSREG_ID_MASK;
     out->reg = (unsigned)SYSREG_RT(esr);

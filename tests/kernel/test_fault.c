@@ -2,9 +2,10 @@
  * messages to the thread's fault endpoint; the handler's reply resumes the
  * thread (label 0) or leaves it stopped. */
 #include "test.h"
+#include <icecap/arch/aarch64.h>
 #include <icecap/faults.h>
 
-#define ESR_EC(esr) ((esr) >> 26)
+#define ESR_EC(esr) AARCH64_ESR_EC(esr)
 
 static volatile ic_word_t f_log[8];
 

@@ -6,13 +6,14 @@
  * polls their fault endpoint, so a kernel bug fails a test instead of
  * hanging the suite. */
 #include "test.h"
+#include <icecap/arch/aarch64.h>
 
 #define SAME_PRIO 255
 #define RAM_START 0x40000000ull
 #define RAM_END 0x80000000ull
-#define ESR_EC(esr) ((esr) >> 26)
-#define EC_IABT_LOWER 0x20
-#define EC_DABT_LOWER 0x24
+#define ESR_EC(esr) AARCH64_ESR_EC(esr)
+#define EC_IABT_LOWER AARCH64_EC_IABT_LOWER
+#define EC_DABT_LOWER AARCH64_EC_DABT_LOWER
 #define ESR_WNR(esr) (((esr) >> 6) & 1)
 
 extern char __image_start[], __image_end[];

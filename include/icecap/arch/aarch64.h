@@ -18,9 +18,14 @@
 
 /* ESR_ELx */
 #define AARCH64_ESR_EC_SHIFT 26
+#define AARCH64_ESR_EC(esr) (((esr) >> AARCH64_ESR_EC_SHIFT) & 0x3f)
 #define AARCH64_ESR_IL (1ull << 25)      /* a 32-bit instruction */
 #define AARCH64_ESR_WNR (1ull << 6)      /* data abort: a write */
 #define AARCH64_EC_UNKNOWN 0x00ull
+#define AARCH64_EC_SVC64 0x15ull
+#define AARCH64_EC_HVC64 0x16ull
+#define AARCH64_EC_SMC64 0x17ull
+#define AARCH64_EC_SYSREG 0x18ull           /* MSR, MRS or a system instruction trapped */
 #define AARCH64_EC_IABT_LOWER 0x20ull    /* instruction abort from a lower EL (+1: the same EL) */
 #define AARCH64_EC_DABT_LOWER 0x24ull    /* data abort from a lower EL (+1: the same EL) */
 #define AARCH64_DFSC_SYNC_EXTERNAL 0x10ull

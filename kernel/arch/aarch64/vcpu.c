@@ -359,13 +359,12 @@ static word_t guest_id_reg(unsigned crm, unsigned op2)
     return 0;
 }
 
-#define ESR_IL_BIT (1ull << 25)
 
 /* Past the instruction that trapped: 4 bytes, or 2 for a 16-bit T32 one of
  * a guest's AArch32 EL0 (ESR_EL2.IL clear). */
 static void skip_instruction(struct tcb *t, uint64_t esr)
 {
-    t->ctx.pc += (esr & ESR_IL_BIT) ? 4 : 2;
+    t->ctx.pc += (esr & AARCH64_ESR_IL) ? 4 : 2;
 }
 
 static bool emulate_id_read(struct tcb *t, uint64_t esr)

@@ -16,11 +16,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <icecap/arch/aarch64.h>
 
 /* Exception classes (ESR_ELx.EC, bits [31:26]) the VMM sees. */
-#define MMIO_EC_SYSREG 0x18     /* MSR/MRS trapped from AArch64 */
-#define MMIO_EC_IABT_LOWER 0x20 /* instruction abort from the guest */
-#define MMIO_EC_DABT_LOWER 0x24 /* data abort from the guest */
+#define MMIO_EC_SYSREG AARCH64_EC_SYSREG         /* MSR/MRS trapped from AArch64 */
+#define MMIO_EC_IABT_LOWER AARCH64_EC_IABT_LOWER /* instruction abort from the guest */
+#define MMIO_EC_DABT_LOWER AARCH64_EC_DABT_LOWER /* data abort from the guest */
 
 enum mmio_result {
     MMIO_OK = 0,
