@@ -9,7 +9,8 @@
 #                      kernel suite on QEMU with GICv3
 #                      and with GICv2, the minimal demo, the guest Linux booted
 #                      directly, and the host VM under IceCap
-#   make bench         microbenchmarks under QEMU -icount shift=0, boot times
+#   make bench         microbenchmarks under QEMU -icount shift=0, boot times,
+#                      console throughput
 #   make tcb-size      lines of C and assembly in the TCB, part by part
 #
 # Variables: PLAT (virt), GIC (3 or 2), CROSS (aarch64-linux-gnu-), SYSTEM
@@ -80,7 +81,7 @@ all: $(BUILD)/kernel-root-minimal.elf $(BUILD)/kernel-test-root.elf $(BUILD)/ker
 setup:
 	@scripts/setup.sh
 
-include mk/abi.mk mk/kernel.mk mk/system.mk mk/user.mk mk/tests.mk mk/guest.mk mk/host-vm.mk
+include mk/abi.mk mk/kernel.mk mk/system.mk mk/user.mk mk/realm.mk mk/tests.mk mk/guest.mk mk/host-vm.mk
 
 clean:
 	rm -rf build

@@ -1,5 +1,5 @@
 # The main demo: the host VM (Debian's Linux) under IceCap.
-.PHONY: run run-host test-host-vm test-console test-mux test-host-vm-images bench-boot boot-stats
+.PHONY: run run-host test-host-vm test-console test-mux test-host-vm-images bench-boot bench-console boot-stats
 run: run-host
 
 # The host VM under IceCap.
@@ -58,14 +58,28 @@ BOOT_RUNS ?= 5
 # BOOT_CONDITIONS: what else the machine does meanwhile (free: nothing;
 # pinned: both QEMUs on one host core; busy: beside a CPU-bound process).
 BOOT_CONDITIONS ?= free pinned busy
+# the same Linux alone: QEMU boots it at EL1
+DIRECT_BOOT := $(QEMU) -M virt,gic-version=3 -cpu $(QEMU_CPU) -smp 2 \
+	-m 1G -nodefaults -nographic -serial stdio -no-reboot -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
+	-kernel $(HOST_KERNEL) -initrd $(HOST_INITRD) \
+	-append "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1 quiet"
 bench-boot: setup $(BUILD)/kernel-system.elf guest
 	@for c in $(BOOT_CONDITIONS); do \
 	    tools/guest/bench-boot.sh $$c $(BOOT_RUNS) -- $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf -- \
-	     $(QEMU) -M virt,gic-version=3 -cpu $(QEMU_CPU) -smp 2 \
-	     -m 1G -nodefaults -nographic -serial stdio -no-reboot -netdev user,id=n0 -device virtio-net-device,netdev=n0 \
-	     -kernel $(HOST_KERNEL) -initrd $(HOST_INITRD) \
-	     -append "console=ttyAMA0 earlycon=pl011,0x09000000 panic=-1 quiet" || exit 1; \
+	     $(DIRECT_BOOT) || exit 1; \
 	done
+
+# Console throughput: the shell's cat of a file of CONSOLE_BYTES bytes to
+# ttyAMA0, in bytes per second of wall clock, under IceCap (the host VMM's
+# emulated PL011, then the serial server) and on QEMU alone, booted as for
+# bench-boot; CONSOLE_RUNS boots of each, alternating, their medians and
+# ratio (tools/guest/bench-console.sh). No pass or fail: it fails only when
+# a guest does not answer or output is lost.
+CONSOLE_RUNS ?= 3
+CONSOLE_BYTES ?= 1048576
+bench-console: setup $(BUILD)/kernel-system.elf guest
+	@tools/guest/bench-console.sh $(CONSOLE_RUNS) $(CONSOLE_BYTES) -- \
+		$(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf -- $(DIRECT_BOOT)
 
 # Where the kernel's CPUs wait for each other while the host VM boots: a
 # kernel built with SMP_STATS counts each cross-CPU request by its caller and

@@ -1,0 +1,37 @@
+# Realms (docs/realm-spec.md): tools/realmspec/realmspec.c compiles a realm description
+# into a realm spec, which lib/realmspec checks. Included before mk/tests.mk,
+# whose unit test rules read UNIT_USES_realmspec.
+#
+# lib/realmspec's unit tests link lib/sha256 too.
+UNIT_USES_realmspec := sha256
+
+REALMSPEC := build/tools/realmspec
+REALMSPEC_SRCS := tools/realmspec/realmspec.c $(wildcard lib/realmspec/*.c) lib/sha256/sha256.c lib/vmm/linux.c
+$(REALMSPEC): $(REALMSPEC_SRCS) $(wildcard lib/realmspec/include/*/*.h lib/sha256/include/*/*.h) \
+		lib/vmm/include/vmm/linux.h
+	@mkdir -p $(dir $@)
+	@$(HOSTCC) -std=gnu11 $(WARNINGS) -O2 -Iinclude -Ilib/realmspec/include -Ilib/sha256/include \
+		-Ilib/vmm/include $(REALMSPEC_SRCS) -o $@
+
+# The description compiler refuses every mistake in tests/realmspec, in
+# words, and compiles a good description (with a small aarch64 ELF of this
+# build as the realm VMM) into a spec that passes the checker.
+.PHONY: test-realmspec
+test-realmspec: $(REALMSPEC) $(BUILD)/components/serial-server.elf
+	@tools/realmspec/test.sh $(REALMSPEC) $(BUILD)/components/serial-server.elf
+
+# The checker under libFuzzer (not part of make test; needs clang), starting
+# from the specs the description tests compile: FUZZ_TIME seconds.
+FUZZ_TIME ?= 60
+REALMSPEC_FUZZ := build/host/realmspec/fuzz_realmspec
+$(REALMSPEC_FUZZ): tests/unit/realmspec/fuzz_realmspec.c $(wildcard lib/realmspec/*.c lib/realmspec/include/*/*.h) \
+		lib/sha256/sha256.c
+	@mkdir -p $(dir $@)
+	@clang -std=gnu11 $(WARNINGS) -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Ilib/realmspec/include \
+		-Ilib/sha256/include $< $(wildcard lib/realmspec/*.c) lib/sha256/sha256.c -o $@
+.PHONY: fuzz-realmspec
+fuzz-realmspec: $(REALMSPEC_FUZZ) $(REALMSPEC) $(BUILD)/components/serial-server.elf
+	@mkdir -p build/host/realmspec/corpus
+	@REALMSPEC_KEEP=build/host/realmspec/corpus tools/realmspec/test.sh $(REALMSPEC) \
+		$(BUILD)/components/serial-server.elf >/dev/null
+	@$(REALMSPEC_FUZZ) -max_total_time=$(FUZZ_TIME) -max_len=65536 build/host/realmspec/corpus
