@@ -6,9 +6,9 @@
 UNIT_USES_realmspec := sha256
 
 REALMSPEC := build/tools/realmspec
-REALMSPEC_SRCS := tools/realmspec/realmspec.c $(wildcard lib/realmspec/*.c) lib/sha256/sha256.c lib/vmm/linux.c
+REALMSPEC_SRCS := tools/realmspec/realmspec.c tools/desc.c $(wildcard lib/realmspec/*.c) lib/sha256/sha256.c lib/vmm/linux.c
 $(REALMSPEC): $(REALMSPEC_SRCS) $(wildcard lib/realmspec/include/*/*.h lib/sha256/include/*/*.h) \
-		lib/vmm/include/vmm/linux.h
+		lib/vmm/include/vmm/linux.h tools/desc.h
 	@mkdir -p $(dir $@)
 	@$(HOSTCC) -std=gnu11 $(WARNINGS) -O2 -Iinclude -Ilib/realmspec/include -Ilib/sha256/include \
 		-Ilib/vmm/include $(REALMSPEC_SRCS) -o $@

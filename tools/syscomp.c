@@ -7,13 +7,13 @@
  * build. Usage: syscomp description outdir elfdir */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "desc.h"
 
 /* The board's facts the checks need (kernel/plat/virt/board.h). */
 #define BOARD_CPUS 2
@@ -93,8 +93,6 @@ struct mapping {
 #define SLOT_NOTIFICATION 8
 #define SLOT_FIRST_CHANNEL 9
 
-static const char *file;
-static int errors;
 static struct channel *channels;
 static unsigned num_channels;
 static struct region *regions;
@@ -109,26 +107,6 @@ static unsigned num_owners;
 static struct device *devices;
 static unsigned num_devices;
 
-static void error(int line, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "%s:%d: ", file, line);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    errors++;
-}
-
-static void *grow(void *array, unsigned count, size_t size)
-{
-    void *p = realloc(array, (count + 1) * size);
-    if (!p) {
-        fprintf(stderr, "syscomp: out of memory\n");
-        exit(1);
-    }
-    return p;
-}
 
 static bool parse_u64(const char *s, uint64_t *v)
 {
@@ -138,21 +116,10 @@ static bool parse_u64(const char *s, uint64_t *v)
     return *s && *s != '-' && !errno && !*end;
 }
 
-/* "256M", "1G", "65536" */
+/* "256M", "1G", "65536": not 0, at most 1 TiB */
 static bool parse_size(const char *s, uint64_t *v)
 {
-    char buf[64];
-    size_t n = strlen(s);
-    if (n == 0 || n >= sizeof(buf))
-        return false;
-    strcpy(buf, s);
-    uint64_t mult = 1;
-    char last = buf[n - 1];
-    if (last == 'K' || last == 'M' || last == 'G') {
-        mult = last == 'K' ? 1ull << 10 : last == 'M' ? 1ull << 20 : 1ull << 30;
-        buf[n - 1] = 0;
-    }
-    return parse_u64(buf, v) && *v && *v <= (1ull << 40) / mult && (*v *= mult, true);
+    return desc_parse_size(s, v) && *v && *v <= (1ull << 40);
 }
 
 static bool is_power_of_two(uint64_t v)
@@ -176,7 +143,7 @@ static bool check_name(int line, const char *what, const char *name)
     for (const char *c = name; ok && *c; c++)
         ok = islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '-';
     if (!ok)
-        error(line, "%s name '%s': lower-case letters, digits and '-', starting with a letter, at most %d", what,
+        desc_error(line, "%s name '%s': lower-case letters, digits and '-', starting with a letter, at most %d", what,
               name, NAME_MAX_LEN);
     return ok;
 }
@@ -194,17 +161,17 @@ static struct owner *find_owner(const char *name, bool is_vm)
 static void check_device_window(int line, const char *base, const char *size, struct device *d)
 {
     if (!parse_u64(base, &d->base) || !parse_u64(size, &d->size) || !d->size)
-        error(line, "device base and size must be numbers (size not 0)");
+        desc_error(line, "device base and size must be numbers (size not 0)");
     else if ((d->base | d->size) & 0xfff)
-        error(line, "device base and size must be multiples of 4 KiB");
+        desc_error(line, "device base and size must be multiples of 4 KiB");
     else if (!is_power_of_two(d->size) || (d->base & (d->size - 1)))
-        error(line, "device size must be a power of two and its base a multiple of it (the loader "
+        desc_error(line, "device size must be a power of two and its base a multiple of it (the loader "
                     "grants it as one untyped region)");
     else if (d->base + d->size > BOARD_DEVICE_END || d->base + d->size < d->base)
-        error(line, "device [%#llx, %#llx) is outside the board's device memory", (unsigned long long)d->base,
+        desc_error(line, "device [%#llx, %#llx) is outside the board's device memory", (unsigned long long)d->base,
               (unsigned long long)(d->base + d->size));
     else if (d->base < BOARD_KERNEL_DEVICES_END && d->base + d->size > BOARD_KERNEL_DEVICES_BASE)
-        error(line, "device [%#llx, %#llx) overlaps the interrupt controller, which the kernel keeps",
+        desc_error(line, "device [%#llx, %#llx) overlaps the interrupt controller, which the kernel keeps",
               (unsigned long long)d->base, (unsigned long long)(d->base + d->size));
 }
 
@@ -216,13 +183,13 @@ static void parse_irqs(int line, char *word, struct device *d)
     if (dash)
         *dash = 0;
     if (!parse_u64(word, &first) || (dash && !parse_u64(dash + 1, &last))) {
-        error(line, "irq must be a number or a range FIRST-LAST");
+        desc_error(line, "irq must be a number or a range FIRST-LAST");
         return;
     }
     if (!dash)
         last = first;
     if (first < BOARD_IRQ_FIRST || last > BOARD_IRQ_LAST || first > last) {
-        error(line, "irq %llu-%llu: shared interrupts (SPIs) run from %d to %d", (unsigned long long)first,
+        desc_error(line, "irq %llu-%llu: shared interrupts (SPIs) run from %d to %d", (unsigned long long)first,
               (unsigned long long)last, BOARD_IRQ_FIRST, BOARD_IRQ_LAST);
         return;
     }
@@ -249,14 +216,14 @@ static void list_names(char *buf, size_t size, const char *const *names)
 static void parse_device(int line, char **words, int n, struct owner *o)
 {
     if ((n != 4 && n != 6) || (n == 6 && strcmp(words[4], "irq"))) {
-        error(line, "a device is: device NAME BASE SIZE [irq FIRST[-LAST]]");
+        desc_error(line, "a device is: device NAME BASE SIZE [irq FIRST[-LAST]]");
         return;
     }
     const char *const *names = o->is_vm ? vm_device_names : component_device_names;
     if (!known_name(names, words[1])) {
         char list[128];
         list_names(list, sizeof(list), names);
-        error(line, "unknown device '%s' (a %s may have %s)", words[1], o->is_vm ? "VM" : "component", list);
+        desc_error(line, "unknown device '%s' (a %s may have %s)", words[1], o->is_vm ? "VM" : "component", list);
     }
     struct device d = { .line = line, .owner = (int)(o - owners), .emulated = !strcmp(words[1], EMULATED_DEVICE) };
     snprintf(d.name, sizeof(d.name), "%s", words[1]);
@@ -264,18 +231,18 @@ static void parse_device(int line, char **words, int n, struct owner *o)
     if (n == 6)
         parse_irqs(line, words[5], &d);
     else if (o->is_vm)
-        error(line, "a VM's device needs its interrupts: device NAME BASE SIZE irq FIRST[-LAST]");
+        desc_error(line, "a VM's device needs its interrupts: device NAME BASE SIZE irq FIRST[-LAST]");
     for (unsigned i = 0; i < num_devices; i++) {
         const struct device *e = &devices[i];
         /* an emulated device is an address in its VM only */
         if ((d.emulated || e->emulated) && d.owner != e->owner)
             continue;
         if (d.base < e->base + e->size && e->base < d.base + d.size)
-            error(line, "device overlaps '%s' (line %d)", e->name, e->line);
+            desc_error(line, "device overlaps '%s' (line %d)", e->name, e->line);
         if (d.irq_first && e->irq_first && d.irq_first <= e->irq_last && e->irq_first <= d.irq_last)
-            error(line, "irq overlaps those of '%s' (line %d)", e->name, e->line);
+            desc_error(line, "irq overlaps those of '%s' (line %d)", e->name, e->line);
     }
-    devices = grow(devices, num_devices, sizeof(*devices));
+    devices = desc_grow(devices, num_devices, sizeof(*devices));
     devices[num_devices++] = d;
 }
 
@@ -283,13 +250,13 @@ static void parse_bootargs(int line, char **words, int n, struct owner *o)
 {
     o->bootargs[0] = 0;
     if (n < 2) {
-        error(line, "bootargs needs a command line");
+        desc_error(line, "bootargs needs a command line");
         return;
     }
     /* the tokenizer split it: join the words back */
     for (int i = 1; i < n; i++) {
         if (strlen(o->bootargs) + strlen(words[i]) + 2 >= sizeof(o->bootargs)) {
-            error(line, "bootargs needs a command line of fewer than %zu characters", sizeof(o->bootargs));
+            desc_error(line, "bootargs needs a command line of fewer than %zu characters", sizeof(o->bootargs));
             return;
         }
         if (i > 1)
@@ -298,7 +265,7 @@ static void parse_bootargs(int line, char **words, int n, struct owner *o)
     }
     for (char *c = o->bootargs; *c; c++)
         if (*c == '"' || *c == '\\' || !isprint((unsigned char)*c)) {
-            error(line, "bootargs may not contain quotes, backslashes or control characters");
+            desc_error(line, "bootargs may not contain quotes, backslashes or control characters");
             return;
         }
 }
@@ -311,40 +278,40 @@ static void parse_setting(int line, char **words, int n, struct owner *o)
         parse_device(line, words, n, o);
     } else if (!o->is_vm && !strcmp(key, "priority")) {
         if (!one || !parse_u64(words[1], &o->priority) || o->priority > 255)
-            error(line, "priority must be a number from 0 to 255");
+            desc_error(line, "priority must be a number from 0 to 255");
         o->has_priority = true;
     } else if (!o->is_vm && !strcmp(key, "cnode-bits")) {
         if (!one || !parse_u64(words[1], &o->cnode_bits) || o->cnode_bits < 8 || o->cnode_bits > 14)
-            error(line, "cnode-bits must be a number from 8 to 14 (a CSpace of 256 to 16384 slots)");
+            desc_error(line, "cnode-bits must be a number from 8 to 14 (a CSpace of 256 to 16384 slots)");
     } else if (!o->is_vm && !strcmp(key, "vmids")) {
         if (!one || !parse_u64(words[1], &o->vmids) || o->vmids > MAX_VMIDS)
-            error(line, "vmids (how many VSpaces the component may have at once) must be a number from 0 to %d",
+            desc_error(line, "vmids (how many VSpaces the component may have at once) must be a number from 0 to %d",
                   MAX_VMIDS);
     } else if (!o->is_vm && !strcmp(key, "memory")) {
         if (!one || !parse_size(words[1], &o->memory) || !is_power_of_two(o->memory) || o->memory < (1ull << 20) ||
             o->memory > (64ull << 20))
-            error(line, "a component's memory (for the objects it makes) must be a power of two from 1M to 64M");
+            desc_error(line, "a component's memory (for the objects it makes) must be a power of two from 1M to 64M");
     } else if (o->is_vm && !strcmp(key, "vmm")) {
         if (!one)
-            error(line, "vmm names the component that runs this VM");
+            desc_error(line, "vmm names the component that runs this VM");
         else
             snprintf(o->vmm, sizeof(o->vmm), "%s", words[1]);
         o->vmm_line = line;
     } else if (o->is_vm && !strcmp(key, "vcpus")) {
         if (!one || !parse_u64(words[1], &o->vcpus) || o->vcpus < 1 || o->vcpus > BOARD_CPUS)
-            error(line, "vcpus must be from 1 to %d (the board's CPUs)", BOARD_CPUS);
+            desc_error(line, "vcpus must be from 1 to %d (the board's CPUs)", BOARD_CPUS);
     } else if (o->is_vm && !strcmp(key, "vcpu-priority")) {
         if (!one || !parse_u64(words[1], &o->vcpu_priority) || o->vcpu_priority > 255)
-            error(line, "vcpu-priority must be a number from 0 to 255");
+            desc_error(line, "vcpu-priority must be a number from 0 to 255");
     } else if (o->is_vm && !strcmp(key, "memory")) {
         if (!one || !parse_size(words[1], &o->ram) || !is_power_of_two(o->ram) || o->ram < (64ull << 20) ||
             o->ram > (256ull << 20))
-            error(line, "memory must be a power of two from 64M to 256M (it must fit the board's RAM "
+            desc_error(line, "memory must be a power of two from 64M to 256M (it must fit the board's RAM "
                         "beside the kernel and the components)");
     } else if (o->is_vm && !strcmp(key, "bootargs")) {
         parse_bootargs(line, words, n, o);
     } else {
-        error(line, "unknown setting '%s' in %s '%s'", key, o->is_vm ? "vm" : "component", o->name);
+        desc_error(line, "unknown setting '%s' in %s '%s'", key, o->is_vm ? "vm" : "component", o->name);
     }
 }
 
@@ -355,12 +322,12 @@ static void parse_setting(int line, char **words, int n, struct owner *o)
 static void parse_channel(int line, char **words, int n)
 {
     if (n != 3) {
-        error(line, "a channel is: channel COMPONENT COMPONENT");
+        desc_error(line, "a channel is: channel COMPONENT COMPONENT");
         return;
     }
-    channels = grow(channels, num_channels, sizeof(*channels));
+    channels = desc_grow(channels, num_channels, sizeof(*channels));
     channels[num_channels] = (struct channel){ -1, -1, line };
-    pending_names = grow(pending_names, num_channels, sizeof(*pending_names));
+    pending_names = desc_grow(pending_names, num_channels, sizeof(*pending_names));
     snprintf(pending_names[num_channels][0], NAME_MAX_LEN + 1, "%s", words[1]);
     snprintf(pending_names[num_channels][1], NAME_MAX_LEN + 1, "%s", words[2]);
     num_channels++;
@@ -374,11 +341,11 @@ static void parse_region(int line, char **words)
     snprintf(r.name, sizeof(r.name), "%s", words[1]);
     for (unsigned i = 0; i < num_regions; i++)
         if (!strcmp(regions[i].name, r.name))
-            error(line, "memory '%s' is already described at line %d", r.name, regions[i].line);
+            desc_error(line, "memory '%s' is already described at line %d", r.name, regions[i].line);
     if (!parse_size(words[2], &r.size) || !is_power_of_two(r.size) || r.size < 4096 || r.size > REGION_MAX_SIZE)
-        error(line, "a shared memory region's size must be a power of two from 4K to 64M (the loader makes it "
+        desc_error(line, "a shared memory region's size must be a power of two from 4K to 64M (the loader makes it "
                     "from one untyped region)");
-    regions = grow(regions, num_regions, sizeof(*regions));
+    regions = desc_grow(regions, num_regions, sizeof(*regions));
     regions[num_regions++] = r;
 }
 
@@ -387,16 +354,16 @@ static void parse_map(int line, char **words, int n, int region)
 {
     struct mapping m = { .region = region, .owner = -1, .line = line };
     if (n != 4 || (strcmp(words[3], "r") && strcmp(words[3], "rw"))) {
-        error(line, "a mapping is: map COMPONENT VADDR r|rw");
+        desc_error(line, "a mapping is: map COMPONENT VADDR r|rw");
         return;
     }
     m.write = !strcmp(words[3], "rw");
     if (!parse_u64(words[2], &m.vaddr) || (m.vaddr & 0xfff) || m.vaddr < IMAGE_AREA_END ||
         m.vaddr + regions[region].size > USER_VA_END || m.vaddr + regions[region].size < m.vaddr)
-        error(line, "a mapping's address must be page aligned, from %#llx, and the region must end below %#llx",
+        desc_error(line, "a mapping's address must be page aligned, from %#llx, and the region must end below %#llx",
               IMAGE_AREA_END, USER_VA_END);
-    mappings = grow(mappings, num_mappings, sizeof(*mappings));
-    map_names = grow(map_names, num_mappings, sizeof(*map_names));
+    mappings = desc_grow(mappings, num_mappings, sizeof(*mappings));
+    map_names = desc_grow(map_names, num_mappings, sizeof(*map_names));
     snprintf(map_names[num_mappings], NAME_MAX_LEN + 1, "%s", words[1]);
     mappings[num_mappings++] = m;
 }
@@ -409,7 +376,7 @@ static void parse(FILE *in)
     char raw[512];
     for (int line = 1; fgets(raw, sizeof(raw), in); line++) {
         if (!strchr(raw, '\n') && !feof(in)) {
-            error(line, "line too long");
+            desc_error(line, "line too long");
             return;
         }
         char *hash = strchr(raw, '#');
@@ -419,7 +386,7 @@ static void parse(FILE *in)
         int n = 0;
         for (char *p = strtok(raw, " \t\r\n"); p; p = strtok(NULL, " \t\r\n")) {
             if (n == 64) {
-                error(line, "more than 64 words");
+                desc_error(line, "more than 64 words");
                 break;
             }
             words[n++] = p;
@@ -428,21 +395,21 @@ static void parse(FILE *in)
             continue;
         if (!strcmp(words[0], "board")) {
             if (n != 2 || strcmp(words[1], "virt"))
-                error(line, "unknown board (this build knows 'virt')");
+                desc_error(line, "unknown board (this build knows 'virt')");
             have_board = true;
         } else if (!strcmp(words[0], "component") || !strcmp(words[0], "vm")) {
             bool is_vm = words[0][0] == 'v';
             if (n != 2) {
-                error(line, "%s needs a name", words[0]);
+                desc_error(line, "%s needs a name", words[0]);
                 current = NULL;
                 continue;
             }
             check_name(line, words[0], words[1]);
             const struct owner *twin = find_owner(words[1], is_vm);
             if (twin)
-                error(line, "%s '%s' is already described at line %d", words[0], words[1], twin->line);
+                desc_error(line, "%s '%s' is already described at line %d", words[0], words[1], twin->line);
             current_region = -1;
-            owners = grow(owners, num_owners, sizeof(*owners));
+            owners = desc_grow(owners, num_owners, sizeof(*owners));
             current = &owners[num_owners++];
             *current = (struct owner){ .line = line, .is_vm = is_vm, .cnode_bits = 12, .memory = 16ull << 20 };
             snprintf(current->name, sizeof(current->name), "%s", words[1]);
@@ -453,7 +420,7 @@ static void parse(FILE *in)
         } else if (!strcmp(words[0], "shared-memory")) {
             current = NULL;
             if (n != 3) {
-                error(line, "shared memory is: shared-memory NAME SIZE, then its map lines");
+                desc_error(line, "shared memory is: shared-memory NAME SIZE, then its map lines");
                 continue;
             }
             current_region = (int)num_regions;
@@ -463,11 +430,11 @@ static void parse(FILE *in)
         } else if (current) {
             parse_setting(line, words, n, current);
         } else {
-            error(line, "unknown setting '%s' (outside a component, vm or shared-memory)", words[0]);
+            desc_error(line, "unknown setting '%s' (outside a component, vm or shared-memory)", words[0]);
         }
     }
     if (!have_board)
-        error(1, "no board");
+        desc_error(1, "no board");
 }
 
 static unsigned channels_of(int owner)
@@ -501,43 +468,43 @@ static void check_connections(void)
         for (int end = 0; end < 2; end++) {
             const struct owner *o = find_owner(pending_names[i][end], false);
             if (!o)
-                error(c->line, "channel: no component '%s'", pending_names[i][end]);
+                desc_error(c->line, "channel: no component '%s'", pending_names[i][end]);
             else if (end == 0)
                 c->a = (int)(o - owners);
             else
                 c->b = (int)(o - owners);
         }
         if (c->a >= 0 && c->a == c->b)
-            error(c->line, "channel: a component cannot have a channel to itself");
+            desc_error(c->line, "channel: a component cannot have a channel to itself");
         for (unsigned j = 0; j < i; j++)
             if (c->a >= 0 && c->b >= 0 && ((channels[j].a == c->a && channels[j].b == c->b) ||
                                            (channels[j].a == c->b && channels[j].b == c->a)))
-                error(c->line, "channel between %s and %s already described at line %d", owners[c->a].name,
+                desc_error(c->line, "channel between %s and %s already described at line %d", owners[c->a].name,
                       owners[c->b].name, channels[j].line);
     }
     for (unsigned i = 0; i < num_owners; i++)
         if (!owners[i].is_vm && channels_of((int)i) > MAX_CHANNELS)
-            error(owners[i].line, "component %s has %u channels: at most %d (the bits of its notification word)",
+            desc_error(owners[i].line, "component %s has %u channels: at most %d (the bits of its notification word)",
                   owners[i].name, channels_of((int)i), MAX_CHANNELS);
     for (unsigned i = 0; i < num_mappings; i++) {
         struct mapping *m = &mappings[i];
         const struct region *r = &regions[m->region];
         const struct owner *o = find_owner(map_names[i], false);
         if (!o) {
-            error(m->line, "map: no component '%s'", map_names[i]);
+            desc_error(m->line, "map: no component '%s'", map_names[i]);
             continue;
         }
         m->owner = (int)(o - owners);
         if (overlaps(m->vaddr, r->size, HEAP_BASE, HEAP_END - HEAP_BASE))
-            error(m->line, "memory %s in %s overlaps its heap [%#llx, %#llx)", r->name, o->name, HEAP_BASE, HEAP_END);
+            desc_error(m->line, "memory %s in %s overlaps its heap [%#llx, %#llx)", r->name, o->name, HEAP_BASE, HEAP_END);
         for (unsigned j = 0; j < i; j++) {
             const struct mapping *e = &mappings[j];
             if (e->owner != m->owner)
                 continue;
             if (e->region == m->region)
-                error(m->line, "memory %s is already mapped in %s (line %d)", r->name, o->name, e->line);
+                desc_error(m->line, "memory %s is already mapped in %s (line %d)", r->name, o->name, e->line);
             else if (overlaps(m->vaddr, r->size, e->vaddr, regions[e->region].size))
-                error(m->line, "memory %s in %s overlaps memory %s (line %d)", r->name, o->name,
+                desc_error(m->line, "memory %s in %s overlaps memory %s (line %d)", r->name, o->name,
                       regions[e->region].name, e->line);
         }
         /* a VMM maps its devices and its VM's RAM at their own addresses */
@@ -545,13 +512,13 @@ static void check_connections(void)
             const struct owner *dev_owner = &owners[devices[d].owner];
             bool its = dev_owner == o || (dev_owner->is_vm && !strcmp(dev_owner->vmm, o->name));
             if (its && !devices[d].emulated && overlaps(m->vaddr, r->size, devices[d].base, devices[d].size))
-                error(m->line, "memory %s in %s overlaps device '%s' (line %d), which it maps at its own address",
+                desc_error(m->line, "memory %s in %s overlaps device '%s' (line %d), which it maps at its own address",
                       r->name, o->name, devices[d].name, devices[d].line);
         }
         for (unsigned v = 0; v < num_owners; v++)
             if (owners[v].is_vm && !strcmp(owners[v].vmm, o->name) &&
                 overlaps(m->vaddr, r->size, BOARD_RAM_BASE, owners[v].ram))
-                error(m->line, "memory %s in %s overlaps the RAM of vm %s, which it maps at its own address",
+                desc_error(m->line, "memory %s in %s overlaps the RAM of vm %s, which it maps at its own address",
                       r->name, o->name, owners[v].name);
     }
     for (unsigned i = 0; i < num_regions; i++) {
@@ -559,7 +526,7 @@ static void check_connections(void)
         for (unsigned j = 0; j < num_mappings; j++)
             users += mappings[j].region == (int)i;
         if (users == 0)
-            error(regions[i].line, "memory %s is mapped nowhere", regions[i].name);
+            desc_error(regions[i].line, "memory %s is mapped nowhere", regions[i].name);
     }
 }
 
@@ -574,24 +541,24 @@ static void check_system(void)
         if (o->is_vm) {
             memory += o->ram;
             if (!o->vcpus || !o->ram)
-                error(o->line, "vm %s needs vcpus and memory", o->name);
+                desc_error(o->line, "vm %s needs vcpus and memory", o->name);
             if (!o->vmm[0]) {
-                error(o->line, "vm %s needs a vmm: the component that runs it", o->name);
+                desc_error(o->line, "vm %s needs a vmm: the component that runs it", o->name);
                 continue;
             }
             const struct owner *vmm = find_owner(o->vmm, false);
             if (!vmm) {
-                error(o->vmm_line, "vm %s: no component '%s' to run it", o->name, o->vmm);
+                desc_error(o->vmm_line, "vm %s: no component '%s' to run it", o->name, o->vmm);
                 continue;
             }
             for (unsigned j = 0; j < i; j++)
                 if (owners[j].is_vm && !strcmp(owners[j].vmm, o->vmm))
-                    error(o->vmm_line, "component %s runs vm %s already (line %d): one VM a component", o->vmm,
+                    desc_error(o->vmm_line, "component %s runs vm %s already (line %d): one VM a component", o->vmm,
                           owners[j].name, owners[j].line);
             if (vmm->vmids == 0)
-                error(vmm->line, "%s needs vmids of at least 1: the VSpace of vm %s takes one", vmm->name, o->name);
+                desc_error(vmm->line, "%s needs vmids of at least 1: the VSpace of vm %s takes one", vmm->name, o->name);
             if (o->vcpu_priority >= vmm->priority)
-                error(o->line, "vcpu-priority (%llu) must be below the priority of %s (%llu, line %d), which "
+                desc_error(o->line, "vcpu-priority (%llu) must be below the priority of %s (%llu, line %d), which "
                                "must answer its guest's exits",
                       (unsigned long long)o->vcpu_priority, vmm->name, (unsigned long long)vmm->priority, vmm->line);
         } else {
@@ -599,23 +566,23 @@ static void check_system(void)
             vmids += 1 + o->vmids;
             memory += o->memory;
             if (!o->has_priority)
-                error(o->line, "component %s needs a priority", o->name);
+                desc_error(o->line, "component %s needs a priority", o->name);
             char dir[64];
             snprintf(dir, sizeof(dir), "components/%s", o->name);
             if (strcmp(o->name, "loader") == 0 || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-                error(o->line, "component %s has no folder %s (its code)", o->name, dir);
+                desc_error(o->line, "component %s has no folder %s (its code)", o->name, dir);
         }
     }
     if (!components)
-        error(1, "no component");
+        desc_error(1, "no component");
     check_connections();
     if (vmids > MAX_VMIDS)
-        error(1, "the components need %llu VMIDs (one each and their vmids): at most %d",
+        desc_error(1, "the components need %llu VMIDs (one each and their vmids): at most %d",
               (unsigned long long)vmids, MAX_VMIDS);
     for (unsigned i = 0; i < num_regions; i++)
         memory += regions[i].size;
     if (memory > BOARD_RAM_FOR_SYSTEM)
-        error(1, "components, VMs and shared memory take %llu MiB of memory: the board leaves %llu MiB",
+        desc_error(1, "components, VMs and shared memory take %llu MiB of memory: the board leaves %llu MiB",
               (unsigned long long)(memory >> 20), (unsigned long long)(BOARD_RAM_FOR_SYSTEM >> 20));
 }
 
@@ -721,7 +688,7 @@ static FILE *create(const char *dir, const char *name)
 static void emit_header(const char *outdir)
 {
     FILE *out = create(outdir, "system.h");
-    fprintf(out, "/* Generated by tools/syscomp from %s: do not edit. */\n", file);
+    fprintf(out, "/* Generated by tools/syscomp from %s: do not edit. */\n", desc_file);
     fprintf(out, "#ifndef SYSTEM_H\n#define SYSTEM_H\n\n#include <stdint.h>\n#include <stddef.h>\n\n");
     fprintf(out, "struct system_device {\n    const char *name;\n    uint64_t base, size;\n"
                  "    unsigned irq_first, irq_last; /* 0, 0: none */\n"
@@ -804,7 +771,7 @@ static void emit_header(const char *outdir)
 static void emit_make(const char *outdir)
 {
     FILE *out = create(outdir, "system.mk");
-    fprintf(out, "# Generated by tools/syscomp from %s: do not edit.\nSYSTEM_COMPONENTS :=", file);
+    fprintf(out, "# Generated by tools/syscomp from %s: do not edit.\nSYSTEM_COMPONENTS :=", desc_file);
     for (unsigned i = 0; i < num_owners; i++)
         if (!owners[i].is_vm)
             fprintf(out, " %s", owners[i].name);
@@ -818,7 +785,7 @@ static void emit_make(const char *outdir)
 static void emit_images(const char *outdir, const char *elfdir)
 {
     FILE *out = create(outdir, "system_images.S");
-    fprintf(out, "/* Generated by tools/syscomp from %s: do not edit. */\n", file);
+    fprintf(out, "/* Generated by tools/syscomp from %s: do not edit. */\n", desc_file);
     fprintf(out, "    .section .rodata.components, \"a\"\n");
     unsigned k = 0;
     for (unsigned i = 0; i < num_owners; i++) {
@@ -843,17 +810,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: syscomp description outdir elfdir\n");
         return 2;
     }
-    file = argv[1];
-    FILE *in = fopen(file, "r");
+    desc_file = argv[1];
+    FILE *in = fopen(desc_file, "r");
     if (!in) {
-        fprintf(stderr, "syscomp: cannot read %s: %s\n", file, strerror(errno));
+        fprintf(stderr, "syscomp: cannot read %s: %s\n", desc_file, strerror(errno));
         return 1;
     }
     parse(in);
     fclose(in);
     check_system();
-    if (errors) {
-        fprintf(stderr, "syscomp: %d error%s in %s\n", errors, errors == 1 ? "" : "s", file);
+    if (desc_errors) {
+        fprintf(stderr, "syscomp: %d error%s in %s\n", desc_errors, desc_errors == 1 ? "" : "s", desc_file);
         return 1;
     }
     emit_header(argv[2]);

@@ -12,12 +12,12 @@
 #include <icecap/elf.h>
 #include <icecap/objects.h>
 #include <realmspec/realmspec.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <vmm/linux.h>
+#include "../desc.h"
 
 #define PAGE 0x1000ull
 #define MIB2 0x200000ull
@@ -38,29 +38,6 @@ enum { SLOT_CNODE = 1, SLOT_VSPACE, SLOT_TCB, SLOT_FAULT_EP, SLOT_NTFN, SLOT_GUE
 /* The boot information page the realm VMM gets in x0 */
 #define BOOTINFO_MAGIC "ICRBOOT1"
 
-static const char *file;
-static int errors;
-
-static void error(int line, const char *fmt, ...)
-{
-    va_list ap;
-    fprintf(stderr, "%s:%d: ", file, line);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    errors++;
-}
-
-static void *grow(void *array, size_t count, size_t size)
-{
-    void *p = realloc(array, (count + 1) * size);
-    if (!p) {
-        fprintf(stderr, "realmspec: out of memory\n");
-        exit(1);
-    }
-    return p;
-}
 
 /* ---- the description */
 
@@ -77,25 +54,6 @@ enum { K_MEMORY, K_VCPUS, K_KERNEL, K_INITRAMFS, K_BOOTARGS, K_VMM, K_CONSOLE, K
 static const char *const keywords[] = { "memory", "vcpus", "kernel", "initramfs", "bootargs", "vmm", "console",
                                         "priority", NULL };
 
-static bool parse_size(const char *s, uint64_t *v)
-{
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(s, &end, 0);
-    if (end == s || errno || *s == '-')
-        return false;
-    unsigned shift = 0;
-    if (*end == 'K' || *end == 'k')
-        shift = 10, end++;
-    else if (*end == 'M')
-        shift = 20, end++;
-    else if (*end == 'G')
-        shift = 30, end++;
-    if (*end || (shift && n > (UINT64_MAX >> shift)))
-        return false;
-    *v = (uint64_t)n << shift;
-    return true;
-}
 
 static char *path_near(const char *desc, const char *p)
 {
@@ -114,9 +72,9 @@ static void parse_bootargs(struct desc *d, const char *arg, int line)
 {
     size_t n = strlen(arg);
     if (n < 2 || arg[0] != '"' || arg[n - 1] != '"' || memchr(arg + 1, '"', n - 2) || memchr(arg + 1, '\\', n - 2))
-        error(line, "bootargs must be one string in double quotes, without quotes or backslashes inside");
+        desc_error(line, "bootargs must be one string in double quotes, without quotes or backslashes inside");
     else if (n - 2 >= BOOTARGS_MAX)
-        error(line, "bootargs longer than %d characters", BOOTARGS_MAX - 1);
+        desc_error(line, "bootargs longer than %d characters", BOOTARGS_MAX - 1);
     else
         memcpy(d->bootargs, arg + 1, n - 2), d->bootargs[n - 2] = 0;
 }
@@ -124,42 +82,42 @@ static void parse_bootargs(struct desc *d, const char *arg, int line)
 static void parse_setting(struct desc *d, int k, const char *arg, int line)
 {
     if (d->line_of[k]) {
-        error(line, "%s given twice (first at line %d)", keywords[k], d->line_of[k]);
+        desc_error(line, "%s given twice (first at line %d)", keywords[k], d->line_of[k]);
         return;
     }
     d->line_of[k] = line;
     if (k == K_CONSOLE) {
         if (*arg)
-            error(line, "console takes no value");
+            desc_error(line, "console takes no value");
         d->console = true;
         return;
     }
     if (!*arg) {
-        error(line, "%s needs a value", keywords[k]);
+        desc_error(line, "%s needs a value", keywords[k]);
         return;
     }
     switch (k) {
     case K_MEMORY:
-        if (!parse_size(arg, &d->memory))
-            error(line, "bad size '%s' (a number, optionally with K, M or G)", arg);
+        if (!desc_parse_size(arg, &d->memory))
+            desc_error(line, "bad size '%s' (a number, optionally with K, M or G)", arg);
         else if (!d->memory || d->memory % MIB2)
-            error(line, "memory must be a non-zero multiple of 2M");
+            desc_error(line, "memory must be a non-zero multiple of 2M");
         else if (d->memory > GUEST_RAM_MAX)
-            error(line, "memory above the maximum of 64G");
+            desc_error(line, "memory above the maximum of 64G");
         break;
     case K_VCPUS:
-        if (!parse_size(arg, &d->vcpus) || d->vcpus < 1 || d->vcpus > MAX_VCPUS)
-            error(line, "vcpus must be between 1 and %d", MAX_VCPUS);
+        if (!desc_parse_size(arg, &d->vcpus) || d->vcpus < 1 || d->vcpus > MAX_VCPUS)
+            desc_error(line, "vcpus must be between 1 and %d", MAX_VCPUS);
         break;
     case K_PRIORITY:
-        if (!parse_size(arg, &d->priority) || d->priority < 1 || d->priority > 254)
-            error(line, "priority must be between 1 and 254");
+        if (!desc_parse_size(arg, &d->priority) || d->priority < 1 || d->priority > 254)
+            desc_error(line, "priority must be between 1 and 254");
         break;
     case K_BOOTARGS:
         parse_bootargs(d, arg, line);
         break;
     default: /* the paths */
-        *(k == K_KERNEL ? &d->kernel : k == K_INITRAMFS ? &d->initramfs : &d->vmm) = path_near(file, arg);
+        *(k == K_KERNEL ? &d->kernel : k == K_INITRAMFS ? &d->initramfs : &d->vmm) = path_near(desc_file, arg);
     }
 }
 
@@ -189,9 +147,9 @@ static void parse_line(struct desc *d, char *s, int line)
         arg++;
     if (!strcmp(s, "realm")) {
         if (d->realm_line)
-            error(line, "a second realm (one realm per description, the first at line %d)", d->realm_line);
+            desc_error(line, "a second realm (one realm per description, the first at line %d)", d->realm_line);
         else if (!name_ok(arg))
-            error(line, "bad realm name '%s' (1 to %d of a-z, 0-9, - and _)", arg, NAME_MAX_LEN);
+            desc_error(line, "bad realm name '%s' (1 to %d of a-z, 0-9, - and _)", arg, NAME_MAX_LEN);
         else
             strcpy(d->name, arg);
         d->realm_line = d->realm_line ? d->realm_line : line;
@@ -200,20 +158,20 @@ static void parse_line(struct desc *d, char *s, int line)
     for (int k = 0; keywords[k]; k++) {
         if (!strcmp(s, keywords[k])) {
             if (!d->realm_line)
-                error(line, "%s before the realm line", s);
+                desc_error(line, "%s before the realm line", s);
             else
                 parse_setting(d, k, arg, line);
             return;
         }
     }
-    error(line, "unknown keyword '%s'", s);
+    desc_error(line, "unknown keyword '%s'", s);
 }
 
 static void parse(struct desc *d)
 {
-    FILE *f = fopen(file, "r");
+    FILE *f = fopen(desc_file, "r");
     if (!f) {
-        fprintf(stderr, "%s: cannot open: %s\n", file, strerror(errno));
+        fprintf(stderr, "%s: cannot open: %s\n", desc_file, strerror(errno));
         exit(1);
     }
     char buf[4096];
@@ -221,20 +179,20 @@ static void parse(struct desc *d)
     while (fgets(buf, sizeof buf, f)) {
         line++;
         if (!strchr(buf, '\n') && !feof(f)) {
-            error(line, "line too long");
+            desc_error(line, "line too long");
             break;
         }
         parse_line(d, buf, line);
     }
     fclose(f);
     if (!d->realm_line) {
-        error(line ? line : 1, "no realm line ('realm NAME')");
+        desc_error(line ? line : 1, "no realm line ('realm NAME')");
         return;
     }
     static const int required[] = { K_MEMORY, K_VCPUS, K_KERNEL, K_VMM };
     for (unsigned i = 0; i < sizeof required / sizeof required[0]; i++)
         if (!d->line_of[required[i]])
-            error(d->realm_line, "realm %s has no %s line", d->name, keywords[required[i]]);
+            desc_error(d->realm_line, "realm %s has no %s line", d->name, keywords[required[i]]);
     if (!d->line_of[K_PRIORITY])
         d->priority = DEFAULT_PRIORITY;
 }
@@ -255,20 +213,20 @@ static struct {
 
 static uint32_t object(uint8_t type, uint8_t bits)
 {
-    s.obj = grow(s.obj, s.n_obj, sizeof *s.obj);
+    s.obj = desc_grow(s.obj, s.n_obj, sizeof *s.obj);
     s.obj[s.n_obj] = (struct rs_object){ type, bits };
     return s.n_obj++;
 }
 
 static void cap(uint32_t slot, uint32_t obj, uint16_t rights, uint64_t badge)
 {
-    s.cap = grow(s.cap, s.n_cap, sizeof *s.cap);
+    s.cap = desc_grow(s.cap, s.n_cap, sizeof *s.cap);
     s.cap[s.n_cap++] = (struct rs_cap){ 0 /* the VMM's CNode is object 0 */, slot, obj, rights, badge };
 }
 
 static void map_frame(uint32_t vspace, uint32_t frame, uint64_t address, uint8_t rights)
 {
-    s.fm = grow(s.fm, s.n_fm, sizeof *s.fm);
+    s.fm = desc_grow(s.fm, s.n_fm, sizeof *s.fm);
     s.fm[s.n_fm++] = (struct frame_map){ vspace, frame, address, rights, IC_ATTR_CACHED };
 }
 
@@ -288,8 +246,8 @@ static void content(uint32_t frame, uint64_t offset, const uint8_t *bytes, uint6
                 (const uint8_t *)s.data[s.n_chunk - 1] + last->length == bytes + at) {
                 last->length += piece;
             } else {
-                s.chunk = grow(s.chunk, s.n_chunk, sizeof *s.chunk);
-                s.data = grow(s.data, s.n_chunk, sizeof *s.data);
+                s.chunk = desc_grow(s.chunk, s.n_chunk, sizeof *s.chunk);
+                s.data = desc_grow(s.data, s.n_chunk, sizeof *s.data);
                 s.chunk[s.n_chunk] = (struct rs_chunk){ .frame = frame, .offset = offset + at, .length = piece };
                 s.data[s.n_chunk++] = bytes + at;
             }
@@ -302,7 +260,7 @@ static uint8_t *read_file(const char *path, int line, const char *what, size_t *
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        error(line, "%s file not found: %s (%s)", what, path, strerror(errno));
+        desc_error(line, "%s file not found: %s (%s)", what, path, strerror(errno));
         return NULL;
     }
     uint8_t *buf = NULL;
@@ -337,12 +295,12 @@ static bool load_vmm(const uint8_t *elf, size_t len, uint32_t vspace, int line, 
 {
     if (len < 64 || memcmp(elf, "\x7f" "ELF", 4) || elf[4] != IC_ELF_CLASS64 || elf[5] != 1 ||
         rd(elf + 18, 2) != IC_ELF_MACHINE_AARCH64 || rd(elf + 54, 2) != sizeof(ic_elf64_phdr_t)) {
-        error(line, "vmm is not a little-endian AArch64 ELF64 file");
+        desc_error(line, "vmm is not a little-endian AArch64 ELF64 file");
         return false;
     }
     uint64_t phoff = rd(elf + 32, 8), phnum = rd(elf + 56, 2);
     if (phoff > len || phnum * sizeof(ic_elf64_phdr_t) > len - phoff) {
-        error(line, "vmm: program headers beyond the end of the file");
+        desc_error(line, "vmm: program headers beyond the end of the file");
         return false;
     }
     *entry = rd(elf + 24, 8);
@@ -355,12 +313,12 @@ static bool load_vmm(const uint8_t *elf, size_t len, uint32_t vspace, int line, 
         if (rd(ph, 4) != IC_PT_LOAD || !memsz)
             continue;
         if (filesz > memsz || off > len || filesz > len - off || va >= (1ull << 38) || memsz > (1ull << 38) - va) {
-            error(line, "vmm: a PT_LOAD segment beyond its file or the VMM's address space");
+            desc_error(line, "vmm: a PT_LOAD segment beyond its file or the VMM's address space");
             return false;
         }
         uint64_t first = va & ~(PAGE - 1), last = (va + memsz + PAGE - 1) & ~(PAGE - 1);
         if (first < prev_end) {
-            error(line, "vmm: PT_LOAD segments share a page or are out of order");
+            desc_error(line, "vmm: PT_LOAD segments share a page or are out of order");
             return false;
         }
         uint8_t rights = IC_RIGHT_READ | (flags & IC_PF_W ? IC_RIGHT_WRITE : 0) | (flags & IC_PF_X ? IC_RIGHT_EXECUTE : 0);
@@ -374,7 +332,7 @@ static bool load_vmm(const uint8_t *elf, size_t len, uint32_t vspace, int line, 
         prev_end = *end = last;
     }
     if (!*end) {
-        error(line, "vmm has no PT_LOAD segment");
+        desc_error(line, "vmm has no PT_LOAD segment");
         return false;
     }
     return true;
@@ -396,7 +354,7 @@ static int map_cmp(const void *a, const void *b)
 /* Duplicates are removed once the mappings are sorted. */
 static void add_table(uint32_t vspace, uint64_t address, uint8_t level)
 {
-    s.map = grow(s.map, s.n_map, sizeof *s.map);
+    s.map = desc_grow(s.map, s.n_map, sizeof *s.map);
     s.map[s.n_map++] = (struct rs_mapping){ vspace, REALM_SPEC_NONE, address, 0, 0, level };
 }
 
@@ -410,7 +368,7 @@ static void finish_tables(void)
         add_table(m->vspace, m->address & ~(GIB - 1), 2);
         if (s.obj[m->object].type == IC_OBJ_FRAME_4K)
             add_table(m->vspace, m->address & ~(MIB2 - 1), 3);
-        s.map = grow(s.map, s.n_map, sizeof *s.map);
+        s.map = desc_grow(s.map, s.n_map, sizeof *s.map);
         s.map[s.n_map++] = (struct rs_mapping){ m->vspace, m->object, m->address, m->rights, m->attr, 0 };
     }
     for (uint32_t i = 0; i < s.n_conn; i++) {
@@ -467,11 +425,11 @@ static bool build_guest(const struct desc *d, struct guest *g, const uint8_t *ke
 {
     struct linux_image img;
     if (linux_parse_image(kernel, klen, &img) != LINUX_OK) {
-        error(d->line_of[K_KERNEL], "kernel is not an arm64 Linux Image (no valid Image header)");
+        desc_error(d->line_of[K_KERNEL], "kernel is not an arm64 Linux Image (no valid Image header)");
         return false;
     }
     if (linux_plan(&img, GUEST_RAM_BASE, d->memory, ilen, &g->layout) != LINUX_OK) {
-        error(d->line_of[K_MEMORY], "the kernel, the device tree and the initramfs do not fit in %llu MiB",
+        desc_error(d->line_of[K_MEMORY], "the kernel, the device tree and the initramfs do not fit in %llu MiB",
               (unsigned long long)(d->memory >> 20));
         return false;
     }
@@ -544,7 +502,7 @@ static bool build(const struct desc *d, const uint8_t *elf, size_t elen, const u
     cap(SLOT_FAULT_EP, ep, IC_RIGHTS_ALL, 0);
     cap(SLOT_NTFN, ntfn, IC_RIGHTS_ALL, 0);
     cap(SLOT_GUEST_VSPACE, g.vspace, IC_RIGHTS_ALL, 0);
-    s.tcb = grow(s.tcb, d->vcpus, sizeof *s.tcb);
+    s.tcb = desc_grow(s.tcb, d->vcpus, sizeof *s.tcb);
     s.tcb[s.n_tcb++] = (struct rs_tcb){ tcb, cnode, vspace, ipc, REALM_SPEC_NONE, REALM_SPEC_NONE,
                                         (uint8_t)d->priority, 0, ipc_addr, entry, base + VMM_STACK_PAGES * PAGE,
                                         info_addr };
@@ -587,7 +545,7 @@ static void print_view(const struct realm_spec_view *v)
 static int check_only(const char *path)
 {
     size_t len;
-    file = path;
+    desc_file = path;
     uint8_t *p = read_file(path, 0, "spec", &len);
     if (!p)
         return 1;
@@ -624,27 +582,27 @@ static int compile(const char *out)
 {
     struct desc d = { 0 };
     parse(&d);
-    if (errors)
+    if (desc_errors)
         return 1;
     size_t elen = 0, klen = 0, ilen = 0;
     uint8_t *elf = read_file(d.vmm, d.line_of[K_VMM], "vmm", &elen);
     uint8_t *kernel = read_file(d.kernel, d.line_of[K_KERNEL], "kernel", &klen);
     uint8_t *initrd = d.initramfs ? read_file(d.initramfs, d.line_of[K_INITRAMFS], "initramfs", &ilen) : NULL;
-    if (errors || !build(&d, elf, elen, kernel, klen, initrd, ilen))
+    if (desc_errors || !build(&d, elf, elen, kernel, klen, initrd, ilen))
         return 1;
     struct realm_spec_build b = { d.name, s.obj, s.n_obj, s.cap, s.n_cap, s.map, s.n_map, s.tcb, s.n_tcb,
                                   s.conn, s.n_conn, s.chunk, s.n_chunk, s.data };
     uint64_t size = realm_spec_encoded_size(&b);
     uint8_t *p = size && size <= SIZE_MAX ? malloc(size) : NULL;
     if (!p) {
-        error(d.realm_line, "the spec is too big to build");
+        desc_error(d.realm_line, "the spec is too big to build");
         return 1;
     }
     realm_spec_encode(&b, p);
     struct realm_spec_view v;
     int r = realm_spec_check(p, size, &tool_limits, &v);
     if (r) {
-        error(d.realm_line, "internal error: the spec fails its own check (%s)", realm_spec_strerror(r));
+        desc_error(d.realm_line, "internal error: the spec fails its own check (%s)", realm_spec_strerror(r));
         return 1;
     }
     if (!write_spec(out, p, size))
@@ -662,7 +620,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: realmspec DESCRIPTION OUTPUT\n       realmspec --check SPEC\n");
         return 2;
     }
-    file = argv[1];
+    desc_file = argv[1];
     int r = compile(argv[2]);
     if (r)
         unlink(argv[2]); /* no output left behind, not even an old one */
