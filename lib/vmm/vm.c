@@ -7,18 +7,6 @@
 #define TIMER_PPI 27       /* the virtual timer's interrupt */
 #define TIMER_PRIORITY 0xa0 /* the priority Linux gives each interrupt */
 
-static void fail(struct vmm_vm *vm, const char *what, ic_err_t err)
-{
-    ic_printf("%s: %s failed (%ld)\n", vm->cfg.name, what, (long)err);
-    ic_die(what, err);
-}
-
-static void check(struct vmm_vm *vm, ic_err_t err, const char *what)
-{
-    if (err != IC_OK)
-        fail(vm, what, err);
-}
-
 /* ------------------------------------------------------------ set-up */
 
 static bool gic_access(struct vmm_vm *vm, unsigned vcpu, uint64_t offset, const struct mmio_access *a,
@@ -50,7 +38,7 @@ static void reset_gic_and_psci(struct vmm_vm *vm)
 {
     int err = vgic_init(&vm->vgic, vm->cfg.gic_version, vm->cfg.num_vcpus, vm->cfg.nr_irqs);
     if (err)
-        fail(vm, "setting up the virtual GIC", err);
+        ic_die("setting up the virtual GIC", err);
     psci_init(&vm->psci, vm->cfg.num_vcpus);
     vm->psci.entry_base = vm->cfg.ram_base;
     vm->psci.entry_size = vm->cfg.ram_size;
@@ -81,16 +69,16 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
         ic_cptr_t fault_ep = ic_slot();
         vm->vcpus[i].tcb = ic_make(IC_OBJ_TCB, 0);
         vm->vcpus[i].vcpu = ic_make(IC_OBJ_VCPU, 0);
-        check(vm, ic_cnode_mint(IC_SLOT_ROOT_CNODE, fault_ep, 64, vm->ep, 64, IC_RIGHTS_ALL, VMM_BADGE_VCPU(i),
+        ic_check(ic_cnode_mint(IC_SLOT_ROOT_CNODE, fault_ep, 64, vm->ep, 64, IC_RIGHTS_ALL, VMM_BADGE_VCPU(i),
                                 IC_SLOT_ROOT_CNODE), "badging a vCPU's exits");
-        check(vm, ic_tcb_configure(vm->vcpus[i].tcb, 64 - ic_env.bi->cnode_bits, 0, fault_ep, IC_SLOT_ROOT_CNODE,
+        ic_check(ic_tcb_configure(vm->vcpus[i].tcb, 64 - ic_env.bi->cnode_bits, 0, fault_ep, IC_SLOT_ROOT_CNODE,
                                    cfg->vspace, 0), "configuring a vCPU's thread");
-        check(vm, ic_tcb_set_priority(vm->vcpus[i].tcb, cfg->vcpu_priority, IC_SLOT_ROOT_TCB), "a vCPU's priority");
-        check(vm, ic_tcb_set_affinity(vm->vcpus[i].tcb, i), "a vCPU's CPU");
-        check(vm, ic_vcpu_set_tcb(vm->vcpus[i].vcpu, vm->vcpus[i].tcb), "binding a VCPU to its thread");
-        check(vm, ic_vcpu_write_register(vm->vcpus[i].vcpu, IC_VCPU_VMPIDR_EL2, i), "a vCPU's MPIDR");
+        ic_check(ic_tcb_set_priority(vm->vcpus[i].tcb, cfg->vcpu_priority, IC_SLOT_ROOT_TCB), "a vCPU's priority");
+        ic_check(ic_tcb_set_affinity(vm->vcpus[i].tcb, i), "a vCPU's CPU");
+        ic_check(ic_vcpu_set_tcb(vm->vcpus[i].vcpu, vm->vcpus[i].tcb), "binding a VCPU to its thread");
+        ic_check(ic_vcpu_write_register(vm->vcpus[i].vcpu, IC_VCPU_VMPIDR_EL2, i), "a vCPU's MPIDR");
         /* the kernel injects the timer, without exits */
-        check(vm, ic_vcpu_set_timer_lr(vm->vcpus[i].vcpu, vm->num_lrs, TIMER_PRIORITY, cfg->gic_version == 3),
+        ic_check(ic_vcpu_set_timer_lr(vm->vcpus[i].vcpu, vm->num_lrs, TIMER_PRIORITY, cfg->gic_version == 3),
               "the timer's list register");
     }
     return VMM_OK;
@@ -117,9 +105,9 @@ int vmm_vm_forward_irq(struct vmm_vm *vm, unsigned irq)
         return VMM_FULL;
     unsigned k = vm->num_forwarded;
     ic_cptr_t handler = ic_irq_handler(irq), badged = ic_slot();
-    check(vm, ic_cnode_mint(IC_SLOT_ROOT_CNODE, badged, 64, vm->cfg.notification, 64, IC_RIGHTS_ALL,
+    ic_check(ic_cnode_mint(IC_SLOT_ROOT_CNODE, badged, 64, vm->cfg.notification, 64, IC_RIGHTS_ALL,
                             1ull << (VMM_FORWARDED_BIT0 + k), IC_SLOT_ROOT_CNODE), "badging a forwarded line");
-    check(vm, ic_irq_handler_set_notification(handler, badged), "routing a forwarded line");
+    ic_check(ic_irq_handler_set_notification(handler, badged), "routing a forwarded line");
     vm->forwarded[k].irq = irq;
     vm->forwarded[k].handler = handler;
     vm->num_forwarded++;
@@ -134,34 +122,34 @@ void vmm_vm_set_irq_level(struct vmm_vm *vm, unsigned irq, unsigned vcpu, bool l
 void vmm_vm_start_vcpu(struct vmm_vm *vm, unsigned i, uint64_t pc, uint64_t x0)
 {
     ic_cptr_t vcpu = vm->vcpus[i].vcpu;
-    check(vm, ic_vcpu_write_register(vcpu, IC_VCPU_SCTLR_EL1, AARCH64_SCTLR_EL1_RES1), "resetting a vCPU");
-    check(vm, ic_vcpu_write_register(vcpu, IC_VCPU_CNTV_CTL_EL0, 0), "resetting a vCPU's timer");
+    ic_check(ic_vcpu_write_register(vcpu, IC_VCPU_SCTLR_EL1, AARCH64_SCTLR_EL1_RES1), "resetting a vCPU");
+    ic_check(ic_vcpu_write_register(vcpu, IC_VCPU_CNTV_CTL_EL0, 0), "resetting a vCPU's timer");
     ic_user_context_t regs = { 0 };
     regs.regs[IC_REG_PC] = pc;
     regs.regs[IC_REG_SPSR] = AARCH64_SPSR_EL1H_MASKED;
     regs.regs[IC_REG_X0] = x0;
-    check(vm, ic_tcb_write_registers(vm->vcpus[i].tcb, true, IC_REG_COUNT, &regs), "starting a vCPU");
+    ic_check(ic_tcb_write_registers(vm->vcpus[i].tcb, true, IC_REG_COUNT, &regs), "starting a vCPU");
 }
 
 void vmm_vm_inject_exception(struct vmm_vm *vm, unsigned i, uint64_t esr, uint64_t far)
 {
     ic_cptr_t tcb = vm->vcpus[i].tcb, vcpu = vm->vcpus[i].vcpu;
     ic_user_context_t regs;
-    check(vm, ic_tcb_read_registers(tcb, false, IC_REG_X0, &regs), "reading a vCPU's registers");
+    ic_check(ic_tcb_read_registers(tcb, false, IC_REG_X0, &regs), "reading a vCPU's registers");
     uint64_t spsr = regs.regs[IC_REG_SPSR];
     bool from_el0 = (spsr & AARCH64_SPSR_M_MASK) == AARCH64_SPSR_M_EL0T;
     ic_word_t vbar;
-    check(vm, ic_vcpu_read_register(vcpu, IC_VCPU_VBAR_EL1, &vbar), "reading VBAR_EL1");
+    ic_check(ic_vcpu_read_register(vcpu, IC_VCPU_VBAR_EL1, &vbar), "reading VBAR_EL1");
     uint64_t offset = from_el0                         ? AARCH64_VECTOR_LOWER_A64
                       : (spsr & AARCH64_SPSR_M_SP_ELX) ? AARCH64_VECTOR_CURRENT_SPX
                                                        : AARCH64_VECTOR_CURRENT_SP0;
-    check(vm, ic_vcpu_write_register(vcpu, IC_VCPU_ESR_EL1, esr), "writing ESR_EL1");
-    check(vm, ic_vcpu_write_register(vcpu, IC_VCPU_FAR_EL1, far), "writing FAR_EL1");
-    check(vm, ic_vcpu_write_register(vcpu, IC_VCPU_ELR_EL1, regs.regs[IC_REG_PC]), "writing ELR_EL1");
-    check(vm, ic_vcpu_write_register(vcpu, IC_VCPU_SPSR_EL1, spsr), "writing SPSR_EL1");
+    ic_check(ic_vcpu_write_register(vcpu, IC_VCPU_ESR_EL1, esr), "writing ESR_EL1");
+    ic_check(ic_vcpu_write_register(vcpu, IC_VCPU_FAR_EL1, far), "writing FAR_EL1");
+    ic_check(ic_vcpu_write_register(vcpu, IC_VCPU_ELR_EL1, regs.regs[IC_REG_PC]), "writing ELR_EL1");
+    ic_check(ic_vcpu_write_register(vcpu, IC_VCPU_SPSR_EL1, spsr), "writing SPSR_EL1");
     regs.regs[IC_REG_PC] = vbar + offset;
     regs.regs[IC_REG_SPSR] = AARCH64_SPSR_EL1H_MASKED;
-    check(vm, ic_tcb_write_registers(tcb, false, IC_REG_X0, &regs), "writing a vCPU's registers");
+    ic_check(ic_tcb_write_registers(tcb, false, IC_REG_X0, &regs), "writing a vCPU's registers");
 }
 
 /* ------------------------------------------------------------ interrupts */
@@ -213,7 +201,7 @@ typedef void exit_handler(struct vmm_vm *vm, unsigned i, struct exit_reply *r);
 
 static void stop_vcpu(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
 {
-    check(vm, ic_tcb_suspend(vm->vcpus[i].tcb), "stopping a vCPU");
+    ic_check(ic_tcb_suspend(vm->vcpus[i].tcb), "stopping a vCPU");
     r->no_reply = true;
 }
 
@@ -252,7 +240,7 @@ static void on_data_abort(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
     ic_printf("%s: guest access to %llx (pc %llx) not emulated: abort injected\n", vm->cfg.name,
               (unsigned long long)msg[IC_VCPU_ABORT_ADDR], (unsigned long long)msg[IC_VCPU_ABORT_PC]);
     ic_user_context_t regs;
-    check(vm, ic_tcb_read_registers(vm->vcpus[i].tcb, false, IC_REG_X0, &regs), "reading a vCPU's registers");
+    ic_check(ic_tcb_read_registers(vm->vcpus[i].tcb, false, IC_REG_X0, &regs), "reading a vCPU's registers");
     /* an instruction fetch gets an instruction abort, a load or store a
      * data abort (EC + 1: taken from the same EL) */
     uint64_t esr = msg[IC_VCPU_ABORT_ESR];
@@ -270,8 +258,8 @@ static void on_data_abort(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
 static void stop_all(struct vmm_vm *vm)
 {
     for (unsigned k = 0; k < vm->cfg.num_vcpus; k++) {
-        check(vm, ic_tcb_suspend(vm->vcpus[k].tcb), "stopping a vCPU");
-        check(vm, ic_vcpu_reset(vm->vcpus[k].vcpu), "resetting a vCPU");
+        ic_check(ic_tcb_suspend(vm->vcpus[k].tcb), "stopping a vCPU");
+        ic_check(ic_vcpu_reset(vm->vcpus[k].vcpu), "resetting a vCPU");
     }
 }
 
@@ -285,7 +273,7 @@ static void system_reset(struct vmm_vm *vm)
     reset_gic_and_psci(vm);
     /* lines whose interrupt the old guest never ended listen again */
     for (unsigned k = 0; k < vm->num_forwarded; k++)
-        check(vm, ic_irq_handler_ack(vm->forwarded[k].handler), "unmasking a forwarded line");
+        ic_check(ic_irq_handler_ack(vm->forwarded[k].handler), "unmasking a forwarded line");
     vmm_vm_start_vcpu(vm, 0, pc, x0);
 }
 
@@ -398,7 +386,7 @@ _Noreturn void vmm_vm_run(struct vmm_vm *vm)
         }
         unsigned i = (unsigned)__builtin_ctzll(badge >> 8);
         if ((badge >> 8) == 0 || i >= vm->cfg.num_vcpus)
-            fail(vm, "an exit from an unknown vCPU", (ic_err_t)badge);
+            ic_die("an exit from an unknown vCPU", (ic_err_t)badge);
         ic_word_t label = ic_msginfo_label(info);
         struct exit_reply r = { .label = IC_VCPU_REPLY_EMULATED };
         exit_handler *handler = label < sizeof exit_handlers / sizeof exit_handlers[0] ? exit_handlers[label] : NULL;
