@@ -375,6 +375,7 @@ int main(ic_bootinfo_t *bi)
         .num_vcpus = num_vcpus,
         .nr_irqs = nr_irqs,
         .vcpu_priority = SYSTEM_VM_HOST_VCPU_PRIORITY,
+        .vmm_priority = ic_self()->priority,
         .vspace = vspace,
         .notification = ntfn,
         .gicd = GUEST_GICD,

@@ -101,14 +101,57 @@ ic_cptr_t ic_irq_handler(unsigned irq)
     ic_die("finding the handler of a granted interrupt", IC_FAILED_LOOKUP);
 }
 
-void *ic_alloc_pages(size_t bytes)
+/* 'pages' new frames mapped at the heap's end; *first gets the first one's
+ * capability (the others follow it in the CNode only by chance). */
+static void *heap_pages(ic_word_t pages, ic_cptr_t *first)
 {
-    ic_word_t start = ic_env.heap_end, pages = (bytes + 4095) / 4096;
-    for (ic_word_t p = 0; p < pages; p++)
-        ic_map_frame(IC_SLOT_ROOT_VSPACE, ic_make(IC_OBJ_FRAME_4K, 0), start + p * 4096,
-                     IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
+    ic_word_t start = ic_env.heap_end;
+    for (ic_word_t p = 0; p < pages; p++) {
+        ic_cptr_t frame = ic_make(IC_OBJ_FRAME_4K, 0);
+        if (p == 0 && first)
+            *first = frame;
+        ic_map_frame(IC_SLOT_ROOT_VSPACE, frame, start + p * 4096, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
+    }
     ic_env.heap_end += pages * 4096;
     return (void *)(uintptr_t)start;
+}
+
+void *ic_alloc_pages(size_t bytes)
+{
+    return heap_pages((bytes + 4095) / 4096, NULL);
+}
+
+/* A new thread's first frame: fn(arg), then it stops itself. */
+static _Noreturn void thread_entry(void *arg, void (*fn)(void *), ic_cptr_t self)
+{
+    fn(arg);
+    ic_tcb_suspend(self);
+    for (;;)
+        ic_yield();
+}
+
+ic_cptr_t ic_thread_start(void (*fn)(void *), void *arg, unsigned cpu, ic_word_t priority)
+{
+    ic_cptr_t tcb = ic_make(IC_OBJ_TCB, 0), ipc_frame;
+    ic_ipc_buffer_t *ipc = heap_pages(1, &ipc_frame);
+    ic_env.heap_end += 4096; /* unmapped: the stack's overflow faults */
+    char *stack = heap_pages(IC_THREAD_STACK / 4096, NULL);
+    /* its faults come to the loader, as the first thread's do: the log
+     * capability is a badged send capability to the loader's endpoint,
+     * which tells a fault from a line by its label (docs/loader.md) */
+    ic_check(ic_tcb_configure(tcb, 64 - ic_env.bi->cnode_bits, (ic_word_t)ipc, ic_env.bi->log, IC_SLOT_ROOT_CNODE,
+                              IC_SLOT_ROOT_VSPACE, ipc_frame), "configuring a thread");
+    ic_check(ic_tcb_set_priority(tcb, priority, IC_SLOT_ROOT_TCB), "a thread's priority");
+    ic_check(ic_tcb_set_affinity(tcb, cpu), "a thread's CPU");
+    ic_user_context_t regs = { 0 };
+    regs.regs[IC_REG_PC] = (ic_word_t)thread_entry;
+    regs.regs[IC_REG_SP] = (ic_word_t)(stack + IC_THREAD_STACK);
+    regs.regs[IC_REG_TPIDR] = (ic_word_t)ipc;
+    regs.regs[IC_REG_X0] = (ic_word_t)arg;
+    regs.regs[IC_REG_X0 + 1] = (ic_word_t)fn;
+    regs.regs[IC_REG_X0 + 2] = tcb;
+    ic_check(ic_tcb_write_registers(tcb, true, IC_REG_COUNT, &regs), "starting a thread");
+    return tcb;
 }
 
 const struct system_component *ic_self(void)

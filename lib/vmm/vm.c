@@ -1,6 +1,7 @@
 /* The VMM core: see vmm/vm.h. */
 #include <icecap/arch/aarch64.h>
 #include <icecap/env.h>
+#include <icecap/lock.h>
 #include <icecap/vcpu.h>
 #include <vmm/vm.h>
 
@@ -62,15 +63,18 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
     if (err)
         return VMM_BAD_CONFIG;
 
-    /* one thread a vCPU, vCPU i on CPU i; their exits come to one
-     * endpoint, told apart by badge */
-    vm->ep = ic_make(IC_OBJ_ENDPOINT, 0);
+    /* vCPU i runs on CPU i, and its exits come to an endpoint of its own,
+     * which a thread of the VMM on the same CPU serves (vmm_vm_run): an
+     * exit is a switch on one CPU, never a wait for another */
+    ic_lock_init(&vm->lock, cfg->num_vcpus);
     for (unsigned i = 0; i < cfg->num_vcpus; i++) {
         ic_cptr_t fault_ep = ic_slot();
+        vm->vcpus[i].ep = ic_make(IC_OBJ_ENDPOINT, 0);
+        vm->vcpus[i].reply = ic_slot();
         vm->vcpus[i].tcb = ic_make(IC_OBJ_TCB, 0);
         vm->vcpus[i].vcpu = ic_make(IC_OBJ_VCPU, 0);
-        ic_check(ic_cnode_mint(IC_SLOT_ROOT_CNODE, fault_ep, 64, vm->ep, 64, IC_RIGHTS_ALL, VMM_BADGE_VCPU(i),
-                                IC_SLOT_ROOT_CNODE), "badging a vCPU's exits");
+        ic_check(ic_cnode_mint(IC_SLOT_ROOT_CNODE, fault_ep, 64, vm->vcpus[i].ep, 64, IC_RIGHTS_ALL,
+                                VMM_BADGE_VCPU(i), IC_SLOT_ROOT_CNODE), "badging a vCPU's exits");
         ic_check(ic_tcb_configure(vm->vcpus[i].tcb, 64 - ic_env.bi->cnode_bits, 0, fault_ep, IC_SLOT_ROOT_CNODE,
                                    cfg->vspace, 0), "configuring a vCPU's thread");
         ic_check(ic_tcb_set_priority(vm->vcpus[i].tcb, cfg->vcpu_priority, IC_SLOT_ROOT_TCB), "a vCPU's priority");
@@ -199,9 +203,17 @@ struct exit_reply {
 
 typedef void exit_handler(struct vmm_vm *vm, unsigned i, struct exit_reply *r);
 
-static void stop_vcpu(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
+/* Every stop counts: a handler that holds an exit received before a stop
+ * must check that its vCPU still waits for the answer (serve_vcpu). */
+static void suspend_vcpu(struct vmm_vm *vm, unsigned i)
 {
     ic_check(ic_tcb_suspend(vm->vcpus[i].tcb), "stopping a vCPU");
+    __atomic_store_n(&vm->stops, vm->stops + 1, __ATOMIC_RELEASE);
+}
+
+static void stop_vcpu(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
+{
+    suspend_vcpu(vm, i);
     r->no_reply = true;
 }
 
@@ -258,7 +270,7 @@ static void on_data_abort(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
 static void stop_all(struct vmm_vm *vm)
 {
     for (unsigned k = 0; k < vm->cfg.num_vcpus; k++) {
-        ic_check(ic_tcb_suspend(vm->vcpus[k].tcb), "stopping a vCPU");
+        suspend_vcpu(vm, k);
         ic_check(ic_vcpu_reset(vm->vcpus[k].vcpu), "resetting a vCPU");
     }
 }
@@ -372,38 +384,100 @@ static exit_handler *const exit_handlers[] = {
     [IC_FAULT_VCPU_VGIC_MAINTENANCE] = on_maintenance,
 };
 
-_Noreturn void vmm_vm_run(struct vmm_vm *vm)
+/* Whether the exit just received still waits for its answer: false if
+ * its vCPU was stopped since it was sent (by another vCPU's handler: a
+ * PSCI SYSTEM_OFF or SYSTEM_RESET), and maybe started again since, which
+ * an answer or an effect of the old exit must not reach. Checked only when
+ * some vCPU was stopped since this handler began to wait, with the kernel:
+ * a stopped caller no longer has a reply to take, and saving it fails. The
+ * exit's message is kept across the check. *saved gets the slot of the
+ * reply capability, through which the answer then goes. */
+static bool still_waiting(struct vmm_vm *vm, unsigned i, ic_msginfo_t info, ic_cptr_t *saved)
 {
+    ic_word_t msg[IC_MSG_MAX_LENGTH];
+    unsigned len = ic_msginfo_length(info);
+    for (unsigned k = 0; k < len; k++)
+        msg[k] = ic_get_mr(k);
+    ic_err_t err = ic_cnode_save_caller(IC_SLOT_ROOT_CNODE, vm->vcpus[i].reply, 64);
+    for (unsigned k = 0; k < len; k++)
+        ic_set_mr(k, msg[k]);
+    if (err == IC_ILLEGAL_OPERATION)
+        return false;
+    ic_check(err, "keeping a vCPU's reply");
+    *saved = vm->vcpus[i].reply;
+    return true;
+}
+
+/* One exit of vCPU i, with the lock held; false if there is nobody to
+ * answer. */
+static bool handle_exit(struct vmm_vm *vm, unsigned i, ic_msginfo_t info, struct exit_reply *r)
+{
+    ic_word_t label = ic_msginfo_label(info);
+    exit_handler *handler = label < sizeof exit_handlers / sizeof exit_handlers[0] ? exit_handlers[label] : NULL;
+    if (handler) {
+        handler(vm, i, r);
+    } else {
+        ic_printf("%s: unexpected message %llu from vCPU %u; stopping it\n", vm->cfg.name,
+                  (unsigned long long)label, i);
+        stop_vcpu(vm, i, r);
+    }
+    if (!r->no_reply)
+        inject_pending(vm, i);
+    inject_all(vm);
+    return !r->no_reply;
+}
+
+/* The thread of vCPU i: its exits and, for vCPU 0, the VMM's bound
+ * notification, each under the VM's lock. */
+static _Noreturn void serve_vcpu(struct vmm_vm *vm, unsigned i)
+{
+    ic_cptr_t ep = vm->vcpus[i].ep;
     ic_word_t badge;
-    ic_msginfo_t info = ic_recv(vm->ep, &badge);
+    unsigned stops = __atomic_load_n(&vm->stops, __ATOMIC_ACQUIRE);
+    ic_msginfo_t info = ic_recv(ep, &badge);
     for (;;) {
+        ic_lock_take(&vm->lock, i);
         if (info == 0 && badge) {
             /* the bound notification, not an exit: nobody waits for a reply */
             on_notification(vm, badge);
             inject_all(vm);
-            info = ic_recv(vm->ep, &badge);
+            stops = vm->stops;
+            ic_lock_release(&vm->lock, i);
+            info = ic_recv(ep, &badge);
             continue;
         }
-        unsigned i = (unsigned)__builtin_ctzll(badge >> 8);
-        if ((badge >> 8) == 0 || i >= vm->cfg.num_vcpus)
+        if (badge != VMM_BADGE_VCPU(i))
             ic_die("an exit from an unknown vCPU", (ic_err_t)badge);
-        ic_word_t label = ic_msginfo_label(info);
         struct exit_reply r = { .label = IC_VCPU_REPLY_EMULATED };
-        exit_handler *handler = label < sizeof exit_handlers / sizeof exit_handlers[0] ? exit_handlers[label] : NULL;
-        if (handler) {
-            handler(vm, i, &r);
+        ic_cptr_t saved = 0;
+        bool answer = (stops == vm->stops || still_waiting(vm, i, info, &saved)) && handle_exit(vm, i, info, &r);
+        stops = vm->stops;
+        ic_lock_release(&vm->lock, i);
+        ic_msginfo_t reply = ic_msginfo_new(r.label, 0, 0, r.len);
+        if (answer && saved) {
+            ic_send(saved, reply);
+            info = ic_recv(ep, &badge);
+        } else if (answer) {
+            info = ic_reply_recv(ep, reply, &badge);
         } else {
-            ic_printf("%s: unexpected message %llu from vCPU %u; stopping it\n", vm->cfg.name,
-                      (unsigned long long)label, i);
-            stop_vcpu(vm, i, &r);
+            info = ic_recv(ep, &badge);
         }
-        if (r.no_reply) {
-            inject_all(vm);
-            info = ic_recv(vm->ep, &badge);
-            continue;
-        }
-        inject_pending(vm, i);
-        inject_all(vm);
-        info = ic_reply_recv(vm->ep, ic_msginfo_new(r.label, 0, 0, r.len), &badge);
     }
+}
+
+static void vcpu_thread(void *arg)
+{
+    struct vmm_vcpu_thread *t = arg;
+    serve_vcpu(t->vm, t->index);
+}
+
+_Noreturn void vmm_vm_run(struct vmm_vm *vm)
+{
+    /* the caller serves vCPU 0 (and the bound notification); a thread on
+     * each other vCPU's CPU, at the caller's priority, serves that vCPU */
+    for (unsigned i = 1; i < vm->cfg.num_vcpus; i++) {
+        vm->threads[i] = (struct vmm_vcpu_thread){ vm, i };
+        ic_thread_start(vcpu_thread, &vm->threads[i], i, vm->cfg.vmm_priority);
+    }
+    serve_vcpu(vm, 0);
 }

@@ -52,6 +52,14 @@ ic_cptr_t ic_irq_handler(unsigned irq);
 #define IC_HEAP_BASE 0x10000000ull
 void *ic_alloc_pages(size_t bytes);
 
+/* A new thread in the component's CSpace and VSpace, on CPU 'cpu' at
+ * 'priority' (at most the component's own), running fn(arg) on a stack of
+ * IC_THREAD_STACK bytes below an unmapped page, with an IPC buffer of its
+ * own; it stops when fn returns. Its faults are reported as the first
+ * thread's are (docs/loader.md). Returns its TCB. */
+#define IC_THREAD_STACK 16384u
+ic_cptr_t ic_thread_start(void (*fn)(void *), void *arg, unsigned cpu, ic_word_t priority);
+
 /* The system description's view of this component (system.h, made by
  * tools/syscomp): its entry in system_components, found by the name the
  * loader put in its boot information. */

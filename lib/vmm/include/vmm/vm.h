@@ -12,9 +12,15 @@
  * Policy stays with the VMM, through struct vmm_vm_ops: what to do on a
  * signal from another component, on power off and on reset.
  *
- * Exits arrive on one endpoint, badged VMM_BADGE_VCPU(i); the VMM's bound
- * notification carries forwarded lines (bit VMM_FORWARDED_BIT0 + k) and,
- * below bit VMM_FORWARDED_BIT0, whatever the VMM's channels signal.
+ * vCPU i runs on CPU i. Its exits arrive on an endpoint of its own, badged
+ * VMM_BADGE_VCPU(i), which a thread of the VMM on CPU i serves: the caller
+ * of vmm_vm_run serves vCPU 0, and vmm_vm_run starts one thread for each
+ * other vCPU, so that an exit never waits for another CPU. The threads
+ * share the machine's state under one lock (icecap/lock.h), taken around
+ * each exit and each signal: device handlers and the VMM's callbacks run
+ * with it held, one at a time. The VMM's bound notification (on the
+ * caller's thread) carries forwarded lines (bit VMM_FORWARDED_BIT0 + k)
+ * and, below bit VMM_FORWARDED_BIT0, whatever the VMM's channels signal.
  *
  * The core stops the system (ic_die) only for its own kernel calls failing
  * on objects it made; nothing a guest does reaches that. */
@@ -22,6 +28,7 @@
 #define VMM_VM_H
 
 #include <icecap/icecap.h>
+#include <icecap/lock.h>
 #include <vmm/mmio.h>
 #include <vmm/psci.h>
 #include <vmm/vgic.h>
@@ -67,6 +74,7 @@ struct vmm_vm_config {
     unsigned num_vcpus;        /* vCPU i runs on CPU i */
     unsigned nr_irqs;          /* the virtual GIC's lines: a multiple of 32, covering every device */
     ic_word_t vcpu_priority;
+    ic_word_t vmm_priority;    /* the caller's: the other vCPUs' threads get it too */
     ic_cptr_t vspace;          /* the guest's, with a VMID */
     ic_cptr_t notification;    /* bound to the VMM's thread */
     uint64_t gicd, gicr;       /* where the guest sees the distributor and (GICv3) redistributors */
@@ -80,8 +88,12 @@ struct vmm_vm {
     unsigned num_lrs;          /* list registers for the core's own use */
     struct vgic vgic;
     struct psci_state psci;
-    ic_cptr_t ep;              /* exits */
-    struct { ic_cptr_t tcb, vcpu; } vcpus[VMM_MAX_VCPUS];
+    struct ic_lock lock;       /* the machine's state, between the vCPUs' threads */
+    unsigned stops;            /* vCPUs stopped so far (under the lock) */
+    /* each vCPU's thread, VCPU object, the endpoint of its exits and a
+     * slot for a reply kept across a check (vm.c, still_waiting) */
+    struct { ic_cptr_t tcb, vcpu, ep, reply; } vcpus[VMM_MAX_VCPUS];
+    struct vmm_vcpu_thread { struct vmm_vm *vm; unsigned index; } threads[VMM_MAX_VCPUS];
     struct vmm_mmio_region mmio[VMM_MAX_MMIO];
     unsigned num_mmio;
     struct { unsigned irq; ic_cptr_t handler; } forwarded[VMM_MAX_FORWARDED];
