@@ -16,8 +16,14 @@ void ic_lock_init(struct ic_lock *l, unsigned threads)
     if (threads == 0 || threads > IC_LOCK_MAX_THREADS)
         ic_die("making a lock (1 to 32 threads)", IC_INVALID_ARGUMENT);
     *l = (struct ic_lock){ .threads = threads };
-    for (unsigned k = 0; k < threads; k++)
-        l->wake[k] = ic_make(IC_OBJ_NOTIFICATION, 0);
+    for (unsigned k = 0; k < threads; k++) {
+        /* signalled through a badged capability: a signal with badge 0
+         * that comes before its thread waits would leave no trace */
+        ic_cptr_t ntfn = ic_make(IC_OBJ_NOTIFICATION, 0);
+        l->wake[k] = ic_slot();
+        ic_check(ic_cnode_mint(IC_SLOT_ROOT_CNODE, l->wake[k], 64, ntfn, 64, IC_RIGHTS_ALL, 1, IC_SLOT_ROOT_CNODE),
+                 "badging a lock's notification");
+    }
 }
 
 static bool try_take(struct ic_lock *l, unsigned me)

@@ -21,7 +21,7 @@ struct ic_lock {
     uint32_t holder;   /* 0: free; else the holder's number + 1 */
     uint32_t waiting;  /* a bit a thread that sleeps, or is about to */
     unsigned threads;
-    ic_cptr_t wake[IC_LOCK_MAX_THREADS]; /* thread k sleeps on wake[k] */
+    ic_cptr_t wake[IC_LOCK_MAX_THREADS]; /* thread k sleeps on wake[k] (badged: a signal stays) */
 };
 
 /* Makes a notification for each of 'threads' threads (at most
