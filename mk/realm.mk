@@ -35,3 +35,16 @@ fuzz-realmspec: $(REALMSPEC_FUZZ) $(REALMSPEC) $(BUILD)/components/serial-server
 	@REALMSPEC_KEEP=build/host/realmspec/corpus tools/realmspec/test.sh $(REALMSPEC) \
 		$(BUILD)/components/serial-server.elf >/dev/null
 	@$(REALMSPEC_FUZZ) -max_total_time=$(FUZZ_TIME) -max_len=65536 build/host/realmspec/corpus
+
+# The virtio transport and queues (lib/vmm/virtio.c) under libFuzzer, the
+# input a hostile driver (tests/fuzz/virtio_fuzz.c): FUZZ_TIME seconds from
+# the corpus earlier runs left.
+VIRTIO_FUZZ := build/host/vmm/fuzz_virtio
+$(VIRTIO_FUZZ): tests/fuzz/virtio_fuzz.c lib/vmm/virtio.c lib/vmm/include/vmm/virtio.h
+	@mkdir -p $(dir $@)
+	@clang -std=gnu11 $(WARNINGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-Ilib/vmm/include $< lib/vmm/virtio.c -o $@
+.PHONY: fuzz-virtio
+fuzz-virtio: $(VIRTIO_FUZZ)
+	@mkdir -p build/host/vmm/virtio-corpus
+	@$(VIRTIO_FUZZ) -max_total_time=$(FUZZ_TIME) -max_len=16384 build/host/vmm/virtio-corpus

@@ -30,10 +30,11 @@
 
 /* The devices each kind of owner may name (the board's, by role). */
 static const char *const component_device_names[] = { "fw-cfg", "uart", NULL };
-static const char *const vm_device_names[] = { "uart", "virtio-mmio", "console", NULL };
+static const char *const vm_device_names[] = { "uart", "virtio-mmio", "console", "virtio-console", NULL };
 /* A VM's console is no device of the board: its VMM emulates a PL011 there
- * and connects it to the serial server (docs/system.md). */
-#define EMULATED_DEVICE "console"
+ * and, with virtio-console, a virtio console on the same line, and connects
+ * them to the serial server (docs/system.md). */
+static const char *const emulated_device_names[] = { "console", "virtio-console", NULL };
 
 struct device {
     char name[NAME_MAX_LEN + 1];
@@ -225,7 +226,7 @@ static void parse_device(int line, char **words, int n, struct owner *o)
         list_names(list, sizeof(list), names);
         desc_error(line, "unknown device '%s' (a %s may have %s)", words[1], o->is_vm ? "VM" : "component", list);
     }
-    struct device d = { .line = line, .owner = (int)(o - owners), .emulated = !strcmp(words[1], EMULATED_DEVICE) };
+    struct device d = { .line = line, .owner = (int)(o - owners), .emulated = known_name(emulated_device_names, words[1]) };
     snprintf(d.name, sizeof(d.name), "%s", words[1]);
     check_device_window(line, words[2], words[3], &d);
     if (n == 6)

@@ -31,8 +31,6 @@
 #define GUEST_GICC 0x08010000ull     /* GICv2: the guest's CPU interface... */
 #define GICV_PADDR 0x08040000ull     /* ...is the hardware's virtual one (the loader grants it) */
 #define GICC_SIZE 0x2000u            /* GICv2 CPU interface: two pages (GICC_DIR in the second) */
-#define VIRTIO_MAGIC 0x74726976u     /* "virt" */
-#define VIRTIO_STATUS 0x70u          /* writing 0 resets the device */
 #define NUM_VCPUS SYSTEM_VM_HOST_VCPUS
 
 /* The host VM's images: the files a user gives QEMU with
@@ -50,6 +48,7 @@ static struct fw_cfg_file kernel_file, initramfs_file;
  * emulated) and the virtio-mmio transports with a device behind them. */
 static struct vmm_virt_dt dt;
 static const struct system_device *uart;
+static const struct system_device *virtio_console; /* the emulated virtio console, if any */
 /* The emulated console: a PL011 whose line is a ring pair shared with the
  * serial server (vmm/console.h); its signals set console_bit. */
 static struct vmm_console console;
@@ -107,6 +106,8 @@ static void console_flags(unsigned flags)
         ic_signal(console_signal);
     if (flags & VMM_CONSOLE_LEVEL)
         vmm_vm_set_irq_level(&vm, uart->irq_first, 0, vmm_console_irq_level(&console));
+    if (flags & VMM_CONSOLE_VIRTIO_LEVEL)
+        vmm_vm_set_irq_level(&vm, virtio_console->irq_first, 0, vmm_console_virtio_irq_level(&console));
 }
 
 static bool console_access(struct vmm_vm *v, unsigned vcpu, uint64_t offset, const struct mmio_access *a,
@@ -118,6 +119,19 @@ static bool console_access(struct vmm_vm *v, unsigned vcpu, uint64_t offset, con
         console_flags(vmm_console_write(&console, offset, a->size, (uint32_t)a->value));
     else
         console_flags(vmm_console_read(&console, offset, a->size, &read));
+    *value = read;
+    return true;
+}
+
+static bool virtio_console_access(struct vmm_vm *v, unsigned vcpu, uint64_t offset, const struct mmio_access *a,
+                                  uint64_t *value, void *ctx)
+{
+    (void)v, (void)vcpu, (void)ctx;
+    uint32_t read = 0;
+    if (a->write)
+        console_flags(vmm_console_virtio_write(&console, offset, a->size, (uint32_t)a->value));
+    else
+        console_flags(vmm_console_virtio_read(&console, offset, a->size, &read));
     *value = read;
     return true;
 }
@@ -157,6 +171,27 @@ static void setup_console(const struct system_device *dev)
     console_on = true;
 }
 
+/* The virtio console on the same line as the PL011: the guest's shell
+ * writes through it a buffer at a time (vmm/console.h). */
+static void setup_virtio_console(const struct system_device *dev)
+{
+    if (!console_on)
+        ic_die("emulating the virtio console (it needs the console device too)", IC_INVALID_ARGUMENT);
+    if (dev->size < VIRTIO_MMIO_SIZE || !dev->irq_first || dev->irq_last != dev->irq_first ||
+        dt.num_virtio == VMM_VIRT_DT_MAX_VIRTIO)
+        ic_die("emulating the virtio console (at least 0x200 bytes, one interrupt)", IC_INVALID_ARGUMENT);
+    struct virtio_mem mem = { (uint8_t *)(uintptr_t)guest_ram, guest_ram, GUEST_RAM_SIZE };
+    if (!vmm_console_add_virtio(&console, &mem))
+        ic_die("emulating the virtio console", IC_INVALID_ARGUMENT);
+    if (vmm_vm_add_mmio(&vm, dev->base, dev->size, virtio_console_access, NULL))
+        ic_die("placing the virtio console (it overlaps another device)", IC_INVALID_ARGUMENT);
+    virtio_console = dev;
+    dt.virtio[dt.num_virtio].base = dev->base;
+    dt.virtio[dt.num_virtio].irq = dev->irq_first;
+    dt.virtio[dt.num_virtio].level = true;
+    dt.num_virtio++;
+}
+
 /* ------------------------------------------------------------ devices */
 
 /* The devices the system description gives the guest: the UART, and every
@@ -166,8 +201,13 @@ static void setup_console(const struct system_device *dev)
  * own physical addresses. */
 static void pass_devices(ic_cptr_t vspace)
 {
+    const struct system_device *virtio_console_dev = NULL;
     for (unsigned d = 0; d < SYSTEM_VM_HOST_NUM_DEVICES; d++) {
         const struct system_device *dev = &system_devices_vm_host[d];
+        if (!strcmp(dev->name, "virtio-console")) {
+            virtio_console_dev = dev; /* after the console, whose line it shares */
+            continue;
+        }
         if (!strcmp(dev->name, "console") || !strcmp(dev->name, "uart")) {
             if (!strcmp(dev->name, "console")) {
                 setup_console(dev);
@@ -186,7 +226,7 @@ static void pass_devices(ic_cptr_t vspace)
         for (unsigned n = 0; n < dev->size / VMM_VIRTIO_MMIO_SIZE && n <= dev->irq_last - dev->irq_first; n++) {
             uint64_t addr = dev->base + n * VMM_VIRTIO_MMIO_SIZE;
             volatile uint32_t *regs = (volatile uint32_t *)(uintptr_t)addr;
-            if (regs[0] != VIRTIO_MAGIC || regs[2] == 0 || dt.num_virtio == VMM_VIRT_DT_MAX_VIRTIO) /* magic, ID */
+            if (regs[VIRTIO_MMIO_MAGIC / 4] != VIRTIO_MMIO_MAGIC_VALUE || regs[VIRTIO_MMIO_DEVICE_ID / 4] == 0 || dt.num_virtio == VMM_VIRT_DT_MAX_VIRTIO)
                 continue;
             ic_printf("host-vmm: virtio device %u at %llx passed through\n", regs[2], (unsigned long long)addr);
             dt.virtio[dt.num_virtio].base = addr;
@@ -197,6 +237,8 @@ static void pass_devices(ic_cptr_t vspace)
     }
     if (!uart)
         ic_die("finding the console (no console or uart in the system description)", IC_INVALID_ARGUMENT);
+    if (virtio_console_dev)
+        setup_virtio_console(virtio_console_dev);
     /* GICv2: the guest's CPU interface accesses go straight to the
      * hardware's virtual CPU interface, which shows the list registers of
      * whichever vCPU runs on that CPU */
@@ -301,7 +343,8 @@ static bool on_reset(struct vmm_vm *v, uint64_t *pc, uint64_t *x0)
      * guest asked for: reset each one before the memory is cleared (the
      * new guest's driver resets it again when it probes) */
     for (unsigned k = 0; k < dt.num_virtio; k++)
-        ((volatile uint32_t *)(uintptr_t)dt.virtio[k].base)[VIRTIO_STATUS / 4] = 0;
+        if (!virtio_console || dt.virtio[k].base != virtio_console->base) /* ours: reset with the console */
+            ((volatile uint32_t *)(uintptr_t)dt.virtio[k].base)[VIRTIO_MMIO_STATUS / 4] = 0;
     if (console_on) /* as at power on; what was typed and not yet read stays */
         vmm_console_reset(&console);
     memset((void *)guest_ram, 0, GUEST_RAM_SIZE);

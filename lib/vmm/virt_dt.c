@@ -123,7 +123,7 @@ static void virtio(struct fdt_writer *w, const struct vmm_virt_dt *d)
         fdt_property_string(w, "compatible", "virtio,mmio");
         const uint64_t reg[] = { d->virtio[k].base, VMM_VIRTIO_MMIO_SIZE };
         fdt_property_u64_array(w, "reg", reg, 2);
-        const uint32_t irq[] = { 0, d->virtio[k].irq - 32, 1 }; /* SPI, edge */
+        const uint32_t irq[] = { 0, d->virtio[k].irq - 32, d->virtio[k].level ? 4 : 1 }; /* SPI, level or edge */
         fdt_property_u32_array(w, "interrupts", irq, 3);
         fdt_property_empty(w, "dma-coherent");
         fdt_end_node(w);

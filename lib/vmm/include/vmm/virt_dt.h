@@ -24,7 +24,10 @@ struct vmm_virt_dt {
     uint64_t gicc, gicc_size;           /* GICv2: the CPU interface */
     uint64_t uart, uart_size;           /* the console: a PL011, also stdout-path */
     unsigned uart_irq;                  /* its SPI, as an INTID (32 and up) */
-    struct { uint64_t base; unsigned irq; } virtio[VMM_VIRT_DT_MAX_VIRTIO];
+    /* virtio-mmio transports; 'level': its interrupt is level-sensitive
+     * (an emulated device, whose line is high while its interrupt status
+     * is not 0), else edge-triggered as QEMU describes its own */
+    struct { uint64_t base; unsigned irq; bool level; } virtio[VMM_VIRT_DT_MAX_VIRTIO];
     unsigned num_virtio;
 };
 
