@@ -110,28 +110,19 @@ static void console_flags(unsigned flags)
         vmm_vm_set_irq_level(&vm, virtio_console->irq_first, 0, vmm_console_virtio_irq_level(&console));
 }
 
+/* The console's two devices: the PL011 (ctx NULL) and the virtio console. */
 static bool console_access(struct vmm_vm *v, unsigned vcpu, uint64_t offset, const struct mmio_access *a,
                            uint64_t *value, void *ctx)
 {
-    (void)v, (void)vcpu, (void)ctx;
+    (void)v, (void)vcpu;
+    bool virtio = ctx != NULL;
     uint32_t read = 0;
     if (a->write)
-        console_flags(vmm_console_write(&console, offset, a->size, (uint32_t)a->value));
+        console_flags(virtio ? vmm_console_virtio_write(&console, offset, a->size, (uint32_t)a->value)
+                             : vmm_console_write(&console, offset, a->size, (uint32_t)a->value));
     else
-        console_flags(vmm_console_read(&console, offset, a->size, &read));
-    *value = read;
-    return true;
-}
-
-static bool virtio_console_access(struct vmm_vm *v, unsigned vcpu, uint64_t offset, const struct mmio_access *a,
-                                  uint64_t *value, void *ctx)
-{
-    (void)v, (void)vcpu, (void)ctx;
-    uint32_t read = 0;
-    if (a->write)
-        console_flags(vmm_console_virtio_write(&console, offset, a->size, (uint32_t)a->value));
-    else
-        console_flags(vmm_console_virtio_read(&console, offset, a->size, &read));
+        console_flags(virtio ? vmm_console_virtio_read(&console, offset, a->size, &read)
+                             : vmm_console_read(&console, offset, a->size, &read));
     *value = read;
     return true;
 }
@@ -183,7 +174,7 @@ static void setup_virtio_console(const struct system_device *dev)
     struct virtio_mem mem = { (uint8_t *)(uintptr_t)guest_ram, guest_ram, GUEST_RAM_SIZE };
     if (!vmm_console_add_virtio(&console, &mem))
         ic_die("emulating the virtio console", IC_INVALID_ARGUMENT);
-    if (vmm_vm_add_mmio(&vm, dev->base, dev->size, virtio_console_access, NULL))
+    if (vmm_vm_add_mmio(&vm, dev->base, dev->size, console_access, &console))
         ic_die("placing the virtio console (it overlaps another device)", IC_INVALID_ARGUMENT);
     virtio_console = dev;
     dt.virtio[dt.num_virtio].base = dev->base;
