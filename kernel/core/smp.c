@@ -98,7 +98,10 @@ static void answer_stall(unsigned *entry_ec)
     c->stall_tcb = NULL;
     c->stall_vcpu = NULL;
     c->stall_vspace = false;
-    __atomic_store_n(&c->stall_request, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&c->stall_request, 0, __ATOMIC_SEQ_CST);
+    /* the requester may sleep (request), and holds the lock meanwhile */
+    if (__atomic_load_n(&smp_big_lock.sleepers, __ATOMIC_SEQ_CST))
+        smp_wake_sleepers();
 }
 
 /* Waiting CPUs spin for a while, then sleep. On hardware the lock is held
@@ -107,8 +110,9 @@ static void answer_stall(unsigned *entry_ec)
  * scheduled, and a spinning waiter would burn the host's time until it is
  * (on a busy host, a whole time slice a wait). A sleeper lets only urgent
  * interrupts through (plat_irq_urgent_only: a stall request, or its wait
- * timer) and waits in WFI for at most SLEEP_US, then looks again. Nothing
- * on the release path pays for this. */
+ * timer, or a wake-up) and waits in WFI until whoever ends its wait wakes
+ * it, or for at most SLEEP_US, then looks again. The release path pays a
+ * load and a branch for this when nobody sleeps. */
 #define SPIN_BEFORE_SLEEP_US 20
 #define SLEEP_US 50
 
@@ -122,27 +126,45 @@ static bool spun_enough(uint64_t start)
     return SYSREG_READ(cntpct_el0) - start > us_to_ticks(SPIN_BEFORE_SLEEP_US);
 }
 
-/* One sleep of at most SLEEP_US, with only urgent interrupts let through. */
-static void sleep_a_while(void)
+/* One sleep of at most SLEEP_US, with only urgent interrupts let through,
+ * unless the wait is 'over' once this CPU's bit in 'sleepers' is set: from
+ * then on whoever ends the wait sends SGI_WAKE (smp_unlock, answer_stall),
+ * so a sleeper wakes when its wait ends, not when its timer does. */
+static void sleep_a_while(bool (*over)(const void *), const void *arg)
 {
-    arch_wait_timer_arm(us_to_ticks(SLEEP_US));
-    plat_irq_urgent_only(true);
-    __asm__ volatile("dsb sy; wfi" ::: "memory");
-    /* consume what woke it (only urgent interrupts get through): a stall
-     * request is seen through stall_request, the timer is done */
-    for (unsigned irq; (irq = plat_irq_ack()) != PLAT_IRQ_NONE;) {
-        if (irq == BOARD_WAIT_TIMER_PPI)
-            arch_wait_timer_stop();
-        plat_irq_eoi(irq);
+    uint32_t bit = 1u << this_cpu()->id;
+    __atomic_fetch_or(&smp_big_lock.sleepers, bit, __ATOMIC_SEQ_CST);
+    __asm__ volatile("dmb ish" ::: "memory");
+    if (!over(arg)) {
+        arch_wait_timer_arm(us_to_ticks(SLEEP_US));
+        plat_irq_urgent_only(true);
+        __asm__ volatile("dsb sy; wfi" ::: "memory");
+        /* consume what woke it (only urgent interrupts get through): a
+         * stall request is seen through stall_request, the timer and a
+         * wake-up are done */
+        for (unsigned irq; (irq = plat_irq_ack()) != PLAT_IRQ_NONE;) {
+            if (irq == BOARD_WAIT_TIMER_PPI)
+                arch_wait_timer_stop();
+            plat_irq_eoi(irq);
+        }
+        arch_wait_timer_stop();
+        plat_irq_urgent_only(false);
     }
-    arch_wait_timer_stop();
-    plat_irq_urgent_only(false);
+    __atomic_fetch_and(&smp_big_lock.sleepers, ~bit, __ATOMIC_SEQ_CST);
+}
+
+void smp_wake_sleepers(void)
+{
+    uint32_t others = __atomic_load_n(&smp_big_lock.sleepers, __ATOMIC_RELAXED) & ~(1u << this_cpu()->id);
+    for (; others; others &= others - 1)
+        plat_irq_send_sgi((unsigned)__builtin_ctz(others), SGI_WAKE);
 }
 
 /* This CPU's interrupts that must reach it while it sleeps in a wait. */
 void smp_irq_init_cpu(void)
 {
     plat_irq_make_urgent(SGI_STALL);
+    plat_irq_make_urgent(SGI_WAKE);
     plat_irq_make_urgent(BOARD_WAIT_TIMER_PPI);
     arch_wait_timer_stop();
     plat_irq_enable(BOARD_WAIT_TIMER_PPI);
@@ -158,6 +180,12 @@ void smp_wait_timer_fired(void)
 static bool lock_is_ours(uint32_t ticket)
 {
     return __atomic_load_n(&smp_big_lock.owner, __ATOMIC_ACQUIRE) == ticket;
+}
+
+/* A lock wait ends when the lock is ours, or pauses for a stall request. */
+static bool lock_wait_over(const void *ticket)
+{
+    return lock_is_ours(*(const uint32_t *)ticket) || this_cpu()->stall_request;
 }
 
 void smp_lock_wait(uint32_t ticket, bool sync_entry)
@@ -183,7 +211,7 @@ void smp_lock_wait(uint32_t ticket, bool sync_entry)
             __asm__ volatile("wfe");
             continue;
         }
-        sleep_a_while();
+        sleep_a_while(lock_wait_over, &ticket);
         slept = true;
     }
     answer_stall(&entry_ec);
@@ -200,9 +228,9 @@ void smp_lock_wait(uint32_t ticket, bool sync_entry)
 #endif
 }
 
-static bool request_answered(const struct cpu *other)
+static bool request_answered(const void *other)
 {
-    return !__atomic_load_n(&other->stall_request, __ATOMIC_ACQUIRE);
+    return !__atomic_load_n(&((const struct cpu *)other)->stall_request, __ATOMIC_ACQUIRE);
 }
 
 /* Ask another CPU to give up a thread, a VCPU or an address space, and
@@ -223,7 +251,7 @@ static void request(struct cpu *other, struct tcb *t, struct vcpu *v, bool vspac
     uint64_t start = SYSREG_READ(cntpct_el0);
     while (!request_answered(other))
         if (spun_enough(start) && this_cpu()->can_sleep)
-            sleep_a_while();
+            sleep_a_while(request_answered, other);
 #ifdef SMP_STATS
     stat_request(caller, stat_now() - stat_start);
 #endif

@@ -7,11 +7,14 @@
 #define SGI_RESCHEDULE 0u
 #define SGI_STALL 1u
 #define SGI_KICK 2u   /* a guest running there has list registers queued (vcpu.c) */
+#define SGI_WAKE 3u   /* what a sleeping waiter waits for has happened (smp.c) */
 
 
-/* next: the next ticket to hand out; owner: the ticket being served */
+/* next: the next ticket to hand out; owner: the ticket being served;
+ * sleepers: a bit for each CPU asleep in a wait (smp.c), which whoever
+ * ends the wait wakes */
 struct ticket_lock {
-    volatile uint32_t next, owner;
+    volatile uint32_t next, owner, sleepers;
 };
 extern struct ticket_lock smp_big_lock;
 /* sync_entry: a synchronous exception of the current thread waits (its
@@ -34,9 +37,16 @@ static inline __attribute__((always_inline)) void smp_lock(void)
 void smp_irq_init_cpu(void);
 void smp_wait_timer_fired(void);
 
+void smp_wake_sleepers(void);
+/* The load of 'sleepers' is a load-acquire after the store-release of
+ * 'owner', which Armv8 never reorders: a CPU that set its bit before this
+ * load is woken, and one that sets it later sees the lock free before it
+ * sleeps. */
 static inline __attribute__((always_inline)) void smp_unlock(void)
 {
-    __atomic_store_n(&smp_big_lock.owner, smp_big_lock.owner + 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&smp_big_lock.owner, smp_big_lock.owner + 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&smp_big_lock.sleepers, __ATOMIC_SEQ_CST))
+        smp_wake_sleepers();
     __asm__ volatile("sev");
 }
 void smp_stall_thread(struct tcb *t);
