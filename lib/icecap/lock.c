@@ -2,7 +2,7 @@
  *
  * Why no wake-up is lost: a taker that fails sets its bit in 'waiting' and
  * then tries the lock again before it sleeps; a releaser frees the lock
- * and then reads 'waiting'. Both pairs are sequentially consistent, so
+ * and then reads 'waiting'. Each side orders its store before its load, so
  * either the taker's second try sees the lock free, or the releaser sees
  * the bit and signals. A signal that comes before its thread sleeps stays
  * in the notification, and the wait returns at once. A woken thread that
@@ -49,6 +49,11 @@ void ic_lock_take(struct ic_lock *l, unsigned me)
 void ic_lock_release(struct ic_lock *l, unsigned me)
 {
     __atomic_store_n(&l->holder, 0, __ATOMIC_SEQ_CST);
+    /* A full barrier between the store and the load, although Armv8 keeps
+     * a store-release and a later load-acquire in order: QEMU's TCG does
+     * not (on an x86 host the load may pass the store), and a taker that
+     * set its bit meanwhile would then sleep with nobody to wake it. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     uint32_t waiting = __atomic_load_n(&l->waiting, __ATOMIC_SEQ_CST);
     if (!waiting)
         return;
