@@ -41,7 +41,8 @@ void smp_wake_sleepers(void);
 /* The load of 'sleepers' is a load-acquire after the store-release of
  * 'owner', which Armv8 never reorders: a CPU that set its bit before this
  * load is woken, and one that sets it later sees the lock free before it
- * sleeps. */
+ * sleeps. (QEMU's TCG may let the load pass the store; a sleeper missed
+ * that way wakes on its timer, 50 µs later, as before wake-ups existed.) */
 static inline __attribute__((always_inline)) void smp_unlock(void)
 {
     __atomic_store_n(&smp_big_lock.owner, smp_big_lock.owner + 1, __ATOMIC_SEQ_CST);
