@@ -9,6 +9,7 @@
  * lie; the others are copied into new frames. The component holds the
  * capabilities to all of them (boot information: image_frames). */
 #include <icecap/icecap.h>
+#include <icecap/env.h>
 #include <icecap/elf.h>
 #include <icecap/protocols/log.h> /* generated from abi/protocols/log.tbl */
 #include <ring/ring.h>
@@ -57,7 +58,7 @@ static const struct system_device *device_at(const struct component *c, unsigned
 }
 
 static ic_bootinfo_t *bi;
-static ic_cptr_t next_slot, pool, fault_ep;
+static ic_cptr_t fault_ep;
 /* the loader's VMID pool, for the components' VSpaces; VMIDs from next_vmid
  * on are still free for the components' own pools */
 static ic_cptr_t vmids;
@@ -74,36 +75,6 @@ static struct piece {
 static unsigned num_pieces;
 
 static void log_drain(void);
-
-static void die(const char *what, long err)
-{
-    ic_printf("loader: %s failed (%ld)\n", what, err);
-    log_drain();
-    ic_debug_halt();
-}
-
-static void check(ic_err_t err, const char *what)
-{
-    if (err)
-        die(what, err);
-}
-
-static ic_cptr_t slot(void)
-{
-    if (next_slot >= bi->empty.end)
-        die("finding a free slot", IC_NOT_ENOUGH_MEMORY);
-    return next_slot++;
-}
-
-static ic_cptr_t make(ic_cptr_t from, ic_word_t type, ic_word_t size_bits, ic_word_t count)
-{
-    ic_cptr_t first = next_slot;
-    if (first + count > bi->empty.end)
-        die("finding free slots", IC_NOT_ENOUGH_MEMORY);
-    check(ic_untyped_retype(from, type, size_bits, ROOT_CNODE, 64, first, count, ROOT_CNODE), "retype");
-    next_slot += count;
-    return first;
-}
 
 /* An untyped piece covering exactly [paddr, paddr + 2^bits), split off the
  * piece that contains it; paddr == ~0 takes any RAM piece of that size. */
@@ -128,8 +99,8 @@ static struct piece *take(ic_word_t paddr, unsigned bits, bool device)
         }
         /* split it: two halves take its place */
         if (num_pieces + 2 > sizeof(pieces) / sizeof(pieces[0]))
-            die("splitting memory", IC_NOT_ENOUGH_MEMORY);
-        ic_cptr_t halves = make(best->slot, IC_OBJ_UNTYPED, best->bits - 1, 2);
+            ic_die("splitting memory", IC_NOT_ENOUGH_MEMORY);
+        ic_cptr_t halves = ic_make_from(best->slot, IC_OBJ_UNTYPED, best->bits - 1, 2);
         best->used = true;
         for (unsigned h = 0; h < 2; h++)
             pieces[num_pieces++] = (struct piece){ halves + h, best->paddr + ((ic_word_t)h << (best->bits - 1)),
@@ -137,42 +108,28 @@ static struct piece *take(ic_word_t paddr, unsigned bits, bool device)
     }
 }
 
-/* Map a frame into a VSpace, making the page tables it needs. */
-static void map(ic_cptr_t vspace, ic_cptr_t frame, ic_word_t va, ic_word_t rights, ic_word_t attrs)
-{
-    for (int i = 0; i < 3; i++) {
-        ic_err_t err = ic_frame_map(frame, va, rights, attrs, vspace);
-        if (err != IC_FAILED_LOOKUP) {
-            check(err, "map");
-            return;
-        }
-        check(ic_page_table_map(make(pool, IC_OBJ_PAGE_TABLE, 0, 1), va, vspace), "page table");
-    }
-    die("map", IC_FAILED_LOOKUP);
-}
-
 /* A new frame holding 'len' bytes from 'src' (the rest zero), mapped at
  * 'va' in 'vspace'; the capability is in the loader's 'transfer' slot. */
 static ic_cptr_t transfer;
 static void map_copy(ic_cptr_t vspace, ic_word_t va, const void *src, size_t len, ic_word_t rights)
 {
-    check(ic_untyped_retype(pool, IC_OBJ_FRAME_4K, 0, ROOT_CNODE, 64, transfer, 1, ROOT_CNODE), "retype");
+    ic_check(ic_untyped_retype(ic_env.pool, IC_OBJ_FRAME_4K, 0, ROOT_CNODE, 64, transfer, 1, ROOT_CNODE), "retype");
     ic_cptr_t frame = transfer;
-    map(ROOT_VSPACE, frame, SCRATCH_VA, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
+    ic_map_frame(ROOT_VSPACE, frame, SCRATCH_VA, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
     if (len)
         memcpy((void *)(uintptr_t)SCRATCH_VA, src, len);
     /* the component may fetch it as code */
-    check(ic_frame_clean(frame, 0, PAGE), "clean");
-    check(ic_frame_unmap(frame), "unmap");
-    map(vspace, frame, va, rights, IC_ATTR_CACHED);
+    ic_check(ic_frame_clean(frame, 0, PAGE), "clean");
+    ic_check(ic_frame_unmap(frame), "unmap");
+    ic_map_frame(vspace, frame, va, rights, IC_ATTR_CACHED);
 }
 
 /* Move the capability in the transfer slot to slot 'dest' of a CNode. */
 static void hand_over(ic_cptr_t cnode, unsigned bits, ic_word_t dest)
 {
     if (dest >= 1ull << bits)
-        die("fitting a component's capabilities into its CNode (cnode-bits)", IC_NOT_ENOUGH_MEMORY);
-    check(ic_cnode_move(cnode, dest, bits, transfer, 64, ROOT_CNODE), "hand over a capability");
+        ic_die("fitting a component's capabilities into its CNode (cnode-bits)", IC_NOT_ENOUGH_MEMORY);
+    ic_check(ic_cnode_move(cnode, dest, bits, transfer, 64, ROOT_CNODE), "hand over a capability");
 }
 
 /* ------------------------------------------------------------ ELF images */
@@ -199,7 +156,7 @@ static ic_word_t load_image(const struct component *c, ic_cptr_t vspace, ic_cptr
     const char *wrong = loader_check_image(file, size, ph, 8, &phnum, &entry);
     if (wrong) {
         ic_printf("loader: %s: its image has %s\n", c->name, wrong);
-        die("loading a component", IC_INVALID_ARGUMENT);
+        ic_die("loading a component", IC_INVALID_ARGUMENT);
     }
     ic_word_t end = 0;
     for (unsigned i = 0; i < phnum; i++) {
@@ -215,8 +172,8 @@ static ic_word_t load_image(const struct component *c, ic_cptr_t vspace, ic_cptr
             if (whole && !(ph[i].flags & IC_PF_W) && ((uintptr_t)src & (PAGE - 1)) == 0) {
                 /* a copy of the loader's own frame (the loader keeps its
                  * mapping: unmapping would cost a TLB flush a page) */
-                check(ic_cnode_copy(ROOT_CNODE, transfer, 64, own_frame(src), 64, rights, ROOT_CNODE), "copy");
-                map(vspace, transfer, va, rights, IC_ATTR_CACHED);
+                ic_check(ic_cnode_copy(ROOT_CNODE, transfer, 64, own_frame(src), 64, rights, ROOT_CNODE), "copy");
+                ic_map_frame(vspace, transfer, va, rights, IC_ATTR_CACHED);
                 hand_over(cnode, bits, (*next)++);
                 continue;
             }
@@ -245,9 +202,9 @@ static ic_word_t load_image(const struct component *c, ic_cptr_t vspace, ic_cptr
 static void give(ic_cptr_t cnode, unsigned bits, ic_word_t dest, ic_cptr_t cap, bool move)
 {
     if (move)
-        check(ic_cnode_move(cnode, dest, bits, cap, 64, ROOT_CNODE), "move a capability");
+        ic_check(ic_cnode_move(cnode, dest, bits, cap, 64, ROOT_CNODE), "move a capability");
     else
-        check(ic_cnode_copy(cnode, dest, bits, cap, 64, IC_RIGHTS_ALL, ROOT_CNODE), "copy a capability");
+        ic_check(ic_cnode_copy(cnode, dest, bits, cap, 64, IC_RIGHTS_ALL, ROOT_CNODE), "copy a capability");
 }
 
 /* Connections (docs/system.md): each component with channels has a
@@ -282,7 +239,7 @@ static void make_connections(void)
     find_log_region();
     for (unsigned i = 0; i < SYSTEM_NUM_COMPONENTS; i++)
         if (system_components[i].num_channels || (log_region >= 0 && i == log_reader))
-            notifications[i] = make(pool, IC_OBJ_NOTIFICATION, 0, 1);
+            notifications[i] = ic_make(IC_OBJ_NOTIFICATION, 0);
     const unsigned num_regions = SYSTEM_NUM_REGIONS; /* (0 in some systems: no constant comparison) */
     for (unsigned r = 0; r < num_regions; r++) {
         unsigned bits = 12;
@@ -290,8 +247,8 @@ static void make_connections(void)
             bits++;
         struct piece *p = take(~0ull, bits, false);
         if (!p)
-            die("finding memory to share", IC_NOT_ENOUGH_MEMORY);
-        region_frames[r] = make(p->slot, IC_OBJ_FRAME_4K, 0, 1ull << (bits - 12));
+            ic_die("finding memory to share", IC_NOT_ENOUGH_MEMORY);
+        region_frames[r] = ic_make_from(p->slot, IC_OBJ_FRAME_4K, 0, 1ull << (bits - 12));
     }
 }
 
@@ -306,9 +263,9 @@ static ic_word_t give_channels(unsigned index, ic_cptr_t cnode, unsigned bits)
     for (unsigned k = 0; k < d->num_channels; k++) {
         const struct system_channel *ch = &d->channels[k];
         if (ch->slot >= 1ull << bits)
-            die("fitting a component's channels into its CNode (cnode-bits)", IC_NOT_ENOUGH_MEMORY);
+            ic_die("fitting a component's channels into its CNode (cnode-bits)", IC_NOT_ENOUGH_MEMORY);
         /* it may signal, and only signal, the peer's notification */
-        check(ic_cnode_mint(cnode, ch->slot, bits, notifications[ch->peer_index], 64, IC_RIGHT_WRITE,
+        ic_check(ic_cnode_mint(cnode, ch->slot, bits, notifications[ch->peer_index], 64, IC_RIGHT_WRITE,
                             ch->peer_badge, ROOT_CNODE),
               "give a channel");
     }
@@ -322,11 +279,11 @@ static void map_shared(const struct system_component *d, ic_cptr_t vspace)
         const struct system_mapping *map_ = &d->mappings[m];
         ic_word_t rights = IC_RIGHT_READ | (map_->writable ? IC_RIGHT_WRITE : 0);
         for (ic_word_t off = 0; off < map_->size; off += PAGE) {
-            ic_cptr_t copy = slot();
-            check(ic_cnode_copy(ROOT_CNODE, copy, 64, region_frames[map_->region_index] + off / PAGE, 64, rights,
+            ic_cptr_t copy = ic_slot();
+            ic_check(ic_cnode_copy(ROOT_CNODE, copy, 64, region_frames[map_->region_index] + off / PAGE, 64, rights,
                                 ROOT_CNODE),
                   "copy a shared frame");
-            map(vspace, copy, map_->vaddr + off, rights, IC_ATTR_CACHED);
+            ic_map_frame(vspace, copy, map_->vaddr + off, rights, IC_ATTR_CACHED);
         }
     }
 }
@@ -395,16 +352,16 @@ static void start_log(void)
         return;
     const struct system_region *r = &system_regions[log_region];
     for (ic_word_t off = 0; off < r->size; off += PAGE) {
-        ic_cptr_t copy = slot();
-        check(ic_cnode_copy(ROOT_CNODE, copy, 64, region_frames[log_region] + off / PAGE, 64, IC_RIGHTS_ALL,
+        ic_cptr_t copy = ic_slot();
+        ic_check(ic_cnode_copy(ROOT_CNODE, copy, 64, region_frames[log_region] + off / PAGE, 64, IC_RIGHTS_ALL,
                             ROOT_CNODE),
               "copy a frame of the log console");
-        map(ROOT_VSPACE, copy, LOG_VA + off, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
+        ic_map_frame(ROOT_VSPACE, copy, LOG_VA + off, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
     }
     if (ring_pair_attach(&log_ring, &log_unused, (void *)(uintptr_t)LOG_VA, r->size, 0))
-        die("attaching the log console's rings", IC_INVALID_ARGUMENT);
-    log_signal = slot();
-    check(ic_cnode_mint(ROOT_CNODE, log_signal, 64, notifications[log_reader], 64, IC_RIGHT_WRITE, LOG_BADGE,
+        ic_die("attaching the log console's rings", IC_INVALID_ARGUMENT);
+    log_signal = ic_slot();
+    ic_check(ic_cnode_mint(ROOT_CNODE, log_signal, 64, notifications[log_reader], 64, IC_RIGHT_WRITE, LOG_BADGE,
                         ROOT_CNODE),
           "badge the log console's signal");
     for (unsigned i = 0; i <= SYSTEM_NUM_COMPONENTS; i++)
@@ -449,10 +406,10 @@ static void start_component(unsigned index, const struct component *c)
 {
     const struct system_component *d = c->desc;
     unsigned bits = d->cnode_bits;
-    ic_cptr_t cnode = make(pool, IC_OBJ_CNODE, bits, 1);
-    ic_cptr_t vspace = make(pool, IC_OBJ_VSPACE, 0, 1);
-    check(ic_vmid_pool_assign(vmids, vspace), "give a VSpace its VMID");
-    ic_cptr_t tcb = make(pool, IC_OBJ_TCB, 0, 1);
+    ic_cptr_t cnode = ic_make(IC_OBJ_CNODE, bits);
+    ic_cptr_t vspace = ic_make(IC_OBJ_VSPACE, 0);
+    ic_check(ic_vmid_pool_assign(vmids, vspace), "give a VSpace its VMID");
+    ic_cptr_t tcb = ic_make(IC_OBJ_TCB, 0);
     ic_word_t next = give_channels(index, cnode, bits), image_start = ~0ull, image_end;
     ic_word_t entry = load_image(c, vspace, cnode, bits, &next, &image_start, &image_end);
     map_shared(d, vspace);
@@ -474,15 +431,15 @@ static void start_component(unsigned index, const struct component *c)
     memcpy(info.name, c->name, name_len < sizeof(info.name) ? name_len : sizeof(info.name) - 1);
 
     /* the fixed slots */
-    check(ic_cnode_mint(cnode, IC_SLOT_ROOT_CNODE, bits, cnode, 64, IC_RIGHTS_ALL, 64 - bits, ROOT_CNODE),
+    ic_check(ic_cnode_mint(cnode, IC_SLOT_ROOT_CNODE, bits, cnode, 64, IC_RIGHTS_ALL, 64 - bits, ROOT_CNODE),
           "give a CNode its guard");
     give(cnode, bits, IC_SLOT_ROOT_VSPACE, vspace, false);
     give(cnode, bits, IC_SLOT_ROOT_TCB, tcb, false);
     if (d->vmids) {
         if (d->vmids > IC_NUM_VMIDS - next_vmid)
-            die("finding VMIDs for a component", IC_NOT_ENOUGH_MEMORY);
-        ic_cptr_t own_vmids = slot();
-        check(ic_vmid_control_make_pool(IC_SLOT_VMIDS, next_vmid, d->vmids, own_vmids, 64, ROOT_CNODE),
+            ic_die("finding VMIDs for a component", IC_NOT_ENOUGH_MEMORY);
+        ic_cptr_t own_vmids = ic_slot();
+        ic_check(ic_vmid_control_make_pool(IC_SLOT_VMIDS, next_vmid, d->vmids, own_vmids, 64, ROOT_CNODE),
               "make a VMID pool");
         next_vmid += d->vmids;
         give(cnode, bits, IC_SLOT_VMIDS, own_vmids, true);
@@ -495,7 +452,7 @@ static void start_component(unsigned index, const struct component *c)
     struct piece *mem = take(~0ull, d->memory_bits, false);
     struct piece *ram = ram_bits ? take(~0ull, ram_bits, false) : NULL;
     if (!mem || (ram_bits && !ram))
-        die("finding memory for a component", IC_NOT_ENOUGH_MEMORY);
+        ic_die("finding memory for a component", IC_NOT_ENOUGH_MEMORY);
     struct piece *granted[2 + 2 * 8 + 1];
     unsigned n = 0;
     granted[n++] = mem;
@@ -503,7 +460,7 @@ static void start_component(unsigned index, const struct component *c)
         granted[n++] = ram;
     unsigned num_devices = c->num_vm_devices + d->num_devices;
     if (num_devices > sizeof(granted) / sizeof(granted[0]) - n - 1)
-        die("granting that many devices", IC_NOT_ENOUGH_MEMORY);
+        ic_die("granting that many devices", IC_NOT_ENOUGH_MEMORY);
     for (unsigned i = 0; i < num_devices; i++) {
         const struct system_device *dev = device_at(c, i);
         if (dev->emulated) /* an address in its VM, nothing of the board's */
@@ -513,7 +470,7 @@ static void start_component(unsigned index, const struct component *c)
             dbits++;
         struct piece *p = take(dev->base, dbits, true);
         if (!p)
-            die("finding a device's memory", IC_NOT_ENOUGH_MEMORY);
+            ic_die("finding a device's memory", IC_NOT_ENOUGH_MEMORY);
         granted[n++] = p;
     }
     /* on GICv2 a VM's CPU interface is the hardware's virtual one, which
@@ -523,7 +480,7 @@ static void start_component(unsigned index, const struct component *c)
     if (gicv) {
         struct piece *p = take(GICV_BASE, GICV_BITS, true);
         if (!p)
-            die("finding the GIC's virtual CPU interface", IC_NOT_ENOUGH_MEMORY);
+            ic_die("finding the GIC's virtual CPU interface", IC_NOT_ENOUGH_MEMORY);
         granted[n++] = p;
     }
     for (unsigned i = 0; i < n; i++) {
@@ -542,9 +499,9 @@ static void start_component(unsigned index, const struct component *c)
         const struct system_device *dev = device_at(c, i);
         for (unsigned irq = dev->irq_first; !dev->emulated && dev->irq_last && irq <= dev->irq_last; irq++) {
             if (nirq == IC_BOOTINFO_MAX_IRQS)
-                die("granting more interrupts", IC_NOT_ENOUGH_MEMORY);
-            ic_cptr_t handler = slot();
-            check(ic_irq_control_get(IC_SLOT_IRQ_CONTROL, irq, handler, 64, ROOT_CNODE), "get an interrupt");
+                ic_die("granting more interrupts", IC_NOT_ENOUGH_MEMORY);
+            ic_cptr_t handler = ic_slot();
+            ic_check(ic_irq_control_get(IC_SLOT_IRQ_CONTROL, irq, handler, 64, ROOT_CNODE), "get an interrupt");
             give(cnode, bits, next++, handler, true);
             info.irq_list[nirq++] = (uint16_t)irq;
         }
@@ -555,10 +512,10 @@ static void start_component(unsigned index, const struct component *c)
      * console, which its first thread may use and the threads it makes may
      * not */
     if (log_region >= 0) {
-        ic_cptr_t log = slot();
-        check(ic_cnode_mint(ROOT_CNODE, log, 64, fault_ep, 64, IC_RIGHT_WRITE, index + 1, ROOT_CNODE), "mint");
+        ic_cptr_t log = ic_slot();
+        ic_check(ic_cnode_mint(ROOT_CNODE, log, 64, fault_ep, 64, IC_RIGHT_WRITE, index + 1, ROOT_CNODE), "mint");
         if (next >= 1ull << bits)
-            die("fitting a component's capabilities into its CNode (cnode-bits)", IC_NOT_ENOUGH_MEMORY);
+            ic_die("fitting a component's capabilities into its CNode (cnode-bits)", IC_NOT_ENOUGH_MEMORY);
         give(cnode, bits, next, log, true);
         info.log = next++;
     }
@@ -567,18 +524,18 @@ static void start_component(unsigned index, const struct component *c)
     map_copy(vspace, info_va, &info, sizeof(info), IC_RIGHT_READ);
     hand_over(cnode, bits, IC_SLOT_BOOTINFO_FRAME);
     map_copy(vspace, ipc_va, NULL, 0, IC_RIGHT_READ | IC_RIGHT_WRITE);
-    ic_cptr_t ipc_frame = slot();
-    check(ic_cnode_copy(ROOT_CNODE, ipc_frame, 64, transfer, 64, IC_RIGHTS_ALL, ROOT_CNODE), "copy");
+    ic_cptr_t ipc_frame = ic_slot();
+    ic_check(ic_cnode_copy(ROOT_CNODE, ipc_frame, 64, transfer, 64, IC_RIGHTS_ALL, ROOT_CNODE), "copy");
     hand_over(cnode, bits, IC_SLOT_IPC_BUFFER);
 
     /* the thread: faults come to the loader, badged with the component */
-    ic_cptr_t badged = slot();
-    check(ic_cnode_mint(ROOT_CNODE, badged, 64, fault_ep, 64, IC_RIGHTS_ALL, index + 1, ROOT_CNODE), "mint");
-    check(ic_tcb_configure(tcb, 64 - bits, ipc_va, badged, cnode, vspace, ipc_frame), "configure");
-    check(ic_tcb_set_max_priority(tcb, d->priority, ROOT_TCB), "maximum priority");
-    check(ic_tcb_set_priority(tcb, d->priority, ROOT_TCB), "priority");
+    ic_cptr_t badged = ic_slot();
+    ic_check(ic_cnode_mint(ROOT_CNODE, badged, 64, fault_ep, 64, IC_RIGHTS_ALL, index + 1, ROOT_CNODE), "mint");
+    ic_check(ic_tcb_configure(tcb, 64 - bits, ipc_va, badged, cnode, vspace, ipc_frame), "configure");
+    ic_check(ic_tcb_set_max_priority(tcb, d->priority, ROOT_TCB), "maximum priority");
+    ic_check(ic_tcb_set_priority(tcb, d->priority, ROOT_TCB), "priority");
     if (log_region < 0)
-        check(ic_tcb_set_access(tcb, IC_TCB_ACCESS_CONSOLE, ROOT_TCB), "console access");
+        ic_check(ic_tcb_set_access(tcb, IC_TCB_ACCESS_CONSOLE, ROOT_TCB), "console access");
     ic_user_context_t regs = { 0 };
     regs.regs[IC_REG_PC] = entry;
     regs.regs[IC_REG_X0] = info_va;
@@ -592,7 +549,7 @@ static void start_component(unsigned index, const struct component *c)
               c->name, d->priority, 1u << bits, 1u << (d->memory_bits - 10), ram_text, PLURAL(devices), PLURAL(nirq),
               PLURAL(d->num_channels), PLURAL(d->num_mappings), gicv ? ", the GICv2 virtual CPU interface" : "");
 #undef PLURAL
-    check(ic_tcb_write_registers(tcb, true, IC_REG_X0 + 1, &regs), "start");
+    ic_check(ic_tcb_write_registers(tcb, true, IC_REG_X0 + 1, &regs), "start");
 }
 
 /* Faults of the components: one line each; the component stays stopped.
@@ -622,23 +579,25 @@ static void serve_faults(void)
 int main(ic_bootinfo_t *bootinfo)
 {
     bi = bootinfo;
-    next_slot = bi->empty.start;
+    ic_env_init(bi, "loader");
+    /* what it printed is on its log console, which may not be shown yet */
+    ic_env.last_words = log_drain;
     /* the image frames must cover the image in order, without gaps */
     if ((bi->image_frames.end - bi->image_frames.start) * PAGE != (ic_word_t)(uintptr_t)__image_end - bi->image_vaddr)
-        die("finding the loader's own image frames", IC_INVALID_ARGUMENT);
+        ic_die("finding the loader's own image frames", IC_INVALID_ARGUMENT);
     for (ic_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
         const ic_untyped_desc_t *d = &bi->untyped_list[i];
         pieces[num_pieces++] = (struct piece){ bi->untyped.start + i, d->paddr, d->size_bits, d->is_device, false };
     }
     struct piece *own = take(~0ull, POOL_BITS, false);
     if (!own)
-        die("finding memory for the loader", IC_NOT_ENOUGH_MEMORY);
-    pool = own->slot;
-    transfer = slot();
-    fault_ep = make(pool, IC_OBJ_ENDPOINT, 0, 1);
+        ic_die("finding memory for the loader", IC_NOT_ENOUGH_MEMORY);
+    ic_env.pool = own->slot;
+    transfer = ic_slot();
+    fault_ep = ic_make(IC_OBJ_ENDPOINT, 0);
     /* VMID 1 is the loader's own */
-    vmids = slot();
-    check(ic_vmid_control_make_pool(IC_SLOT_VMIDS, 2, SYSTEM_NUM_COMPONENTS, vmids, 64, ROOT_CNODE),
+    vmids = ic_slot();
+    ic_check(ic_vmid_control_make_pool(IC_SLOT_VMIDS, 2, SYSTEM_NUM_COMPONENTS, vmids, 64, ROOT_CNODE),
           "make a VMID pool");
     next_vmid = 2 + SYSTEM_NUM_COMPONENTS;
     make_connections();

@@ -26,6 +26,7 @@ void ic_env_init(ic_bootinfo_t *bi, const char *name)
     ic_env.next_slot = bi->empty.start;
     ic_env.pool = 0;
     ic_env.heap_end = IC_HEAP_BASE;
+    ic_env.last_words = NULL;
     for (ic_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++)
         if (!bi->untyped_list[i].is_device) {
             ic_env.pool = bi->untyped.start + i;
@@ -38,6 +39,10 @@ void ic_env_init(ic_bootinfo_t *bi, const char *name)
 _Noreturn void ic_die(const char *what, long err)
 {
     ic_printf("%s: %s failed (%ld)\n", ic_env.name ? ic_env.name : "?", what, err);
+    void (*last_words)(void) = ic_env.last_words;
+    ic_env.last_words = NULL; /* a failure inside it stops at once */
+    if (last_words)
+        last_words();
     for (;;)
         ic_debug_halt();
 }

@@ -13,6 +13,7 @@ struct ic_env {
     ic_cptr_t next_slot;
     ic_cptr_t pool;     /* its own memory: the first RAM untyped region */
     ic_word_t heap_end; /* ic_alloc_pages */
+    void (*last_words)(void); /* if set, ic_die calls it once before it stops */
 };
 extern struct ic_env ic_env;
 
