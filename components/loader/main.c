@@ -310,6 +310,29 @@ static void log_own(const char *s, size_t n)
     log_flush();
 }
 
+/* The kernel's lines (DebugLog), once the log console exists: each goes
+ * there as "kernel: ...", and the loader's bound notification tells it of
+ * new ones (serve_faults). */
+static bool kernel_at_line_start = true;
+static void log_kernel_lines(void)
+{
+    char buf[IC_DEBUG_LOG_BYTES];
+    ic_word_t lost = 0;
+    long n;
+    while ((n = ic_debug_log(buf, &lost)) > 0 || (n == 0 && lost)) {
+        if (lost)
+            ic_printf("loader: %llu of the kernel's lines were lost (its log was full)\n",
+                      (unsigned long long)lost);
+        for (long i = 0; i < n; i++) {
+            if (kernel_at_line_start)
+                log_put("kernel: ", 8);
+            log_put(&buf[i], 1);
+            kernel_at_line_start = buf[i] == '\n';
+        }
+    }
+    log_flush();
+}
+
 /* Before the system stops: the log console's reader gets the CPU until it
  * has read everything (at most about a second), so that a component's
  * last words, often the reason the system stops, reach the console. What
@@ -319,6 +342,7 @@ static void log_drain(void)
 {
     if (ic_console_write != log_own)
         return; /* no log console (yet) */
+    log_kernel_lines();
     ic_console_write = ic_kernel_console_write;
     ic_signal(log_signal);
     /* below the reader, above everything a VM runs */
@@ -366,8 +390,13 @@ static void start_log(void)
           "badge the log console's signal");
     for (unsigned i = 0; i <= SYSTEM_NUM_COMPONENTS; i++)
         log_at_line_start[i] = true;
-    ic_printf("loader: component lines go to the log console (%s) from here on\n", system_components[log_reader].name);
+    ic_printf("loader: component lines go to the log console (%s) from here on, the kernel's too\n",
+              system_components[log_reader].name);
     ic_console_write = log_own;
+    /* the first DebugLog moves the kernel's lines from the UART to its log */
+    ic_check(ic_tcb_bind_notification(ROOT_TCB, ic_make(IC_OBJ_NOTIFICATION, 0)),
+             "bind a notification for the kernel's lines");
+    log_kernel_lines();
 }
 
 /* A log message from component 'index' (abi/protocols/log.tbl): its bytes,
@@ -560,6 +589,10 @@ static void serve_faults(void)
     for (;;) {
         ic_word_t badge;
         ic_msginfo_t info = ic_recv(fault_ep, &badge);
+        if (info == 0 && (badge & IC_DEBUG_LOG_BADGE)) {
+            log_kernel_lines();
+            continue;
+        }
         const char *name = badge >= 1 && badge <= SYSTEM_NUM_COMPONENTS ? system_components[badge - 1].name : "?";
         ic_word_t label = ic_msginfo_label(info);
         if (label == IC_LOG_WRITE_LABEL && badge >= 1 && badge <= SYSTEM_NUM_COMPONENTS) {

@@ -70,11 +70,28 @@ void syscall_handle(struct tcb *t)
             set_error(t, IC_ILLEGAL_OPERATION);
             return;
         }
-        kputc((char)t->ctx.x[0]);
+        /* to the UART itself, never the log: the root task uses it when
+         * nothing else can show its last words */
+        plat_uart_putc((char)t->ctx.x[0]);
         set_error(t, IC_OK);
+        return;
+    case IC_SYS_DEBUG_LOG:
+        if (!t->console_access) {
+            set_error(t, IC_ILLEGAL_OPERATION);
+            return;
+        }
+        if (t->ctx.x[0] == IC_DEBUG_LOG_STOP) {
+            klog_stop();
+            set_error(t, IC_OK);
+        } else if (t->ctx.x[0] == IC_DEBUG_LOG_TAKE) {
+            klog_take(t);
+        } else {
+            set_error(t, IC_INVALID_ARGUMENT);
+        }
         return;
     case IC_SYS_DEBUG_HALT:
         if (t == boot_root_tcb) {
+            klog_stop();
             kprintf("root task halted the system\n");
 #ifdef SMP_STATS
             smp_stats_report();

@@ -46,6 +46,7 @@ void tcb_finalise(struct tcb *t)
     }
     unbind(t);
     vcpu_unbind_tcb(t);
+    klog_forget_reader(t);
     t->state = THREAD_INACTIVE;
 }
 

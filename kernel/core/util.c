@@ -1,12 +1,73 @@
 /* Console output for debugging and panics, and the memory helpers the
  * compiler expects. */
 #include "util.h"
+#include "kernel.h"
 #include "plat.h"
 #include "arch.h"
 
+/* The kernel's log. Once a thread with console access takes from it
+ * (DebugLog), the kernel's lines go there instead of to the UART, which by
+ * then belongs to the serial server: a line of the kernel's never lands in
+ * the middle of one of the serial server's, and an unprivileged thread
+ * that makes the kernel print (a fault with no handler) cannot put text on
+ * the screen. That thread, the reader, is signalled through its bound
+ * notification; a line that might not fit (less than KLOG_LINE_MAX bytes
+ * free) is dropped whole and counted. A panic and the
+ * halt go to the UART: whatever state the reader is in, they must be seen. */
+#define KLOG_SIZE 4096u
+#define KLOG_LINE_MAX 256u /* longer than any line the kernel prints */
+static char klog[KLOG_SIZE];
+static uint64_t klog_written, klog_taken, klog_lost;
+static struct tcb *klog_reader;
+static bool klog_on, klog_dropping;
+
 void kputc(char c)
 {
-    plat_uart_putc(c);
+    if (!klog_on) {
+        plat_uart_putc(c);
+        return;
+    }
+    /* bounded however long the line: never past what the reader took */
+    if (klog_dropping || klog_written - klog_taken == KLOG_SIZE)
+        return;
+    klog[klog_written++ % KLOG_SIZE] = c;
+}
+
+/* After a line: the reader hears of it. */
+static void klog_signal(void)
+{
+    if (klog_on && klog_reader && klog_reader->bound_ntfn && klog_written != klog_taken)
+        notification_signal(klog_reader->bound_ntfn, IC_DEBUG_LOG_BADGE);
+}
+
+void klog_take(struct tcb *t)
+{
+    klog_on = true;
+    klog_reader = t;
+    uint64_t n = klog_written - klog_taken;
+    if (n > IC_DEBUG_LOG_BYTES)
+        n = IC_DEBUG_LOG_BYTES;
+    uint64_t words[IC_DEBUG_LOG_BYTES / 8] = { 0 };
+    for (uint64_t i = 0; i < n; i++)
+        words[i / 8] |= (uint64_t)(uint8_t)klog[(klog_taken + i) % KLOG_SIZE] << (8 * (i % 8));
+    klog_taken += n;
+    t->ctx.x[0] = IC_OK;
+    t->ctx.x[1] = n;
+    t->ctx.x[2] = klog_lost;
+    for (unsigned w = 0; w < IC_DEBUG_LOG_BYTES / 8; w++)
+        t->ctx.x[3 + w] = words[w];
+    klog_lost = 0;
+}
+
+void klog_stop(void)
+{
+    klog_on = false;
+}
+
+void klog_forget_reader(struct tcb *t)
+{
+    if (klog_reader == t)
+        klog_reader = NULL;
 }
 
 static void put_unsigned(uint64_t v, unsigned base, int width, char pad)
@@ -67,14 +128,20 @@ void kvprintf(const char *fmt, va_list ap)
 void kprintf(const char *fmt, ...)
 {
     va_list ap;
+    klog_dropping = klog_on && KLOG_SIZE - (klog_written - klog_taken) < KLOG_LINE_MAX;
+    if (klog_dropping)
+        klog_lost++;
     va_start(ap, fmt);
     kvprintf(fmt, ap);
     va_end(ap);
+    klog_dropping = false;
+    klog_signal();
 }
 
 void kpanic(const char *fmt, ...)
 {
     va_list ap;
+    klog_stop();
     kprintf("\nkernel panic: ");
     va_start(ap, fmt);
     kvprintf(fmt, ap);

@@ -188,6 +188,32 @@ static inline void ic_yield(void)
     ic__svc(IC_SYS_YIELD, r);
 }
 
+/* Takes up to IC_DEBUG_LOG_BYTES of the kernel's log into buf (threads
+ * with console access only): returns how many, or a negative error; *lost
+ * gets the lines the kernel dropped since the last call. From the first
+ * call on, the kernel's lines go to its log instead of the UART, and the
+ * caller's bound notification is signalled with IC_DEBUG_LOG_BADGE when
+ * the log grows. */
+static inline long ic_debug_log(char buf[IC_DEBUG_LOG_BYTES], ic_word_t *lost)
+{
+    ic_word_t r[6] = { IC_DEBUG_LOG_TAKE };
+    ic__svc(IC_SYS_DEBUG_LOG, r);
+    if (r[0] != IC_OK)
+        return -(long)r[0];
+    for (unsigned i = 0; i < r[1] && i < IC_DEBUG_LOG_BYTES; i++)
+        buf[i] = (char)(r[3 + i / 8] >> (8 * (i % 8)));
+    *lost = r[2];
+    return (long)r[1];
+}
+
+/* The kernel's lines go to the UART again. */
+static inline ic_err_t ic_debug_log_stop(void)
+{
+    ic_word_t r[6] = { IC_DEBUG_LOG_STOP };
+    ic__svc(IC_SYS_DEBUG_LOG, r);
+    return (ic_err_t)r[0];
+}
+
 static inline void ic_debug_putchar(char c)
 {
     ic_word_t r[6] = { (unsigned char)c };
