@@ -54,6 +54,30 @@ static void do_recv(struct tcb *t, struct cte *slot, bool blocking)
         set_error(t, IC_INVALID_CAPABILITY);
 }
 
+/* DebugPutChar and DebugLog, out of the way of the system calls that run
+ * often. */
+static __attribute__((noinline, cold)) void debug_console(struct tcb *t, word_t num)
+{
+    /* only for threads given the console: others could forge its lines */
+    if (!t->console_access) {
+        set_error(t, IC_ILLEGAL_OPERATION);
+        return;
+    }
+    if (num == IC_SYS_DEBUG_PUTCHAR) {
+        /* to the UART itself, never the log: the root task uses it when
+         * nothing else can show its last words */
+        plat_uart_putc((char)t->ctx.x[0]);
+        set_error(t, IC_OK);
+    } else if (t->ctx.x[0] == IC_DEBUG_LOG_STOP) {
+        klog_stop();
+        set_error(t, IC_OK);
+    } else if (t->ctx.x[0] == IC_DEBUG_LOG_TAKE) {
+        klog_take(t);
+    } else {
+        set_error(t, IC_INVALID_ARGUMENT);
+    }
+}
+
 void syscall_handle(struct tcb *t)
 {
     word_t num = t->ctx.x[7];
@@ -65,29 +89,8 @@ void syscall_handle(struct tcb *t)
         sched_yield();
         return;
     case IC_SYS_DEBUG_PUTCHAR:
-        /* only for threads given the console: others could forge its lines */
-        if (!t->console_access) {
-            set_error(t, IC_ILLEGAL_OPERATION);
-            return;
-        }
-        /* to the UART itself, never the log: the root task uses it when
-         * nothing else can show its last words */
-        plat_uart_putc((char)t->ctx.x[0]);
-        set_error(t, IC_OK);
-        return;
     case IC_SYS_DEBUG_LOG:
-        if (!t->console_access) {
-            set_error(t, IC_ILLEGAL_OPERATION);
-            return;
-        }
-        if (t->ctx.x[0] == IC_DEBUG_LOG_STOP) {
-            klog_stop();
-            set_error(t, IC_OK);
-        } else if (t->ctx.x[0] == IC_DEBUG_LOG_TAKE) {
-            klog_take(t);
-        } else {
-            set_error(t, IC_INVALID_ARGUMENT);
-        }
+        debug_console(t, num);
         return;
     case IC_SYS_DEBUG_HALT:
         if (t == boot_root_tcb) {
