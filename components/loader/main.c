@@ -13,6 +13,7 @@
 #include <icecap/elf.h>
 #include <icecap/protocols/log.h> /* generated from abi/protocols/log.tbl */
 #include <ring/ring.h>
+#include <untyped/buddy.h>
 #include <system.h> /* compiled from system/virt.system by tools/syscomp */
 #include "image_check.h"
 
@@ -65,47 +66,35 @@ static ic_cptr_t vmids;
 static ic_word_t next_vmid;
 
 /* Untyped memory the loader holds, split in halves on demand so that a
- * region at a given address can be handed out (buddy style). */
-static struct piece {
-    ic_cptr_t slot;
-    ic_word_t paddr;
-    unsigned bits;
-    bool device, used;
-} pieces[MAX_PIECES + IC_BOOTINFO_MAX_UNTYPED];
-static unsigned num_pieces;
+ * region at a given address can be handed out (lib/untyped). The loader
+ * never takes any back. */
+static struct buddy_piece pieces[MAX_PIECES + IC_BOOTINFO_MAX_UNTYPED];
+static struct buddy memory;
+
+static int split_untyped(void *ctx, uint64_t parent, unsigned child_bits, uint64_t caps[2])
+{
+    (void)ctx;
+    ic_cptr_t halves = ic_make_from(parent, IC_OBJ_UNTYPED, child_bits, 2);
+    caps[0] = halves;
+    caps[1] = halves + 1;
+    return 0;
+}
+static const struct buddy_ops untyped_ops = { split_untyped, NULL };
 
 static void log_drain(void);
 
 /* An untyped piece covering exactly [paddr, paddr + 2^bits), split off the
- * piece that contains it; paddr == ~0 takes any RAM piece of that size. */
-static struct piece *take(ic_word_t paddr, unsigned bits, bool device)
+ * piece that contains it; paddr == BUDDY_ANY_ADDRESS takes any of that
+ * size. NULL if there is none. */
+static const struct buddy_piece *take(ic_word_t paddr, unsigned bits, bool device)
 {
-    for (;;) {
-        struct piece *best = NULL;
-        for (unsigned i = 0; i < num_pieces; i++) {
-            struct piece *p = &pieces[i];
-            if (p->used || p->device != device || p->bits < bits)
-                continue;
-            if (paddr != ~0ull && (paddr < p->paddr || paddr + (1ull << bits) > p->paddr + (1ull << p->bits)))
-                continue;
-            if (!best || p->bits < best->bits)
-                best = p;
-        }
-        if (!best)
-            return NULL;
-        if (best->bits == bits) {
-            best->used = true;
-            return best;
-        }
-        /* split it: two halves take its place */
-        if (num_pieces + 2 > sizeof(pieces) / sizeof(pieces[0]))
-            ic_die("splitting memory", IC_NOT_ENOUGH_MEMORY);
-        ic_cptr_t halves = ic_make_from(best->slot, IC_OBJ_UNTYPED, best->bits - 1, 2);
-        best->used = true;
-        for (unsigned h = 0; h < 2; h++)
-            pieces[num_pieces++] = (struct piece){ halves + h, best->paddr + ((ic_word_t)h << (best->bits - 1)),
-                                                   best->bits - 1, device, false };
-    }
+    uint32_t i;
+    int err = buddy_take(&memory, paddr, bits, device, &i);
+    if (err == BUDDY_ERR_NO_MEMORY)
+        return NULL;
+    if (err)
+        ic_die("splitting memory", err == BUDDY_ERR_ARG ? IC_INVALID_ARGUMENT : IC_NOT_ENOUGH_MEMORY);
+    return &pieces[i];
 }
 
 /* A new frame holding 'len' bytes from 'src' (the rest zero), mapped at
@@ -245,10 +234,10 @@ static void make_connections(void)
         unsigned bits = 12;
         while ((1ull << bits) < system_regions[r].size)
             bits++;
-        struct piece *p = take(~0ull, bits, false);
+        const struct buddy_piece *p = take(BUDDY_ANY_ADDRESS, bits, false);
         if (!p)
             ic_die("finding memory to share", IC_NOT_ENOUGH_MEMORY);
-        region_frames[r] = ic_make_from(p->slot, IC_OBJ_FRAME_4K, 0, 1ull << (bits - 12));
+        region_frames[r] = ic_make_from(p->cap, IC_OBJ_FRAME_4K, 0, 1ull << (bits - 12));
     }
 }
 
@@ -478,11 +467,11 @@ static void start_component(unsigned index, const struct component *c)
      * devices of that VM and its own devices, each one untyped region */
     info.untyped.start = next;
     unsigned ram_bits = d->vm ? d->vm->ram_bits : 0;
-    struct piece *mem = take(~0ull, d->memory_bits, false);
-    struct piece *ram = ram_bits ? take(~0ull, ram_bits, false) : NULL;
+    const struct buddy_piece *mem = take(BUDDY_ANY_ADDRESS, d->memory_bits, false);
+    const struct buddy_piece *ram = ram_bits ? take(BUDDY_ANY_ADDRESS, ram_bits, false) : NULL;
     if (!mem || (ram_bits && !ram))
         ic_die("finding memory for a component", IC_NOT_ENOUGH_MEMORY);
-    struct piece *granted[2 + 2 * 8 + 1];
+    const struct buddy_piece *granted[2 + 2 * 8 + 1];
     unsigned n = 0;
     granted[n++] = mem;
     if (ram)
@@ -497,7 +486,7 @@ static void start_component(unsigned index, const struct component *c)
         unsigned dbits = 0;
         while ((1ull << dbits) < dev->size)
             dbits++;
-        struct piece *p = take(dev->base, dbits, true);
+        const struct buddy_piece *p = take(dev->base, dbits, true);
         if (!p)
             ic_die("finding a device's memory", IC_NOT_ENOUGH_MEMORY);
         granted[n++] = p;
@@ -507,13 +496,13 @@ static void start_component(unsigned index, const struct component *c)
      * kernel's, handed on to whoever runs a VM */
     bool gicv = ram && bi->gic_version == 2;
     if (gicv) {
-        struct piece *p = take(GICV_BASE, GICV_BITS, true);
+        const struct buddy_piece *p = take(GICV_BASE, GICV_BITS, true);
         if (!p)
             ic_die("finding the GIC's virtual CPU interface", IC_NOT_ENOUGH_MEMORY);
         granted[n++] = p;
     }
     for (unsigned i = 0; i < n; i++) {
-        give(cnode, bits, next, granted[i]->slot, true);
+        give(cnode, bits, next, granted[i]->cap, true);
         info.untyped_list[i] = (ic_untyped_desc_t){ .paddr = granted[i]->paddr,
                                                     .size_bits = (uint8_t)granted[i]->bits,
                                                     .is_device = granted[i]->device };
@@ -618,14 +607,16 @@ int main(ic_bootinfo_t *bootinfo)
     /* the image frames must cover the image in order, without gaps */
     if ((bi->image_frames.end - bi->image_frames.start) * PAGE != (ic_word_t)(uintptr_t)__image_end - bi->image_vaddr)
         ic_die("finding the loader's own image frames", IC_INVALID_ARGUMENT);
+    buddy_init(&memory, pieces, sizeof pieces / sizeof pieces[0], &untyped_ops, NULL);
     for (ic_word_t i = 0; i < bi->untyped.end - bi->untyped.start; i++) {
         const ic_untyped_desc_t *d = &bi->untyped_list[i];
-        pieces[num_pieces++] = (struct piece){ bi->untyped.start + i, d->paddr, d->size_bits, d->is_device, false };
+        if (buddy_add(&memory, bi->untyped.start + i, d->paddr, d->size_bits, d->is_device))
+            ic_die("taking an untyped region of the boot information", IC_INVALID_ARGUMENT);
     }
-    struct piece *own = take(~0ull, POOL_BITS, false);
+    const struct buddy_piece *own = take(BUDDY_ANY_ADDRESS, POOL_BITS, false);
     if (!own)
         ic_die("finding memory for the loader", IC_NOT_ENOUGH_MEMORY);
-    ic_env.pool = own->slot;
+    ic_env.pool = own->cap;
     transfer = ic_slot();
     fault_ep = ic_make(IC_OBJ_ENDPOINT, 0);
     /* VMID 1 is the loader's own */
