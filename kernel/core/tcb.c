@@ -47,6 +47,9 @@ void tcb_finalise(struct tcb *t)
     unbind(t);
     vcpu_unbind_tcb(t);
     klog_forget_reader(t);
+    /* a TCB made later in the same memory must not inherit DebugHalt */
+    if (boot_root_tcb == t)
+        boot_root_tcb = NULL;
     t->state = THREAD_INACTIVE;
 }
 
