@@ -20,8 +20,8 @@ $(REALMSPEC): $(REALMSPEC_SRCS) $(wildcard lib/realmspec/include/*/*.h lib/sha25
 test-realmspec: $(REALMSPEC) $(BUILD)/components/serial-server.elf
 	@tools/realmspec/test.sh $(REALMSPEC) $(BUILD)/components/serial-server.elf
 
-# The checker under libFuzzer (not part of make test; needs clang), starting
-# from the specs the description tests compile: FUZZ_TIME seconds.
+# The checker under libFuzzer, starting from the specs the description
+# tests compile: FUZZ_TIME seconds (make test runs it for FUZZ_TEST_TIME).
 FUZZ_TIME ?= 60
 REALMSPEC_FUZZ := build/host/realmspec/fuzz_realmspec
 $(REALMSPEC_FUZZ): tests/unit/realmspec/fuzz_realmspec.c $(wildcard lib/realmspec/*.c lib/realmspec/include/*/*.h) \
@@ -34,7 +34,9 @@ fuzz-realmspec: $(REALMSPEC_FUZZ) $(REALMSPEC) $(BUILD)/components/serial-server
 	@mkdir -p build/host/realmspec/corpus
 	@REALMSPEC_KEEP=build/host/realmspec/corpus tools/realmspec/test.sh $(REALMSPEC) \
 		$(BUILD)/components/serial-server.elf >/dev/null
-	@$(REALMSPEC_FUZZ) -max_total_time=$(FUZZ_TIME) -max_len=65536 build/host/realmspec/corpus
+	@mkdir -p build/host/fuzz-findings
+	@$(REALMSPEC_FUZZ) -max_total_time=$(FUZZ_TIME) -max_len=65536 -artifact_prefix=build/host/fuzz-findings/realmspec- \
+		build/host/realmspec/corpus
 
 # The virtio transport and queues (lib/vmm/virtio.c) under libFuzzer, the
 # input a hostile driver (tests/fuzz/virtio_fuzz.c): FUZZ_TIME seconds from
@@ -47,4 +49,16 @@ $(VIRTIO_FUZZ): tests/fuzz/virtio_fuzz.c lib/vmm/virtio.c lib/vmm/include/vmm/vi
 .PHONY: fuzz-virtio
 fuzz-virtio: $(VIRTIO_FUZZ)
 	@mkdir -p build/host/vmm/virtio-corpus
-	@$(VIRTIO_FUZZ) -max_total_time=$(FUZZ_TIME) -max_len=16384 build/host/vmm/virtio-corpus
+	@mkdir -p build/host/fuzz-findings
+	@$(VIRTIO_FUZZ) -max_total_time=$(FUZZ_TIME) -max_len=16384 -artifact_prefix=build/host/fuzz-findings/virtio- \
+		build/host/vmm/virtio-corpus
+
+# Both fuzz targets for a short time each, one line each (in make test).
+FUZZ_TEST_TIME ?= 20
+.PHONY: test-fuzz
+test-fuzz: setup
+	@echo "fuzz targets ($(FUZZ_TEST_TIME) s each):"
+	@rm -f build/logs/fuzz-tests.state
+	@tools/test-fuzz.sh realmspec_checker -- $(MAKE) --no-print-directory fuzz-realmspec FUZZ_TIME=$(FUZZ_TEST_TIME)
+	@tools/test-fuzz.sh virtio_transport -- $(MAKE) --no-print-directory fuzz-virtio FUZZ_TIME=$(FUZZ_TEST_TIME)
+	@tools/test-fuzz.sh --summary

@@ -84,6 +84,7 @@ test: setup
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-system
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-realmspec
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-fuzz
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-abigen
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel GIC=3
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-kernel GIC=2
