@@ -32,7 +32,7 @@ $(REALMSPEC_FUZZ): tests/unit/realmspec/fuzz_realmspec.c $(wildcard lib/realmspe
 .PHONY: fuzz-realmspec
 fuzz-realmspec: $(REALMSPEC_FUZZ) $(REALMSPEC) $(BUILD)/components/serial-server.elf
 	@mkdir -p build/host/realmspec/corpus
-	@REALMSPEC_KEEP=build/host/realmspec/corpus tools/realmspec/test.sh $(REALMSPEC) \
+	@TEST_RESULTS= REALMSPEC_KEEP=build/host/realmspec/corpus tools/realmspec/test.sh $(REALMSPEC) \
 		$(BUILD)/components/serial-server.elf >/dev/null
 	@mkdir -p build/host/fuzz-findings
 	@$(REALMSPEC_FUZZ) -max_total_time=$(FUZZ_TIME) -max_len=65536 -artifact_prefix=build/host/fuzz-findings/realmspec- \
