@@ -85,15 +85,15 @@ static void log_drain(void);
 
 /* An untyped piece covering exactly [paddr, paddr + 2^bits), split off the
  * piece that contains it; paddr == BUDDY_ANY_ADDRESS takes any of that
- * size. NULL if there is none. */
+ * size. NULL if there is none (or the address is not aligned to the size). */
 static const struct buddy_piece *take(ic_word_t paddr, unsigned bits, bool device)
 {
     uint32_t i;
     int err = buddy_take(&memory, paddr, bits, device, &i);
-    if (err == BUDDY_ERR_NO_MEMORY)
+    if (err == BUDDY_ERR_NO_MEMORY || err == BUDDY_ERR_ARG) /* the caller says what it looked for */
         return NULL;
     if (err)
-        ic_die("splitting memory", err == BUDDY_ERR_ARG ? IC_INVALID_ARGUMENT : IC_NOT_ENOUGH_MEMORY);
+        ic_die("splitting memory", IC_NOT_ENOUGH_MEMORY);
     return &pieces[i];
 }
 

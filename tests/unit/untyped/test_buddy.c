@@ -8,6 +8,7 @@ struct fake {
     uint64_t next_cap;
     unsigned splits, joins;
     bool fail_split, fail_join;
+    unsigned splits_before_failing; /* with fail_split: how many succeed first */
     uint64_t last_parent;
     unsigned last_bits;
 };
@@ -15,8 +16,10 @@ struct fake {
 static int fake_split(void *ctx, uint64_t parent, unsigned child_bits, uint64_t caps[2])
 {
     struct fake *f = ctx;
-    if (f->fail_split)
+    if (f->fail_split && f->splits_before_failing == 0)
         return 1;
+    if (f->fail_split)
+        f->splits_before_failing--;
     f->splits++;
     f->last_parent = parent;
     f->last_bits = child_bits;
@@ -143,6 +146,40 @@ TEST(buddy_failed_split_changes_nothing)
     CHECK_EQ(buddy_take(&b, BUDDY_ANY_ADDRESS, 19, false, &i), BUDDY_OK);
 }
 
+TEST(buddy_split_failing_midway_is_undone)
+{
+    setup(MAX);
+    CHECK_EQ(buddy_add(&b, 7, 0x40000000, 20, false), BUDDY_OK);
+    f.fail_split = true;
+    f.splits_before_failing = 2; /* the third of four splits fails */
+    uint32_t i;
+    CHECK_EQ(buddy_take(&b, 0x400f0000, 16, false, &i), BUDDY_ERR_OPS);
+    CHECK_EQ(f.splits, 2);
+    CHECK_EQ(f.joins, 2);
+    CHECK_EQ(f.last_parent, 7);
+    CHECK_EQ(count(BUDDY_FREE), 1);
+    CHECK_EQ(count(BUDDY_SPLIT), 0);
+    CHECK_EQ(count(BUDDY_UNUSED), MAX - 1);
+    CHECK_EQ(buddy_free_bytes(&b, false), 1u << 20);
+    f.fail_split = false;
+    CHECK_EQ(buddy_take(&b, 0x400f0000, 16, false, &i), BUDDY_OK);
+    CHECK_EQ(pieces[i].paddr, 0x400f0000);
+}
+
+TEST(buddy_split_failing_with_joins_failing_leaves_free_halves)
+{
+    setup(MAX);
+    CHECK_EQ(buddy_add(&b, 7, 0x40000000, 20, false), BUDDY_OK);
+    f.fail_split = true;
+    f.splits_before_failing = 1;
+    f.fail_join = true;
+    uint32_t i;
+    CHECK_EQ(buddy_take(&b, BUDDY_ANY_ADDRESS, 16, false, &i), BUDDY_ERR_OPS);
+    /* not one byte lost: the halves of the one split are both free */
+    CHECK_EQ(buddy_free_bytes(&b, false), 1u << 20);
+    CHECK_EQ(count(BUDDY_FREE), 2);
+}
+
 TEST(buddy_failed_join_leaves_usable_halves)
 {
     setup(MAX);
@@ -166,6 +203,14 @@ TEST(buddy_full_array_changes_nothing)
     /* a split needs two more entries; only one is left */
     CHECK_EQ(buddy_take(&b, BUDDY_ANY_ADDRESS, 19, false, &i), BUDDY_ERR_FULL);
     CHECK_EQ(f.splits, 0);
+    /* three splits need six entries: with five, none is made */
+    setup(6);
+    CHECK_EQ(buddy_add(&b, 7, 0x40000000, 20, false), BUDDY_OK);
+    CHECK_EQ(buddy_take(&b, BUDDY_ANY_ADDRESS, 17, false, &i), BUDDY_ERR_FULL);
+    CHECK_EQ(f.splits, 0);
+    CHECK_EQ(count(BUDDY_FREE), 1);
+    setup(2);
+    CHECK_EQ(buddy_add(&b, 7, 0x40000000, 20, false), BUDDY_OK);
     CHECK_EQ(buddy_add(&b, 8, 0x50000000, 12, false), BUDDY_OK);
     CHECK_EQ(buddy_add(&b, 9, 0x60000000, 12, false), BUDDY_ERR_FULL);
 }

@@ -10,7 +10,8 @@
  * objects; joining revokes it, which deletes the halves and lets it be
  * retyped again. Pieces live in an array the caller provides: no
  * compiled-in maximum. Every function checks its arguments and changes
- * nothing when it fails. */
+ * nothing when it fails (but for halves the caller could not join again
+ * after a failed split: they stay free). */
 #ifndef UNTYPED_BUDDY_H
 #define UNTYPED_BUDDY_H
 
