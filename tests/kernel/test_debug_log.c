@@ -106,3 +106,44 @@ TEST(debug_log_refused_without_console_access)
     CHECK(let_threads_run());
     CHECK_EQ(dl_result, IC_ILLEGAL_OPERATION);
 }
+
+static void take_log_once(ic_word_t unused0, ic_word_t unused1)
+{
+    (void)unused0;
+    (void)unused1;
+    char buf[IC_DEBUG_LOG_BYTES];
+    ic_word_t lost = 0;
+    dl_result = (ic_word_t)ic_debug_log(buf, &lost);
+}
+
+/* The reader is destroyed while the log is on: the kernel's next line
+ * signals nobody (it must not touch the dead TCB), stays in the log, and
+ * the next taker reads it. Garbage operations are refused. */
+TEST(debug_log_reader_destroyed_then_garbage)
+{
+    unsigned len;
+    read_log(log_text, sizeof log_text, &len);
+    ic_cptr_t n = alloc_object(IC_OBJ_NOTIFICATION, 0);
+    CHECK(n);
+    struct thread reader;
+    dl_result = ~0ull;
+    CHECK(thread_create(&reader, take_log_once, 0, 0, 100, 0));
+    CHECK_OK(ic_tcb_bind_notification(reader.tcb, n));
+    CHECK_OK(ic_tcb_resume(reader.tcb));
+    CHECK(let_threads_run());
+    CHECK(dl_result != ~0ull);
+    /* the reader (now that thread) goes, its memory with it */
+    CHECK_OK(ic_cnode_delete(ROOT_CNODE, reader.tcb, ROOT_DEPTH));
+    struct thread t;
+    CHECK(thread_start(&t, undefined_instruction, 0, 0, 100, 0));
+    CHECK(let_threads_run());
+    read_log(log_text, sizeof log_text, &len);
+    CHECK(contains(log_text, "with no fault endpoint; stopped\n"));
+    static const ic_word_t garbage[] = { 2, 3, 0xff, 1ull << 32, 1ull << 63, ~0ull };
+    for (unsigned k = 0; k < sizeof garbage / sizeof garbage[0]; k++) {
+        ic_word_t r[6] = { garbage[k], 1, 2, 3, 4, 5 };
+        ic__svc(IC_SYS_DEBUG_LOG, r);
+        CHECK_EQ(r[0], IC_INVALID_ARGUMENT);
+    }
+    CHECK_OK(ic_debug_log_stop());
+}
