@@ -133,12 +133,18 @@ static size_t give_input(struct vmm_console *c, const char *p, size_t len)
 {
     if (!c->has_virtio || !virtio_mmio_queue_live(&c->virtio, RX_QUEUE))
         return pl011_rx_push(&c->uart, p, len);
-    struct virtq_chain rx;
-    if (virtio_mmio_pop(&c->virtio, RX_QUEUE, &rx) <= 0)
-        return 0;
-    size_t n = virtq_chain_write(&rx, p, len);
-    virtio_mmio_push(&c->virtio, RX_QUEUE, rx.head, (uint32_t)n);
-    return n;
+    /* a buffer with nothing writable goes back empty and the next is
+     * tried, at most a queue's worth */
+    for (unsigned round = 0; round < VMM_CONSOLE_VIRTIO_QUEUE; round++) {
+        struct virtq_chain rx;
+        if (virtio_mmio_pop(&c->virtio, RX_QUEUE, &rx) <= 0)
+            return 0;
+        size_t n = virtq_chain_write(&rx, p, len);
+        virtio_mmio_push(&c->virtio, RX_QUEUE, rx.head, (uint32_t)n);
+        if (n)
+            return n;
+    }
+    return 0;
 }
 
 /* Input from ring 1 to the guest; true if the peer must be woken. */

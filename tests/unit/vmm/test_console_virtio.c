@@ -216,6 +216,24 @@ TEST(console_virtio_input_to_the_pl011_until_the_driver_is_up)
     CHECK(!memcmp(at(BUF(1)), "fg", 2));
 }
 
+/* A receive buffer the device cannot write (readable only) is given back
+ * empty, and the input goes on into the next one without another kick. */
+TEST(console_virtio_unwritable_receive_buffer_is_skipped)
+{
+    setup();
+    driver_up();
+    offer(RXQ, 0, NULL, 64);
+    put16(Q_BASE(RXQ) + 12, 0); /* descriptor 0: not writable after all */
+    offer(RXQ, 1, NULL, 64);
+    CHECK_EQ(used_idx(RXQ), 0);
+    CHECK_EQ(ring_write(&peer_out, "xy", 2), 2);
+    vmm_console_service(&con);
+    CHECK_EQ(used_idx(RXQ), 2);
+    CHECK_EQ(get32(Q_BASE(RXQ) + 0x800 + 4 + 4), 0);     /* the first given back empty */
+    CHECK_EQ(get32(Q_BASE(RXQ) + 0x800 + 4 + 8 + 4), 2); /* the second holds the input */
+    CHECK(!memcmp(at(BUF(1)), "xy", 2));
+}
+
 /* Garbage from the driver: an index far ahead, a buffer outside guest
  * memory. The device stops its queues and says so; the PL011 and the
  * rings go on. */
