@@ -30,11 +30,14 @@
 
 /* The devices each kind of owner may name (the board's, by role). */
 static const char *const component_device_names[] = { "fw-cfg", "uart", NULL };
-static const char *const vm_device_names[] = { "uart", "virtio-mmio", "console", "virtio-console", NULL };
+static const char *const vm_device_names[] = { "uart", "virtio-mmio", "console", "virtio-console", "realm-host", NULL };
 /* A VM's console is no device of the board: its VMM emulates a PL011 there
  * and, with virtio-console, a virtio console on the same line, and connects
  * them to the serial server (docs/system.md). */
-static const char *const emulated_device_names[] = { "console", "virtio-console", NULL };
+static const char *const emulated_device_names[] = { "console", "virtio-console", "realm-host", NULL };
+/* The realm device (docs/resource-server.md): a register page and, 2 MiB
+ * above it, the slot window, both emulated by the VMM; no interrupt. */
+#define REALM_HOST_SIZE 0x400000ull
 
 struct device {
     char name[NAME_MAX_LEN + 1];
@@ -63,6 +66,12 @@ struct owner {
 /* channel A B: each of the two may signal the other's notification */
 struct channel {
     int a, b; /* owners */
+    int line;
+};
+
+/* endpoint CLIENT SERVER: the client may Call, the server receives */
+struct endpoint {
+    int client, server; /* owners */
     int line;
 };
 
@@ -96,6 +105,9 @@ struct mapping {
 
 static struct channel *channels;
 static unsigned num_channels;
+static struct endpoint *endpoints;
+static unsigned num_endpoints;
+static char (*endpoint_names)[2][NAME_MAX_LEN + 1];
 static struct region *regions;
 static unsigned num_regions;
 static struct mapping *mappings;
@@ -229,9 +241,13 @@ static void parse_device(int line, char **words, int n, struct owner *o)
     struct device d = { .line = line, .owner = (int)(o - owners), .emulated = known_name(emulated_device_names, words[1]) };
     snprintf(d.name, sizeof(d.name), "%s", words[1]);
     check_device_window(line, words[2], words[3], &d);
-    if (n == 6)
+    bool realm_host = !strcmp(d.name, "realm-host");
+    if (realm_host && (n == 6 || d.size != REALM_HOST_SIZE))
+        desc_error(line, "the realm device is: device realm-host BASE %#llx (its registers and its slots; no "
+                    "interrupt)", REALM_HOST_SIZE);
+    else if (n == 6)
         parse_irqs(line, words[5], &d);
-    else if (o->is_vm)
+    else if (o->is_vm && !realm_host)
         desc_error(line, "a VM's device needs its interrupts: device NAME BASE SIZE irq FIRST[-LAST]");
     for (unsigned i = 0; i < num_devices; i++) {
         const struct device *e = &devices[i];
@@ -290,8 +306,8 @@ static void parse_setting(int line, char **words, int n, struct owner *o)
                   MAX_VMIDS);
     } else if (!o->is_vm && !strcmp(key, "memory")) {
         if (!one || !parse_size(words[1], &o->memory) || !is_power_of_two(o->memory) || o->memory < (1ull << 20) ||
-            o->memory > (64ull << 20))
-            desc_error(line, "a component's memory (for the objects it makes) must be a power of two from 1M to 64M");
+            o->memory > (256ull << 20))
+            desc_error(line, "a component's memory (for the objects it makes) must be a power of two from 1M to 256M");
     } else if (o->is_vm && !strcmp(key, "vmm")) {
         if (!one)
             desc_error(line, "vmm names the component that runs this VM");
@@ -332,6 +348,21 @@ static void parse_channel(int line, char **words, int n)
     snprintf(pending_names[num_channels][0], NAME_MAX_LEN + 1, "%s", words[1]);
     snprintf(pending_names[num_channels][1], NAME_MAX_LEN + 1, "%s", words[2]);
     num_channels++;
+}
+
+/* endpoint CLIENT SERVER */
+static void parse_endpoint(int line, char **words, int n)
+{
+    if (n != 3) {
+        desc_error(line, "an endpoint is: endpoint CLIENT SERVER (the client calls, the server answers)");
+        return;
+    }
+    endpoints = desc_grow(endpoints, num_endpoints, sizeof(*endpoints));
+    endpoints[num_endpoints] = (struct endpoint){ -1, -1, line };
+    endpoint_names = desc_grow(endpoint_names, num_endpoints, sizeof(*endpoint_names));
+    snprintf(endpoint_names[num_endpoints][0], NAME_MAX_LEN + 1, "%s", words[1]);
+    snprintf(endpoint_names[num_endpoints][1], NAME_MAX_LEN + 1, "%s", words[2]);
+    num_endpoints++;
 }
 
 /* shared-memory NAME SIZE */
@@ -418,6 +449,10 @@ static void parse(FILE *in)
             current = NULL;
             current_region = -1;
             parse_channel(line, words, n);
+        } else if (!strcmp(words[0], "endpoint")) {
+            current = NULL;
+            current_region = -1;
+            parse_endpoint(line, words, n);
         } else if (!strcmp(words[0], "shared-memory")) {
             current = NULL;
             if (n != 3) {
@@ -462,6 +497,47 @@ static bool overlaps(uint64_t a, uint64_t asize, uint64_t b, uint64_t bsize)
     return a < b + bsize && b < a + asize;
 }
 
+static unsigned endpoints_of(int owner)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < num_endpoints; i++)
+        k += endpoints[i].client == owner || endpoints[i].server == owner;
+    return k;
+}
+
+/* The k-th endpoint of 'owner' (in the order of the description) is in
+ * slot SLOT_FIRST_CHANNEL + its channels + k. */
+static unsigned endpoint_slot(int owner, unsigned endpoint)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < endpoint; i++)
+        k += endpoints[i].client == owner || endpoints[i].server == owner;
+    return SLOT_FIRST_CHANNEL + channels_of(owner) + k;
+}
+
+static void check_endpoints(void)
+{
+    for (unsigned i = 0; i < num_endpoints; i++) {
+        struct endpoint *e = &endpoints[i];
+        for (int end = 0; end < 2; end++) {
+            const struct owner *o = find_owner(endpoint_names[i][end], false);
+            if (!o)
+                desc_error(e->line, "endpoint: no component '%s'", endpoint_names[i][end]);
+            else if (end == 0)
+                e->client = (int)(o - owners);
+            else
+                e->server = (int)(o - owners);
+        }
+        if (e->client >= 0 && e->client == e->server)
+            desc_error(e->line, "endpoint: a component cannot call itself");
+        for (unsigned j = 0; j < i; j++)
+            if (e->client >= 0 && e->server >= 0 && endpoints[j].client == e->client &&
+                endpoints[j].server == e->server)
+                desc_error(e->line, "endpoint from %s to %s already described at line %d", owners[e->client].name,
+                      owners[e->server].name, endpoints[j].line);
+    }
+}
+
 static void check_connections(void)
 {
     for (unsigned i = 0; i < num_channels; i++) {
@@ -487,6 +563,7 @@ static void check_connections(void)
         if (!owners[i].is_vm && channels_of((int)i) > MAX_CHANNELS)
             desc_error(owners[i].line, "component %s has %u channels: at most %d (the bits of its notification word)",
                   owners[i].name, channels_of((int)i), MAX_CHANNELS);
+    check_endpoints();
     for (unsigned i = 0; i < num_mappings; i++) {
         struct mapping *m = &mappings[i];
         const struct region *r = &regions[m->region];
@@ -651,6 +728,20 @@ static void emit_connections(FILE *out, const struct owner *o)
     }
     if (!k)
         fprintf(out, "    { 0 },\n");
+    fprintf(out, "};\nstatic const struct system_endpoint system_endpoints_%s[] __attribute__((unused)) = {\n", id);
+    k = 0;
+    for (unsigned i = 0; i < num_endpoints; i++) {
+        const struct endpoint *e = &endpoints[i];
+        if (e->client != self && e->server != self)
+            continue;
+        int peer = e->client == self ? e->server : e->client;
+        /* the client's calls arrive badged with its index among the components, plus one */
+        fprintf(out, "    { \"%s\", %u, %u, %u, %d, %u },\n", owners[peer].name, component_index(peer), i,
+                endpoint_slot(self, i), e->server == self, component_index(e->client) + 1);
+        k++;
+    }
+    if (!k)
+        fprintf(out, "    { 0 },\n");
     fprintf(out, "};\nstatic const struct system_mapping system_mappings_%s[] __attribute__((unused)) = {\n", id);
     k = 0;
     for (unsigned i = 0; i < num_mappings; i++) {
@@ -701,6 +792,12 @@ static void emit_header(const char *outdir)
                  "    unsigned slot;        /* this component's capability to signal the peer */\n"
                  "    uint64_t badge;       /* what the peer's signals set in this component's notification word */\n"
                  "    uint64_t peer_badge;  /* what this component's signals set in the peer's */\n};\n\n");
+    fprintf(out, "/* An endpoint: the client may Call the server, which receives on it. */\n"
+                 "struct system_endpoint {\n    const char *peer;\n    unsigned peer_index;  /* in system_components */\n"
+                 "    unsigned index;       /* in the description's endpoints: SYSTEM_NUM_ENDPOINTS */\n"
+                 "    unsigned slot;        /* this component's capability to it */\n"
+                 "    int server;           /* this component receives on it (else: it may only call) */\n"
+                 "    unsigned badge;       /* what the client's calls carry: its index in system_components + 1 */\n};\n\n");
     fprintf(out, "/* A shared memory region, mapped in a component. */\n"
                  "struct system_mapping {\n    const char *region;\n    unsigned region_index; /* in system_regions */\n"
                  "    uint64_t vaddr, size;\n    int writable;\n};\n\n");
@@ -710,6 +807,7 @@ static void emit_header(const char *outdir)
                  "    const struct system_device *devices; /* its own */\n    unsigned num_devices;\n"
                  "    const struct system_vm *vm;          /* the VM it runs, or NULL */\n"
                  "    const struct system_channel *channels;\n    unsigned num_channels;\n"
+                 "    const struct system_endpoint *endpoints;\n    unsigned num_endpoints;\n"
                  "    const struct system_mapping *mappings;\n    unsigned num_mappings;\n};\n\n");
     fprintf(out, "/* a component's notification, if it has channels; their capabilities follow */\n"
                  "#define SYSTEM_SLOT_NOTIFICATION %d\n#define SYSTEM_SLOT_FIRST_CHANNEL %d\n\n", SLOT_NOTIFICATION,
@@ -758,10 +856,12 @@ static void emit_header(const char *outdir)
         else
             fprintf(out, "NULL, ");
         fprintf(out, "system_channels_%s, %u, ", ident(o->name, false), channels_of((int)i));
+        fprintf(out, "system_endpoints_%s, %u, ", ident(o->name, false), endpoints_of((int)i));
         fprintf(out, "system_mappings_%s, %u },\n", ident(o->name, false), mappings_of((int)i));
         components++;
     }
-    fprintf(out, "};\n#define SYSTEM_NUM_COMPONENTS %u\n\n", components);
+    fprintf(out, "};\n#define SYSTEM_NUM_COMPONENTS %u\n#define SYSTEM_NUM_ENDPOINTS %u\n\n", components,
+            num_endpoints);
     fprintf(out, "/* each component's ELF file in the loader's image: start and end */\n"
                  "extern const char *const system_component_images[SYSTEM_NUM_COMPONENTS][2];\n\n");
     fprintf(out, "#endif\n");

@@ -200,6 +200,7 @@ static void give(ic_cptr_t cnode, unsigned bits, ic_word_t dest, ic_cptr_t cap, 
  * notification, and each shared memory region its frames, made before any
  * component starts, since either end may start first. */
 static ic_cptr_t notifications[SYSTEM_NUM_COMPONENTS];
+static ic_cptr_t endpoints[SYSTEM_NUM_ENDPOINTS + 1]; /* (+1: C has no empty arrays) */
 static ic_cptr_t region_frames[SYSTEM_NUM_REGIONS + 1]; /* the first of size / 4K frames (+1: C has no empty arrays) */
 
 /* The log console (abi/protocols/log.tbl): the region console-log, which
@@ -229,6 +230,9 @@ static void make_connections(void)
     for (unsigned i = 0; i < SYSTEM_NUM_COMPONENTS; i++)
         if (system_components[i].num_channels || (log_region >= 0 && i == log_reader))
             notifications[i] = ic_make(IC_OBJ_NOTIFICATION, 0);
+    const unsigned num_endpoints = SYSTEM_NUM_ENDPOINTS; /* (0 in some systems) */
+    for (unsigned e = 0; e < num_endpoints; e++)
+        endpoints[e] = ic_make(IC_OBJ_ENDPOINT, 0);
     const unsigned num_regions = SYSTEM_NUM_REGIONS; /* (0 in some systems: no constant comparison) */
     for (unsigned r = 0; r < num_regions; r++) {
         unsigned bits = 12;
@@ -241,14 +245,31 @@ static void make_connections(void)
     }
 }
 
-/* Its channels' capabilities, in the slots the description gives; returns
- * the first slot after them. */
+/* Its endpoints' capabilities: the server's may only receive, a client's
+ * only call, badged with the client. */
+static void give_endpoints(const struct system_component *d, ic_cptr_t cnode, unsigned bits)
+{
+    for (unsigned k = 0; k < d->num_endpoints; k++) {
+        const struct system_endpoint *e = &d->endpoints[k];
+        if (e->slot >= 1ull << bits)
+            ic_die("fitting a component's endpoints into its CNode (cnode-bits)", IC_NOT_ENOUGH_MEMORY);
+        ic_check(e->server ? ic_cnode_copy(cnode, e->slot, bits, endpoints[e->index], 64, IC_RIGHT_READ, ROOT_CNODE)
+                           : ic_cnode_mint(cnode, e->slot, bits, endpoints[e->index], 64, IC_RIGHT_WRITE, e->badge,
+                                           ROOT_CNODE),
+              "give an endpoint");
+    }
+}
+
+/* Its channels' and endpoints' capabilities, in the slots the description
+ * gives; returns the first slot after them. */
 static ic_word_t give_channels(unsigned index, ic_cptr_t cnode, unsigned bits)
 {
     const struct system_component *d = &system_components[index];
-    if (!notifications[index])
-        return IC_SLOT_FIRST_FREE_FIXED;
-    give(cnode, bits, SYSTEM_SLOT_NOTIFICATION, notifications[index], false);
+    ic_word_t next = IC_SLOT_FIRST_FREE_FIXED;
+    if (notifications[index]) {
+        give(cnode, bits, SYSTEM_SLOT_NOTIFICATION, notifications[index], false);
+        next = SYSTEM_SLOT_FIRST_CHANNEL;
+    }
     for (unsigned k = 0; k < d->num_channels; k++) {
         const struct system_channel *ch = &d->channels[k];
         if (ch->slot >= 1ull << bits)
@@ -257,8 +278,12 @@ static ic_word_t give_channels(unsigned index, ic_cptr_t cnode, unsigned bits)
         ic_check(ic_cnode_mint(cnode, ch->slot, bits, notifications[ch->peer_index], 64, IC_RIGHT_WRITE,
                             ch->peer_badge, ROOT_CNODE),
               "give a channel");
+        next = ch->slot + 1;
     }
-    return SYSTEM_SLOT_FIRST_CHANNEL + d->num_channels;
+    give_endpoints(d, cnode, bits);
+    if (d->num_endpoints) /* they follow the channels */
+        next = d->endpoints[d->num_endpoints - 1].slot + 1;
+    return next;
 }
 
 /* Its shared memory, mapped where the description says. */

@@ -182,6 +182,48 @@ bool ic_sharer(unsigned region, unsigned *component)
     return false;
 }
 
+bool ic_component_named(const char *name, unsigned *index)
+{
+    for (unsigned i = 0; i < SYSTEM_NUM_COMPONENTS; i++) {
+        if (!strcmp(system_components[i].name, name)) {
+            *index = i;
+            return true;
+        }
+    }
+    return false;
+}
+
+void *ic_region_named(const char *name, size_t *size)
+{
+    const struct system_component *self = ic_self();
+    for (unsigned m = 0; m < self->num_mappings; m++) {
+        if (!strcmp(self->mappings[m].region, name)) {
+            *size = self->mappings[m].size;
+            return (void *)self->mappings[m].vaddr;
+        }
+    }
+    return NULL;
+}
+
+static ic_cptr_t endpoint_slot(unsigned component, bool server)
+{
+    const struct system_component *self = ic_self();
+    for (unsigned k = 0; k < self->num_endpoints; k++)
+        if (self->endpoints[k].peer_index == component && !self->endpoints[k].server == !server)
+            return self->endpoints[k].slot;
+    return 0;
+}
+
+ic_cptr_t ic_endpoint_to(unsigned component)
+{
+    return endpoint_slot(component, false);
+}
+
+ic_cptr_t ic_endpoint_from(unsigned component)
+{
+    return endpoint_slot(component, true);
+}
+
 ic_cptr_t ic_channel_to(unsigned component)
 {
     const struct system_component *self = ic_self();

@@ -72,5 +72,15 @@ const struct system_component *ic_self(void);
  * description must declare). */
 bool ic_sharer(unsigned region, unsigned *component);
 ic_cptr_t ic_channel_to(unsigned component);
+/* The component of that name (false: none); where this component maps the
+ * shared memory region of that name, its size in *size (NULL: it maps
+ * none); its capability to Call the endpoint the description declares to
+ * 'component' (ic_endpoint_to), or to receive the calls of 'component'
+ * (ic_endpoint_from): 0 if the description declares none. The server's
+ * calls arrive badged with the client's index + 1. */
+bool ic_component_named(const char *name, unsigned *index);
+void *ic_region_named(const char *name, size_t *size);
+ic_cptr_t ic_endpoint_to(unsigned component);
+ic_cptr_t ic_endpoint_from(unsigned component);
 
 #endif
