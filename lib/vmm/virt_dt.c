@@ -30,6 +30,12 @@ static bool valid(const struct vmm_virt_dt *d)
     for (unsigned k = 0; k < d->num_virtio; k++)
         if (d->virtio[k].irq < 32)
             return false;
+    if (d->num_devices > VMM_VIRT_DT_MAX_DEVICES)
+        return false;
+    for (unsigned k = 0; k < d->num_devices; k++)
+        if (!d->devices[k].name || !d->devices[k].name[0] || !d->devices[k].compatible || d->devices[k].num_regs == 0 ||
+            d->devices[k].num_regs > VMM_VIRT_DT_MAX_REGS)
+            return false;
     return true;
 }
 
@@ -130,6 +136,25 @@ static void virtio(struct fdt_writer *w, const struct vmm_virt_dt *d)
     }
 }
 
+/* The VMM's own devices without an interrupt: a compatible string and
+ * register regions. */
+static void plain_devices(struct fdt_writer *w, const struct vmm_virt_dt *d)
+{
+    for (unsigned k = 0; k < d->num_devices; k++) {
+        char name[64];
+        unit_name(name, sizeof name, d->devices[k].name, d->devices[k].reg[0].base);
+        fdt_begin_node(w, name);
+        fdt_property_string(w, "compatible", d->devices[k].compatible);
+        uint64_t reg[2 * VMM_VIRT_DT_MAX_REGS];
+        for (unsigned r = 0; r < d->devices[k].num_regs; r++) {
+            reg[2 * r] = d->devices[k].reg[r].base;
+            reg[2 * r + 1] = d->devices[k].reg[r].size;
+        }
+        fdt_property_u64_array(w, "reg", reg, 2 * d->devices[k].num_regs);
+        fdt_end_node(w);
+    }
+}
+
 long vmm_virt_dt_build(void *buf, size_t size, const struct vmm_virt_dt *d)
 {
     if (!buf || !d || !valid(d))
@@ -168,6 +193,7 @@ long vmm_virt_dt_build(void *buf, size_t size, const struct vmm_virt_dt *d)
     timer_and_gic(&w, d);
     console(&w, d, uart_name);
     virtio(&w, d);
+    plain_devices(&w, d);
     fdt_end_node(&w);
     return fdt_finish(&w);
 }

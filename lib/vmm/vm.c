@@ -88,7 +88,8 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_vm_config *cfg)
     return VMM_OK;
 }
 
-int vmm_vm_add_mmio(struct vmm_vm *vm, uint64_t base, uint64_t size, vmm_mmio_handler *handler, void *ctx)
+static int add_mmio(struct vmm_vm *vm, uint64_t base, uint64_t size, vmm_mmio_handler *handler, void *ctx,
+                    bool unlocked)
 {
     if (size == 0 || base + size < base || !handler)
         return VMM_OVERLAP;
@@ -97,8 +98,19 @@ int vmm_vm_add_mmio(struct vmm_vm *vm, uint64_t base, uint64_t size, vmm_mmio_ha
             return VMM_OVERLAP;
     if (vm->num_mmio == VMM_MAX_MMIO)
         return VMM_FULL;
-    vm->mmio[vm->num_mmio++] = (struct vmm_mmio_region){ base, size, handler, ctx };
+    vm->mmio[vm->num_mmio++] = (struct vmm_mmio_region){ base, size, handler, ctx, unlocked };
     return VMM_OK;
+}
+
+int vmm_vm_add_mmio(struct vmm_vm *vm, uint64_t base, uint64_t size, vmm_mmio_handler *handler, void *ctx)
+{
+    return add_mmio(vm, base, size, handler, ctx, false);
+}
+
+int vmm_vm_add_mmio_unlocked(struct vmm_vm *vm, uint64_t base, uint64_t size, vmm_mmio_handler *handler,
+                             void *ctx)
+{
+    return add_mmio(vm, base, size, handler, ctx, true);
 }
 
 int vmm_vm_forward_irq(struct vmm_vm *vm, unsigned irq)
@@ -233,22 +245,53 @@ static const struct vmm_mmio_region *find_mmio(const struct vmm_vm *vm, uint64_t
     return NULL;
 }
 
-static void on_data_abort(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
-{
+/* A data abort: the exit's message, the access, the region that serves
+ * it (NULL: none, or the access runs past the region's end, which is not
+ * the device's) and, once served, the device's answer. */
+struct data_abort {
     uint64_t msg[IC_VCPU_ABORT_LENGTH];
-    for (unsigned k = 0; k < IC_VCPU_ABORT_LENGTH; k++)
-        msg[k] = ic_get_mr(k);
     struct mmio_access a;
-    uint64_t value = 0;
-    if (mmio_decode_exit(msg, IC_VCPU_ABORT_LENGTH, &a) == 0) {
-        const struct vmm_mmio_region *m = find_mmio(vm, a.addr);
-        /* an access that runs past the region's end is not the device's */
-        if (m && a.addr - m->base + a.size <= m->size && m->handler(vm, i, a.addr - m->base, &a, &value, m->ctx)) {
-            ic_set_mr(0, value);
-            r->len = 1;
-            return;
-        }
+    const struct vmm_mmio_region *m;
+    bool served, ok;
+    uint64_t value;
+};
+
+/* Decoded before the lock is taken (serve_vcpu): it reads only the exit's
+ * message and the table of regions, which vmm_vm_run no longer changes. */
+static void read_data_abort(const struct vmm_vm *vm, struct data_abort *d)
+{
+    for (unsigned k = 0; k < IC_VCPU_ABORT_LENGTH; k++)
+        d->msg[k] = ic_get_mr(k);
+    d->m = NULL;
+    d->served = d->ok = false;
+    d->value = 0;
+    if (mmio_decode_exit(d->msg, IC_VCPU_ABORT_LENGTH, &d->a) != 0)
+        return;
+    const struct vmm_mmio_region *m = find_mmio(vm, d->a.addr);
+    if (m && d->a.addr - m->base + d->a.size <= m->size)
+        d->m = m;
+}
+
+/* The device's handler: with the lock held, or, for a region of
+ * vmm_vm_add_mmio_unlocked, before it is taken. */
+static void serve_mmio(struct vmm_vm *vm, unsigned i, struct data_abort *d)
+{
+    d->served = true;
+    d->ok = d->m && d->m->handler(vm, i, d->a.addr - d->m->base, &d->a, &d->value, d->m->ctx);
+}
+
+/* The answer to a data abort, with the lock held: the device's, or a
+ * synchronous external abort in the guest. */
+static void on_data_abort(struct vmm_vm *vm, unsigned i, struct data_abort *d, struct exit_reply *r)
+{
+    if (!d->served)
+        serve_mmio(vm, i, d);
+    if (d->ok) {
+        ic_set_mr(0, d->value);
+        r->len = 1;
+        return;
     }
+    const uint64_t *msg = d->msg;
     ic_printf("%s: guest access to %llx (pc %llx) not emulated: abort injected\n", vm->cfg.name,
               (unsigned long long)msg[IC_VCPU_ABORT_ADDR], (unsigned long long)msg[IC_VCPU_ABORT_PC]);
     ic_user_context_t regs;
@@ -374,8 +417,9 @@ static void on_unknown(struct vmm_vm *vm, unsigned i, struct exit_reply *r)
     undefined_instruction(vm, i, r);
 }
 
+/* Data aborts are not in the table: serve_vcpu reads them before it takes
+ * the lock, and handle_exit answers them with on_data_abort. */
 static exit_handler *const exit_handlers[] = {
-    [IC_FAULT_VCPU_DATA_ABORT] = on_data_abort,
     [IC_FAULT_VCPU_HVC] = on_psci,
     [IC_FAULT_VCPU_SMC] = on_psci,
     [IC_FAULT_VCPU_SYSREG] = on_sysreg,
@@ -408,13 +452,16 @@ static bool still_waiting(struct vmm_vm *vm, unsigned i, ic_msginfo_t info, ic_c
     return true;
 }
 
-/* One exit of vCPU i, with the lock held; false if there is nobody to
- * answer. */
-static bool handle_exit(struct vmm_vm *vm, unsigned i, ic_msginfo_t info, struct exit_reply *r)
+/* One exit of vCPU i, with the lock held ('abort': it is a data abort,
+ * read before); false if there is nobody to answer. */
+static bool handle_exit(struct vmm_vm *vm, unsigned i, ic_msginfo_t info, struct data_abort *abort,
+                        struct exit_reply *r)
 {
     ic_word_t label = ic_msginfo_label(info);
     exit_handler *handler = label < sizeof exit_handlers / sizeof exit_handlers[0] ? exit_handlers[label] : NULL;
-    if (handler) {
+    if (abort) {
+        on_data_abort(vm, i, abort, r);
+    } else if (handler) {
         handler(vm, i, r);
     } else {
         ic_printf("%s: unexpected message %llu from vCPU %u; stopping it\n", vm->cfg.name,
@@ -428,7 +475,10 @@ static bool handle_exit(struct vmm_vm *vm, unsigned i, ic_msginfo_t info, struct
 }
 
 /* The thread of vCPU i: its exits and, for vCPU 0, the VMM's bound
- * notification, each under the VM's lock. */
+ * notification, each under the VM's lock. A data abort is read before the
+ * lock is taken, and an access to a region of vmm_vm_add_mmio_unlocked
+ * served then too; the check below that the vCPU still waits (a stop
+ * since 'stops' was read) covers the time its handler took. */
 static _Noreturn void serve_vcpu(struct vmm_vm *vm, unsigned i)
 {
     ic_cptr_t ep = vm->vcpus[i].ep;
@@ -436,6 +486,13 @@ static _Noreturn void serve_vcpu(struct vmm_vm *vm, unsigned i)
     unsigned stops = __atomic_load_n(&vm->stops, __ATOMIC_ACQUIRE);
     ic_msginfo_t info = ic_recv(ep, &badge);
     for (;;) {
+        struct data_abort d, *abort = NULL;
+        if (badge == VMM_BADGE_VCPU(i) && ic_msginfo_label(info) == IC_FAULT_VCPU_DATA_ABORT) {
+            abort = &d;
+            read_data_abort(vm, abort);
+            if (abort->m && abort->m->unlocked)
+                serve_mmio(vm, i, abort);
+        }
         ic_lock_take(&vm->lock, i);
         if (info == 0 && badge) {
             /* the bound notification, not an exit: nobody waits for a reply */
@@ -450,7 +507,8 @@ static _Noreturn void serve_vcpu(struct vmm_vm *vm, unsigned i)
             ic_die("an exit from an unknown vCPU", (ic_err_t)badge);
         struct exit_reply r = { .label = IC_VCPU_REPLY_EMULATED };
         ic_cptr_t saved = 0;
-        bool answer = (stops == vm->stops || still_waiting(vm, i, info, &saved)) && handle_exit(vm, i, info, &r);
+        bool answer =
+            (stops == vm->stops || still_waiting(vm, i, info, &saved)) && handle_exit(vm, i, info, abort, &r);
         stops = vm->stops;
         ic_lock_release(&vm->lock, i);
         ic_msginfo_t reply = ic_msginfo_new(r.label, 0, 0, r.len);

@@ -91,8 +91,7 @@ static const char *const devices_dts =
     "  };\n"
     "  virtio_mmio@a003c00 {\n"
     "    compatible = \"virtio,mmio\"; reg = <0x0 0xa003c00 0x0 0x200>; interrupts = <0 46 1>; dma-coherent;\n"
-    "  };\n"
-    "};\n";
+    "  };\n";
 
 static char tmpdir[64];
 
@@ -148,14 +147,16 @@ static void render(const void *data, size_t n, const char *format, char *buf, si
     unlink(out);
 }
 
-static void check_tree(const struct vmm_virt_dt *d, const char *gic_part)
+/* the tree of host_like with 'gic_part', then 'more' (nodes after the
+ * virtio-mmio transports) */
+static void check_tree(const struct vmm_virt_dt *d, const char *gic_part, const char *more)
 {
     static uint8_t dtb[8192];
     static char want_src[8192], got[16384], want[16384];
     need_dtc();
     long n = vmm_virt_dt_build(dtb, sizeof dtb, d);
     CHECK(n > 0);
-    snprintf(want_src, sizeof want_src, "%s%s%s", common_dts, gic_part, devices_dts);
+    snprintf(want_src, sizeof want_src, "%s%s%s%s};\n", common_dts, gic_part, devices_dts, more);
     render(dtb, (size_t)n, "dtb", got, sizeof got);
     render(want_src, strlen(want_src), "dts", want, sizeof want);
     if (strcmp(got, want) != 0)
@@ -166,13 +167,39 @@ static void check_tree(const struct vmm_virt_dt *d, const char *gic_part)
 TEST(virt_dt_gicv3_tree)
 {
     struct vmm_virt_dt d = host_like(3);
-    check_tree(&d, gicv3_dts);
+    check_tree(&d, gicv3_dts, "");
 }
 
 TEST(virt_dt_gicv2_tree_names_the_cpus_of_each_ppi)
 {
     struct vmm_virt_dt d = host_like(2);
-    check_tree(&d, gicv2_dts);
+    check_tree(&d, gicv2_dts, "");
+}
+
+/* the host VMM's realm device (docs/resource-server.md): a node of its
+ * own with two regions and no interrupt */
+TEST(virt_dt_device_without_interrupt_has_its_regions)
+{
+    struct vmm_virt_dt d = host_like(3);
+    d.devices[0].name = "realms";
+    d.devices[0].compatible = "icecap,realm-host-1";
+    d.devices[0].reg[0].base = 0x0c000000;
+    d.devices[0].reg[0].size = 0x1000;
+    d.devices[0].reg[1].base = 0x0c200000;
+    d.devices[0].reg[1].size = 0x200000;
+    d.devices[0].num_regs = 2;
+    d.devices[1].name = "other";
+    d.devices[1].compatible = "vendor,thing";
+    d.devices[1].reg[0].base = 0x123400000000ull;
+    d.devices[1].reg[0].size = 0x10;
+    d.devices[1].num_regs = 1;
+    d.num_devices = 2;
+    check_tree(&d, gicv3_dts,
+               "  realms@c000000 {\n"
+               "    compatible = \"icecap,realm-host-1\";\n"
+               "    reg = <0x0 0xc000000 0x0 0x1000 0x0 0xc200000 0x0 0x200000>;\n"
+               "  };\n"
+               "  other@123400000000 { compatible = \"vendor,thing\"; reg = <0x1234 0x0 0x0 0x10>; };\n");
 }
 
 TEST(virt_dt_without_initrd_has_no_initrd_properties)
@@ -210,6 +237,26 @@ TEST(virt_dt_refuses_impossible_descriptions)
     d = host_like(3); d.bootargs = NULL;
     CHECK(vmm_virt_dt_build(dtb, sizeof dtb, &d) < 0);
     d = host_like(3); d.ram_size = 0;
+    CHECK(vmm_virt_dt_build(dtb, sizeof dtb, &d) < 0);
+    d = host_like(3); d.num_devices = VMM_VIRT_DT_MAX_DEVICES + 1;
+    CHECK(vmm_virt_dt_build(dtb, sizeof dtb, &d) < 0);
+    struct vmm_virt_dt good = host_like(3);
+    good.devices[0].name = "realms";
+    good.devices[0].compatible = "icecap,realm-host-1";
+    good.devices[0].reg[0].base = 0x0c000000;
+    good.devices[0].reg[0].size = 0x1000;
+    good.devices[0].num_regs = 1;
+    good.num_devices = 1;
+    CHECK(vmm_virt_dt_build(dtb, sizeof dtb, &good) > 0);
+    d = good; d.devices[0].name = NULL;
+    CHECK(vmm_virt_dt_build(dtb, sizeof dtb, &d) < 0);
+    d = good; d.devices[0].name = "";
+    CHECK(vmm_virt_dt_build(dtb, sizeof dtb, &d) < 0);
+    d = good; d.devices[0].compatible = NULL;
+    CHECK(vmm_virt_dt_build(dtb, sizeof dtb, &d) < 0);
+    d = good; d.devices[0].num_regs = 0;
+    CHECK(vmm_virt_dt_build(dtb, sizeof dtb, &d) < 0);
+    d = good; d.devices[0].num_regs = VMM_VIRT_DT_MAX_REGS + 1;
     CHECK(vmm_virt_dt_build(dtb, sizeof dtb, &d) < 0);
     CHECK(vmm_virt_dt_build(NULL, sizeof dtb, &d) < 0);
     CHECK(vmm_virt_dt_build(dtb, sizeof dtb, NULL) < 0);

@@ -18,7 +18,10 @@
  * other vCPU, so that an exit never waits for another CPU. The threads
  * share the machine's state under one lock (icecap/lock.h), taken around
  * each exit and each signal: device handlers and the VMM's callbacks run
- * with it held, one at a time. The VMM's bound notification (on the
+ * with it held, one at a time, except the handlers of regions registered
+ * with vmm_vm_add_mmio_unlocked, which run before it is taken (a device
+ * whose accesses may wait a long time, so that the other vCPUs' exits go
+ * on meanwhile). The VMM's bound notification (on the
  * caller's thread) carries forwarded lines (bit VMM_FORWARDED_BIT0 + k)
  * and, below bit VMM_FORWARDED_BIT0, whatever the VMM's channels signal.
  *
@@ -51,6 +54,7 @@ struct vmm_mmio_region {
     uint64_t base, size;
     vmm_mmio_handler *handler;
     void *ctx;
+    bool unlocked; /* vmm_vm_add_mmio_unlocked: the handler runs without the lock */
 };
 
 /* What the VMM decides. Each may be NULL: a signal is then ignored, a
@@ -108,8 +112,23 @@ int vmm_vm_init(struct vmm_vm *vm, const struct vmm_vm_config *cfg);
 
 /* Serves guest accesses to [base, base + size) with 'handler'. Refused
  * (VMM_OVERLAP) if the range is empty, wraps or meets a registered one;
- * VMM_FULL beyond VMM_MAX_MMIO. */
+ * VMM_FULL beyond VMM_MAX_MMIO. Every region is registered before
+ * vmm_vm_run: the vCPUs' threads read the table without the lock. */
 int vmm_vm_add_mmio(struct vmm_vm *vm, uint64_t base, uint64_t size, vmm_mmio_handler *handler, void *ctx);
+
+/* The same for a device whose accesses may take long (a request to
+ * another component, say): its handler runs on the thread of the vCPU
+ * that made the access *without* the machine's lock, so the other vCPUs'
+ * exits and the VMM's signals go on meanwhile. It may therefore touch only
+ * state of its own that is safe with the handler running on every vCPU's
+ * thread at once (per-vCPU state, say), and nothing of the machine's: no
+ * vmm_vm_* call, not the VMM's other devices. The core answers the exit
+ * with the lock held after it returns (false: an external abort, as for
+ * any region). If another vCPU stops this one meanwhile (PSCI SYSTEM_OFF
+ * or SYSTEM_RESET), the answer is dropped, as any stale exit's is, but
+ * what the handler did stays done. */
+int vmm_vm_add_mmio_unlocked(struct vmm_vm *vm, uint64_t base, uint64_t size, vmm_mmio_handler *handler,
+                             void *ctx);
 
 /* Passes the physical line 'irq' (its handler granted to this component)
  * through to the guest as the same SPI; the guest's end of it unmasks the
