@@ -81,7 +81,7 @@ all: $(BUILD)/kernel-root-minimal.elf $(BUILD)/kernel-test-root.elf $(BUILD)/ker
 setup:
 	@scripts/setup.sh
 
-include mk/abi.mk mk/kernel.mk mk/system.mk mk/user.mk mk/realm.mk mk/tests.mk mk/guest.mk mk/host-vm.mk
+include mk/abi.mk mk/kernel.mk mk/system.mk mk/user.mk mk/realm.mk mk/tests.mk mk/guest.mk mk/host-vm.mk mk/linux.mk
 
 clean:
 	rm -rf build

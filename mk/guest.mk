@@ -1,7 +1,9 @@
 # The guest Linux: the host VM's kernel and initramfs.
 # Debian's own arm64 kernel and busybox-static, fetched and unpacked by
 # scripts/fetch-guest.sh; tools/guest/mkinitramfs.sh builds the initramfs
-# (busybox, the virtio modules, tools/guest/init). Both are quiet when done.
+# (busybox, the virtio modules, tools/guest/init, and icecap-host, whose
+# mk/linux.mk makes `guest` and the initramfs depend on it). Both are quiet
+# when done.
 # GUEST_KERNEL_PACKAGE chooses the kernel: a metapackage (linux-image-arm64,
 # the default, linux-image-cloud-arm64, linux-image-rt-arm64), a kernel
 # package (linux-image-6.1.0-NN-cloud-arm64) or a kernel package's .deb file

@@ -1,5 +1,5 @@
 # The main demo: the host VM (Debian's Linux) under IceCap.
-.PHONY: run run-host test-host-vm test-console test-mux test-host-vm-images bench-boot bench-console boot-stats
+.PHONY: run run-host test-host-vm test-realms test-console test-mux test-host-vm-images bench-boot bench-console boot-stats
 run: run-host
 
 # The host VM under IceCap.
@@ -32,6 +32,20 @@ run-host: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)
 # reboot, poweroff (with the GIC of GIC=).
 test-host-vm: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)
 	@expect tools/guest/test-host-vm.exp $(QEMU) $(HOST_VM_QEMU_FLAGS) -kernel $(BUILD)/kernel-system.elf
+
+# Realms from the host VM's shell (tools/guest/test-realms.exp): the specs
+# of tools/realmspec/test-specs.sh reach the host VM on a virtio disk (a
+# tar file, read-only); REALM_SOAK create/destroy cycles at the end.
+REALM_TEST_SPECS := build/realms/test-specs.tar
+REALM_SOAK ?= 100
+$(REALM_TEST_SPECS): tools/realmspec/test-specs.sh tools/realmspec/fake-image.sh $(REALMSPEC) \
+		$(BUILD)/components/serial-server.elf
+	@tools/realmspec/test-specs.sh $@ $(REALMSPEC) $(BUILD)/components/serial-server.elf
+test-realms: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD) $(REALM_TEST_SPECS)
+	@echo "realms from the host VM:"
+	@expect tools/guest/test-realms.exp build/realms/test-specs.measurements $(REALM_SOAK) \
+		$(QEMU) $(HOST_VM_QEMU_FLAGS) -drive file=$(REALM_TEST_SPECS),format=raw,if=none,id=specs,readonly=on \
+		-device virtio-blk-device,drive=specs -kernel $(BUILD)/kernel-system.elf
 
 # make run's console: Ctrl-C reaches the guest, Ctrl-a x quits QEMU.
 test-console: setup $(BUILD)/kernel-system.elf $(HOST_KERNEL) $(HOST_INITRD)

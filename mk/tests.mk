@@ -19,14 +19,15 @@ $(UNIT_BUILD)/$(1)/test_%: tests/unit/$(1)/test_%.c tests/unit/harness.c tests/u
 	$(HOSTCC) $(UNIT_CFLAGS) -I$(3) $$< tests/unit/harness.c $(2) -o $$@
 endef
 # libraries a library uses (their sources are linked into its tests too),
-# and sources that talk to the kernel, which only the target links
+# and sources that talk to the kernel, which only the target links (a
+# component's main.c is never in its unit tests either)
 UNIT_USES_vmm := ring
-UNIT_TARGET_ONLY := lib/vmm/vm.c
+UNIT_TARGET_ONLY := lib/vmm/vm.c components/resource-server/realm.c
 $(foreach l,$(LIBS),$(eval $(call unit_tests,$(l),$(filter-out $(UNIT_TARGET_ONLY),\
 	$(wildcard $(patsubst %,lib/%/*.c,$(l) $(UNIT_USES_$(l))))),\
 	lib/$(l)/include $(patsubst %,-Ilib/%/include,$(UNIT_USES_$(l))))))
 $(foreach c,$(notdir $(wildcard components/*)),$(eval $(call unit_tests,$(c),\
-	$(filter-out components/$(c)/main.c,$(wildcard components/$(c)/*.c)),components/$(c))))
+	$(filter-out components/$(c)/main.c $(UNIT_TARGET_ONLY),$(wildcard components/$(c)/*.c)),components/$(c))))
 # the protocols' generated code (abi/protogen.awk): the real tables' and
 # tests/unit/protocols/example.tbl's, which has every kind of field
 UNIT_GEN := $(UNIT_BUILD)/gen
@@ -100,6 +101,8 @@ test: setup
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-host-vm-images
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-console
 	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-mux
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-realms GIC=3
+	@TEST_RESULTS=$(TEST_RESULTS) $(MAKE) --no-print-directory test-realms GIC=2
 	@TEST_RESULTS=$(TEST_RESULTS) tools/check-leftovers.sh
 	@$(MAKE) --no-print-directory tcb-size
 	@echo "all tests:"
@@ -134,10 +137,11 @@ bench: setup $(BUILD)/kernel-bench-root.elf
 	@$(MAKE) --no-print-directory bench-console
 
 # The TCB part by part (docs/tcb.md): the kernel with the ABI headers it is
-# built from, the loader, and the libraries the loader uses, each counted
-# once; then, apart, the components a realm does not trust.
+# built from, the loader, the resource server, and the libraries they use,
+# each counted once; then, apart, the components a realm does not trust.
 tcb-size:
 	@tools/tcb-size.sh kernel=kernel+include/icecap loader=components/loader \
+		resource-server=components/resource-server \
 		-- host-vmm=components/host-vmm serial-server=components/serial-server
 
 

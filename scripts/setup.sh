@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build and the tests need (cross
-# compiler, QEMU, dtc, expect, host gcc with ASan/UBSan, cpio for the guest's
-# initramfs, xz and zstd for kernels with compressed modules, busybox for
-# the guest tests' HTTP server and for stopping what tests start, clang
-# with libFuzzer for the fuzz targets) when any is missing. Nothing else is assumed beyond a minimal Debian (debootstrap's
-# minbase) with make: CI proves it (scripts/test-fresh.sh).
+# compiler, the arm64 C library that the host VM's static Linux programs
+# link (icecap-host, mk/linux.mk), QEMU, dtc, expect, host gcc with
+# ASan/UBSan, cpio for the guest's initramfs, xz and zstd for kernels with
+# compressed modules, busybox for the guest tests' HTTP server and for
+# stopping what tests start, clang with libFuzzer for the fuzz targets) when
+# any is missing. Nothing else is assumed beyond a minimal Debian
+# (debootstrap's minbase) with make: CI proves it (scripts/test-fresh.sh).
 # Silent and fast when everything is already installed.
 set -euo pipefail
 
-packages=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-system-arm
+packages=(gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-arm
           device-tree-compiler expect make gcc libc6-dev cpio xz-utils zstd busybox
           clang libclang-rt-14-dev)
 

@@ -5,8 +5,9 @@
  * (QEMU's virtio-mmio devices passed through: their registers mapped into
  * the guest, their interrupts forwarded; the console, a PL011 emulated on a
  * pair of rings to the serial server; on GICv2 the hardware's virtual CPU
- * interface where the guest expects its GICC), where its images come from,
- * and what a reset and a power off mean.
+ * interface where the guest expects its GICC; the realm device, forwarded
+ * to the resource server), where its images come from, and what a reset
+ * and a power off mean.
  *
  * The loader starts it as a component (docs/loader.md): its boot information
  * lists what it holds, which is its own memory, the host VM's RAM, the
@@ -17,12 +18,14 @@
  * can use guest addresses for DMA), the devices and the command line. */
 #include <icecap/env.h>
 #include <icecap/icecap.h>
+#include <icecap/protocols/resource_stubs.h> /* generated from abi/protocols/resource.tbl */
 #include <vmm/console.h>
 #include <vmm/fw_cfg.h>
 #include <vmm/linux.h>
 #include <vmm/virt_dt.h>
 #include <vmm/vm.h>
 #include <system.h> /* compiled from system/virt.system by tools/syscomp */
+#include "realm_device.h"
 
 #define GUEST_RAM_BITS SYSTEM_VM_HOST_RAM_BITS
 #define GUEST_RAM_SIZE (1ull << GUEST_RAM_BITS)
@@ -55,6 +58,12 @@ static struct vmm_console console;
 static bool console_on;
 static ic_cptr_t console_signal;
 static uint64_t console_bit;
+/* The realm device (realm_device.h): its slot window (a 2 MiB frame of
+ * the VMM's, at realm_window in the guest and in the VMM; 0: no device),
+ * and the endpoint to the resource server */
+static struct realm_dev realm;
+static uint64_t realm_window;
+static ic_cptr_t resource_server;
 
 /* The i-th RAM untyped region the loader granted: 0 is the VMM's own
  * memory, 1 the host VM's RAM (docs/loader.md). */
@@ -70,6 +79,27 @@ static ic_cptr_t granted_ram(unsigned n, ic_word_t *paddr, unsigned *bits)
         }
     }
     ic_die("finding the memory the loader granted", IC_NOT_ENOUGH_MEMORY);
+}
+
+/* A level-3 table under the 2 MiB at 'ipa' in the guest's VSpace (and the
+ * level-2 one above it, if missing), so that a 2 MiB frame mapped there
+ * becomes 512 page entries (docs/abi.md): QEMU treats a translation
+ * through a 2 MiB stage-2 block as a 2 MiB page, and then every TLB
+ * invalidation by address the guest makes nearby empties its whole TLB
+ * (hardware has no such cost). */
+static void guest_page_table(ic_cptr_t vspace, uint64_t ipa)
+{
+    static ic_cptr_t spare; /* made, and not needed yet */
+    for (;;) {
+        if (!spare)
+            spare = ic_make(IC_OBJ_PAGE_TABLE, 0);
+        /* the table goes to the first missing level: 2, then 3 */
+        ic_err_t err = ic_page_table_map(spare, ipa, vspace);
+        if (err == IC_DELETE_FIRST)
+            return;
+        ic_check(err, "a guest page table");
+        spare = 0;
+    }
 }
 
 /* Map 'pages' device pages at 'paddr' into the guest at 'ipa' (and, if
@@ -183,13 +213,90 @@ static void setup_virtio_console(const struct system_device *dev)
     dt.num_virtio++;
 }
 
+/* ------------------------------------------------------------ the realm device */
+
+/* Has the resource server answer the request in area 'area' of
+ * realm-requests (abi/protocols/resource.tbl). */
+static bool call_resource_server(void *ctx, unsigned area, uint64_t length, uint64_t *answer_length)
+{
+    (void)ctx;
+    ic_word_t answer = 0;
+    if (ic_resource_request(resource_server, area, length, &answer) != IC_OK)
+        return false;
+    *answer_length = answer;
+    return true;
+}
+
+/* The register page. Registered with vmm_vm_add_mmio_unlocked: a CALL
+ * waits for the resource server (which builds a realm, say), and the other
+ * vCPU's exits go on meanwhile. It touches only what realm_dev allows
+ * (vCPU k: area k, and its own thread's IPC buffer for the Call). */
+static bool realm_access(struct vmm_vm *v, unsigned vcpu, uint64_t offset, const struct mmio_access *a,
+                         uint64_t *value, void *ctx)
+{
+    (void)v, (void)ctx;
+    return realm_dev_access(&realm, vcpu, offset, a->size, a->write, a->value, value);
+}
+
+/* The realm device of the description (docs/resource-server.md): the
+ * register page emulated, the slot window at base + 2M mapped, its node in
+ * the device tree; requests go to whoever serves the endpoint to the
+ * resource server, in realm-requests. Without either, every request is
+ * answered UNAVAILABLE. */
+static void setup_realm_device(const struct system_device *dev, ic_cptr_t vspace)
+{
+    const uint64_t large_page = 1ull << IC_LARGE_PAGE_BITS;
+    if (dev->size != REALM_DEV_SIZE || dev->irq_first || dev->base % large_page ||
+        dt.num_devices == VMM_VIRT_DT_MAX_DEVICES)
+        ic_die("emulating the realm device (4M at a 2M boundary, no interrupt)", IC_INVALID_ARGUMENT);
+    /* The slots are ordinary memory, not emulated registers: the host
+     * writes a request of up to 64 KiB, and reads the answer, with no exit
+     * per access; only the CALL register traps. A 2 MiB frame of the
+     * VMM's own memory (new, so zero), mapped into the guest (4 KiB pages,
+     * read/write, cached, never executable) and into the VMM at the same
+     * address, to copy requests and answers. */
+    realm_window = dev->base + REALM_DEV_WINDOW_OFFSET;
+    ic_cptr_t frame = ic_make(IC_OBJ_FRAME_2M, 0), copy = ic_slot();
+    guest_page_table(vspace, realm_window);
+    ic_map_frame(vspace, frame, realm_window, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
+    ic_check(ic_cnode_copy(IC_SLOT_ROOT_CNODE, copy, 64, frame, 64, IC_RIGHTS_ALL, IC_SLOT_ROOT_CNODE),
+             "copying the realm slots' frame");
+    ic_map_frame(IC_SLOT_ROOT_VSPACE, copy, realm_window, IC_RIGHT_READ | IC_RIGHT_WRITE, IC_ATTR_CACHED);
+    realm.window = (uint8_t *)(uintptr_t)realm_window;
+
+    size_t size = 0;
+    unsigned server;
+    void *areas = ic_region_named("realm-requests", &size);
+    if (areas && ic_component_named("resource-server", &server))
+        resource_server = ic_endpoint_to(server);
+    if (resource_server) {
+        realm.areas = areas;
+        realm.num_areas = (unsigned)(size / REALM_DEV_AREA_SIZE);
+        realm.forward = call_resource_server;
+    } else {
+        ic_printf("host-vmm: no resource server (realm-requests and an endpoint to resource-server): "
+                  "every realm request is answered UNAVAILABLE\n");
+    }
+    if (vmm_vm_add_mmio_unlocked(&vm, dev->base, REALM_DEV_REGS_SIZE, realm_access, NULL))
+        ic_die("placing the realm device (it overlaps another device)", IC_INVALID_ARGUMENT);
+
+    unsigned n = dt.num_devices++;
+    dt.devices[n].name = "realms";
+    dt.devices[n].compatible = "icecap,realm-host-1";
+    dt.devices[n].reg[0].base = dev->base;
+    dt.devices[n].reg[0].size = REALM_DEV_REGS_SIZE;
+    dt.devices[n].reg[1].base = realm_window;
+    dt.devices[n].reg[1].size = REALM_DEV_WINDOW_SIZE;
+    dt.devices[n].num_regs = 2;
+}
+
 /* ------------------------------------------------------------ devices */
 
-/* The devices the system description gives the guest: the UART, and every
- * virtio-mmio transport of the listed ranges with a device behind it
- * (QEMU's -device virtio-net-device, say), with their interrupts. Devices
- * use guest addresses for DMA, which works because guest RAM sits at its
- * own physical addresses. */
+/* The devices the system description gives the guest: the UART, the
+ * realm device, and every virtio-mmio transport of the listed ranges with
+ * a device behind it (QEMU's -device virtio-net-device, say), with their
+ * interrupts. Devices use guest addresses for DMA, which works because
+ * guest RAM sits at its own physical addresses. */
 static void pass_devices(ic_cptr_t vspace)
 {
     const struct system_device *virtio_console_dev = NULL;
@@ -197,6 +304,10 @@ static void pass_devices(ic_cptr_t vspace)
         const struct system_device *dev = &system_devices_vm_host[d];
         if (!strcmp(dev->name, "virtio-console")) {
             virtio_console_dev = dev; /* after the console, whose line it shares */
+            continue;
+        }
+        if (!strcmp(dev->name, "realm-host")) {
+            setup_realm_device(dev, vspace);
             continue;
         }
         if (!strcmp(dev->name, "console") || !strcmp(dev->name, "uart")) {
@@ -338,6 +449,10 @@ static bool on_reset(struct vmm_vm *v, uint64_t *pc, uint64_t *x0)
             ((volatile uint32_t *)(uintptr_t)dt.virtio[k].base)[VIRTIO_MMIO_STATUS / 4] = 0;
     if (console_on) /* as at power on; what was typed and not yet read stays */
         vmm_console_reset(&console);
+    /* a request in flight on a vCPU's thread (which holds no lock) may
+     * still write its answer into its slot after this */
+    if (realm_window)
+        memset((void *)(uintptr_t)realm_window, 0, REALM_DEV_WINDOW_SIZE);
     memset((void *)guest_ram, 0, GUEST_RAM_SIZE);
     clean_guest_ram(guest_ram, GUEST_RAM_SIZE);
     load_guest(pc, x0);
@@ -368,11 +483,8 @@ static ic_cptr_t make_guest_ram(ic_word_t *base)
     for (unsigned i = 0; i < nframes; i++) {
         ic_word_t ipa = *base + ((ic_word_t)i << IC_LARGE_PAGE_BITS);
         ic_cptr_t copy = ic_slot();
-        /* in the guest, as 4 KiB pages of a page table: QEMU treats a
-         * translation through a 2 MiB stage-2 block as a 2 MiB page, and
-         * then every TLB invalidation by address the guest makes nearby
-         * empties its whole TLB (hardware has no such cost) */
-        ic_check(ic_page_table_map(ic_make(IC_OBJ_PAGE_TABLE, 0), ipa, vspace), "a guest page table");
+        /* in the guest, as 4 KiB pages of a page table */
+        guest_page_table(vspace, ipa);
         ic_map_frame(vspace, guest_frames + i, ipa, IC_RIGHTS_ALL, IC_ATTR_CACHED);
         ic_check(ic_cnode_copy(IC_SLOT_ROOT_CNODE, copy, 64, guest_frames + i, 64, IC_RIGHTS_ALL, IC_SLOT_ROOT_CNODE),
                  "copying a guest frame");

@@ -9,6 +9,9 @@
 #   /bin/sh -> busybox         the interpreter of /init
 #   /init                      tools/guest/init
 #   /etc/udhcpc.script         tools/guest/udhcpc.script
+#   /bin/icecap-host           build/linux/icecap-host (mk/linux.mk builds it
+#                              first), the realm tool (docs/icecap-host.md)
+#   /bin/create-realm -> icecap-host
 #   /lib/modules/*.ko          virtio_mmio, virtio_net, virtio_console,
 #                              virtio_blk and every module they depend on,
 #                              decompressed if the kernel ships .ko.xz/.zst/.gz
@@ -34,6 +37,7 @@ root=$out/root
 stage=$out/initramfs.d
 image=$out/initramfs.cpio.gz
 objcopy=${CROSS:-aarch64-linux-gnu-}objcopy
+icecap_host=build/linux/icecap-host
 wanted=(virtio_mmio virtio_net virtio_console virtio_blk)
 
 [[ -f $root/.unpacked ]] || die "$root is missing; run scripts/fetch-guest.sh first (with the same GUEST_KERNEL_PACKAGE)"
@@ -43,7 +47,8 @@ busybox=$root/bin/busybox
 for tool in cpio gzip find "$objcopy"; do
     command -v "$tool" >/dev/null || die "'$tool' is missing (run scripts/setup.sh)"
 done
-inputs=("$0" tools/guest/init tools/guest/udhcpc.script "$root/.unpacked")
+[[ -x $icecap_host ]] || die "$icecap_host is missing; run 'make $icecap_host' first"
+inputs=("$0" tools/guest/init tools/guest/udhcpc.script "$root/.unpacked" "$icecap_host")
 if [[ -f $image ]] && [[ -z $(find "${inputs[@]}" -newer "$image") ]]; then
     exit 0
 fi
@@ -129,6 +134,8 @@ cp "$busybox" "$stage/bin/busybox"
 ln -s busybox "$stage/bin/sh"
 install -m 755 tools/guest/init "$stage/init"
 install -m 755 tools/guest/udhcpc.script "$stage/etc/udhcpc.script"
+install -m 755 "$icecap_host" "$stage/bin/icecap-host"
+ln -s icecap-host "$stage/bin/create-realm"
 
 (cd "$stage" && find . -mindepth 1 -print0 | LC_ALL=C sort -z |
     cpio --null -o -H newc --owner=0:0 --quiet) | gzip -9 -n > "$image.tmp" ||

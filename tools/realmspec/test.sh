@@ -18,14 +18,7 @@ trap 'rm -rf "$dir" "$err"' EXIT
 pass() { echo "PASS: $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL: $1"; failed=$((failed + 1)); }
 
-# An arm64 Image header (text_offset 0, image_size 128 KiB, 4K pages, little
-# endian, magic "ARM\x64" at 56), then some code and a zero page.
-{
-    printf 'MZ\0\0\0\0\0\0'; printf '\0%.0s' {1..8}
-    printf '\0\0\2\0\0\0\0\0'; printf '\2\0\0\0\0\0\0\0'
-    printf '\0%.0s' {1..24}; printf 'ARM\x64\0\0\0\0'
-    printf 'a kernel that is not one'; head -c 4096 /dev/zero; printf 'its last words'
-} >"$dir/Image"
+tools/realmspec/fake-image.sh "$dir/Image"
 printf 'an initramfs, in a way' >"$dir/initramfs"
 cp "$elf" "$dir/vmm.elf"
 
