@@ -17,7 +17,7 @@ function hexval(s,    v, k) {
 # identifier, once per request, not one of the generated functions' own.
 function take_name(nm, what) {
     if (nm !~ /^[a-z_][a-z0-9_]*$/) fail(what " '" nm "' is not a lower-case C identifier")
-    if (nm ~ /^(ep|mr|info|args|res)$/ || nm ~ /^ic_/) fail(what " '" nm "' is a name the generated code uses itself")
+    if (nm ~ /^(ep|mr|caps|info|args|res)$/ || nm ~ /^ic_/) fail(what " '" nm "' is a name the generated code uses itself")
     if (nm in seen) fail(what " '" nm "' is named twice in request '" rname[n] "'")
     seen[nm] = 1
 }
@@ -29,7 +29,8 @@ FNR == 1 {
 /^#/ || NF == 0 { next }
 {
     if (NF != 5) fail("expected 5 fields (request label kind arguments results), got " NF)
-    n++; rname[n] = $1; kind[n] = $3; nw[n] = 0; bname[n] = ""; nr[n] = 0; argtext[n] = $4; restext[n] = $5
+    n++; rname[n] = $1; kind[n] = $3; nw[n] = 0; np[n] = 0; bname[n] = ""; cname[n] = ""; nr[n] = 0
+    argtext[n] = $4; restext[n] = $5
     if ($1 !~ /^[a-z][a-z0-9_]*$/) fail("the request's name '" $1 "' is not a lower-case C identifier")
     for (i = 1; i < n; i++) if (rname[i] == $1) fail("request '" $1 "' is already defined at line " line[i])
     line[n] = FNR
@@ -49,8 +50,12 @@ FNR == 1 {
             f = a[j]; t = "word"
             if (index(f, ":")) { t = substr(f, index(f, ":") + 1); f = substr(f, 1, index(f, ":") - 1) }
             take_name(f, "argument")
-            if (t == "word") { nw[n]++; w[n, nw[n]] = f; continue }
-            if (t !~ /^bytes\[[0-9]+\]$/) fail("argument '" f "' has the type '" t "': word or bytes[MAX] only")
+            if (t == "word") { nw[n]++; w[n, nw[n]] = f; np[n]++; p[n, np[n]] = f; pcap[n, np[n]] = 0; continue }
+            if (t == "cap") {
+                if (cname[n] != "") fail("capability '" f "' is the second of request '" $1 "': the kernel moves one capability a message")
+                cname[n] = f; np[n]++; p[n, np[n]] = f; pcap[n, np[n]] = 1; continue
+            }
+            if (t !~ /^bytes\[[0-9]+\]$/) fail("argument '" f "' has the type '" t "': word, cap or bytes[MAX] only")
             bmax[n] = substr(t, 7, length(t) - 7) + 0
             if (bmax[n] < 1) fail("the byte string '" f "' has a maximum of 0")
             take_name(f "_len", "byte string length")
@@ -72,11 +77,12 @@ FNR == 1 {
         if (nr[n] > 64) fail("request '" $1 "' has " nr[n] " results; a message holds 64")
     }
 }
-# The parameters that carry request i's arguments, with their C types
-# (decl) or as arguments of a call (names).
+# The parameters that carry request i's arguments in the table's order,
+# with their C types (decl) or as arguments of a call (names): a word, the
+# capability (a CPtr in the sender's CSpace), then the byte string.
 function params(i, decl,    s, j) {
     s = ""
-    for (j = 1; j <= nw[i]; j++) s = s ", " (decl ? "ic_word_t " : "") w[i, j]
+    for (j = 1; j <= np[i]; j++) s = s ", " (decl ? (pcap[i, j] ? "ic_cptr_t " : "ic_word_t ") : "") p[i, j]
     if (bname[i] != "") s = s ", " (decl ? "const char *" : "") bname[i] ", " (decl ? "ic_word_t " : "") bname[i] "_len"
     return s
 }
@@ -85,15 +91,17 @@ function results(i, decl, ptr,    s, j) {
     for (j = 1; j <= nr[i]; j++) s = s ", " (decl ? (ptr ? "ic_word_t *" : "ic_word_t ") : "") r[i, j]
     return s
 }
-function types(i,    R, pre, fixed, j, b, max) {
+function types(i,    R, pre, fixed, j, b, max, c, caps) {
     R = toupper(rname[i]); pre = "ic_" proto "_" rname[i]; fixed = nw[i] + (bname[i] != "")
     b = bname[i]; max = "IC_" P "_" R "_" toupper(b) "_MAX"   # the byte string, if any
+    c = cname[i]; caps = c != "" ? 1 : 0                      # the capability, if any
     printf "/* %s (%s, label %s): %s", rname[i], kind[i], label[i], argtext[i]
     if (kind[i] == "call") printf " -> %s", restext[i]
     print " */"
     printf "#define IC_%s_%s_LABEL %su\n", P, R, label[i]
     if (b != "") printf "#define %s %du\n", max, bmax[i]
     printf "#define IC_%s_%s_WORDS_MAX %du\n", P, R, words[i]
+    printf "#define IC_%s_%s_CAPS %du\n", P, R, caps
     if (kind[i] == "call") printf "#define IC_%s_%s_RESULT_WORDS %du\n", P, R, nr[i]
     printf "_Static_assert(IC_%s_%s_WORDS_MAX <= IC_MSG_MAX_LENGTH, \"%s fits a message\");\n", P, R, rname[i]
     if (fixed) {
@@ -108,30 +116,41 @@ function types(i,    R, pre, fixed, j, b, max) {
         print "};"
     }
     # the client's packer
-    printf "\n/* Packs the arguments of %s into mr[0..IC_%s_%s_WORDS_MAX) and its\n * message info", rname[i], P, R
-    if (b != "") printf " into *info; IC_RANGE_ERROR, and nothing written, if %s_len is\n * above %s. */\n", b, max
-    else print " into *info. */"
-    printf "static inline ic_err_t %s_pack(ic_word_t *mr%s, ic_msginfo_t *info)\n{\n", pre, params(i, 1)
+    printf "\n/* Packs the arguments of %s into mr[0..IC_%s_%s_WORDS_MAX)", rname[i], P, R
+    if (c != "") printf ", the\n * capability %s into caps[0] (the IPC buffer's caps_or_badges) and the\n * message info into *info", c
+    else printf " and its\n * message info into *info"
+    if (b != "") printf "; IC_RANGE_ERROR, and nothing written, if %s_len is\n * above %s. */\n", b, max
+    else print ". */"
+    printf "static inline ic_err_t %s_pack(ic_word_t *mr%s%s, ic_msginfo_t *info)\n{\n", pre,
+           c != "" ? ", ic_word_t *caps" : "", params(i, 1)
     if (!fixed) print "    (void)mr;"
     if (b != "") printf "    if (%s_len > %s)\n        return IC_RANGE_ERROR;\n", b, max
     for (j = 1; j <= nw[i]; j++) printf "    mr[%d] = %s;\n", j - 1, w[i, j]
+    if (c != "") printf "    caps[0] = %s;\n", c
     if (b != "") {
         printf "    mr[%d] = %s_len;\n    ic_wire_pack_bytes(mr + %d, %s, %s_len);\n", nw[i], b, fixed, b, b
-        printf "    *info = ic_msginfo_new(IC_%s_%s_LABEL, 0, 0, %d + ic_wire_words(%s_len));\n", P, R, fixed, b
-    } else printf "    *info = ic_msginfo_new(IC_%s_%s_LABEL, 0, 0, %d);\n", P, R, fixed
+        printf "    *info = ic_msginfo_new(IC_%s_%s_LABEL, 0, %d, %d + ic_wire_words(%s_len));\n", P, R, caps, fixed, b
+    } else printf "    *info = ic_msginfo_new(IC_%s_%s_LABEL, 0, %d, %d);\n", P, R, caps, fixed
     print "    return IC_OK;\n}"
     # the server's unpacker
     printf "\n/* Unpacks the arguments of %s as received, every field checked, into\n", rname[i]
     print " * *args only if it is well formed: IC_ILLEGAL_OPERATION for another label,"
     print " * IC_TRUNCATED_MESSAGE for fewer words than its fields need,"
     if (bname[i] != "") print " * IC_RANGE_ERROR for a byte string longer than its maximum,"
-    print " * IC_INVALID_ARGUMENT for more words than they need or any capability. */"
+    if (c != "") {
+        printf " * IC_INVALID_CAPABILITY unless exactly one capability arrived (%s, in the\n", c
+        print " * receive slot: not none, not one unwrapped into its badge),"
+        print " * IC_INVALID_ARGUMENT for more words than they need. Whatever it answers,"
+        print " * a capability that arrived is in the receive slot: the server's to keep"
+        print " * or delete. */"
+    } else print " * IC_INVALID_ARGUMENT for more words than they need or any capability. */"
     printf "static inline ic_err_t %s_unpack(ic_msginfo_t info, const ic_word_t *mr%s)\n{\n", pre,
            fixed ? ", struct " pre "_args *args" : ""
     print "    ic_word_t ic__length = ic_msginfo_length(info);"
     if (!fixed) print "    (void)mr;"
     printf "    if (ic_msginfo_label(info) != IC_%s_%s_LABEL)\n        return IC_ILLEGAL_OPERATION;\n", P, R
-    print "    if (ic_msginfo_extra_caps(info) != 0)\n        return IC_INVALID_ARGUMENT;"
+    if (c != "") print "    if (ic_msginfo_extra_caps(info) != 1 || ic_msginfo_unwrapped(info) != 0)\n        return IC_INVALID_CAPABILITY;"
+    else print "    if (ic_msginfo_extra_caps(info) != 0)\n        return IC_INVALID_ARGUMENT;"
     if (fixed) printf "    if (ic__length < %d)\n        return IC_TRUNCATED_MESSAGE;\n", fixed
     if (bname[i] != "") {
         printf "    ic_word_t ic__n = mr[%d];\n", nw[i]
@@ -170,21 +189,26 @@ function stubs(i,    R, pre, j) {
     R = toupper(rname[i]); pre = "ic_" proto "_" rname[i]
     if (kind[i] == "send") {
         printf "/* Sends %s on ep (Send: waits until the server takes it).\n", rname[i]
+        if (cname[i] != "") printf " * %s travels only if ep has the grant right.\n", cname[i]
         print " * Returns what the packer does; nothing is sent on an error. */"
         printf "static inline ic_err_t %s(ic_cptr_t ep%s)\n{\n", pre, params(i, 1)
         print "    ic_msginfo_t ic__info;"
-        printf "    ic_err_t ic__err = %s_pack(ic_ipc_buffer()->msg%s, &ic__info);\n", pre, params(i, 0)
+        printf "    ic_err_t ic__err = %s_pack(ic_ipc_buffer()->msg%s%s, &ic__info);\n", pre,
+               cname[i] != "" ? ", ic_ipc_buffer()->caps_or_badges" : "", params(i, 0)
         print "    if (ic__err == IC_OK)\n        ic_send(ep, ic__info);\n    return ic__err;\n}\n"
         return
     }
-    printf "/* Calls ep with %s and waits for the reply. Returns the\n", rname[i]
+    printf "/* Calls ep with %s and waits for the reply", rname[i]
+    if (cname[i] != "") printf " (%s travels only if\n * ep has the grant right)", cname[i]
+    print ". Returns the"
     print " * packer's error (nothing sent), the kernel's (ep is nothing to call),"
     print " * the server's, or that of a malformed reply; writes the results only on"
     print " * IC_OK, and not through a NULL pointer. */"
     printf "static inline ic_err_t %s(ic_cptr_t ep%s%s)\n{\n", pre, params(i, 1), results(i, 1, 1)
     print "    ic_word_t *ic__mr = ic_ipc_buffer()->msg, ic__x0;"
     print "    ic_msginfo_t ic__info;"
-    printf "    ic_err_t ic__err = %s_pack(ic__mr%s, &ic__info);\n", pre, params(i, 0)
+    printf "    ic_err_t ic__err = %s_pack(ic__mr%s%s, &ic__info);\n", pre,
+           cname[i] != "" ? ", ic_ipc_buffer()->caps_or_badges" : "", params(i, 0)
     print "    if (ic__err != IC_OK)\n        return ic__err;"
     print "    ic__info = ic_call(ep, ic__info, &ic__x0);"
     print "    if (ic__x0 != IC_OK)\n        return (ic_err_t)ic__x0;"

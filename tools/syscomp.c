@@ -69,10 +69,12 @@ struct channel {
     int line;
 };
 
-/* endpoint CLIENT SERVER: the client may Call, the server receives */
+/* endpoint CLIENT SERVER [grant]: the client may Call, the server
+ * receives; with grant the client's messages may carry a capability */
 struct endpoint {
     int client, server; /* owners */
     int line;
+    bool grant;
 };
 
 /* shared-memory NAME SIZE, and its map lines */
@@ -350,15 +352,21 @@ static void parse_channel(int line, char **words, int n)
     num_channels++;
 }
 
-/* endpoint CLIENT SERVER */
+/* endpoint CLIENT SERVER [grant] */
 static void parse_endpoint(int line, char **words, int n)
 {
-    if (n != 3) {
-        desc_error(line, "an endpoint is: endpoint CLIENT SERVER (the client calls, the server answers)");
+    if (n != 3 && n != 4) {
+        desc_error(line, "an endpoint is: endpoint CLIENT SERVER [grant] (the client calls, the server answers; "
+                         "grant: the client's calls may carry a capability)");
+        return;
+    }
+    if (n == 4 && strcmp(words[3], "grant")) {
+        desc_error(line, "unknown endpoint option '%s' (the only one is grant: the client's calls may carry a "
+                         "capability)", words[3]);
         return;
     }
     endpoints = desc_grow(endpoints, num_endpoints, sizeof(*endpoints));
-    endpoints[num_endpoints] = (struct endpoint){ -1, -1, line };
+    endpoints[num_endpoints] = (struct endpoint){ -1, -1, line, n == 4 };
     endpoint_names = desc_grow(endpoint_names, num_endpoints, sizeof(*endpoint_names));
     snprintf(endpoint_names[num_endpoints][0], NAME_MAX_LEN + 1, "%s", words[1]);
     snprintf(endpoint_names[num_endpoints][1], NAME_MAX_LEN + 1, "%s", words[2]);
@@ -736,8 +744,8 @@ static void emit_connections(FILE *out, const struct owner *o)
             continue;
         int peer = e->client == self ? e->server : e->client;
         /* the client's calls arrive badged with its index among the components, plus one */
-        fprintf(out, "    { \"%s\", %u, %u, %u, %d, %u },\n", owners[peer].name, component_index(peer), i,
-                endpoint_slot(self, i), e->server == self, component_index(e->client) + 1);
+        fprintf(out, "    { \"%s\", %u, %u, %u, %d, %u, %d },\n", owners[peer].name, component_index(peer), i,
+                endpoint_slot(self, i), e->server == self, component_index(e->client) + 1, e->grant);
         k++;
     }
     if (!k)
@@ -797,7 +805,8 @@ static void emit_header(const char *outdir)
                  "    unsigned index;       /* in the description's endpoints: SYSTEM_NUM_ENDPOINTS */\n"
                  "    unsigned slot;        /* this component's capability to it */\n"
                  "    int server;           /* this component receives on it (else: it may only call) */\n"
-                 "    unsigned badge;       /* what the client's calls carry: its index in system_components + 1 */\n};\n\n");
+                 "    unsigned badge;       /* what the client's calls carry: its index in system_components + 1 */\n"
+                 "    int grant;            /* the client's calls may carry a capability (IC_RIGHT_GRANT) */\n};\n\n");
     fprintf(out, "/* A shared memory region, mapped in a component. */\n"
                  "struct system_mapping {\n    const char *region;\n    unsigned region_index; /* in system_regions */\n"
                  "    uint64_t vaddr, size;\n    int writable;\n};\n\n");

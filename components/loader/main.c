@@ -246,15 +246,17 @@ static void make_connections(void)
 }
 
 /* Its endpoints' capabilities: the server's may only receive, a client's
- * only call, badged with the client. */
+ * only call, badged with the client, and send a capability with its call
+ * where the description says grant. */
 static void give_endpoints(const struct system_component *d, ic_cptr_t cnode, unsigned bits)
 {
     for (unsigned k = 0; k < d->num_endpoints; k++) {
         const struct system_endpoint *e = &d->endpoints[k];
         if (e->slot >= 1ull << bits)
             ic_die("fitting a component's endpoints into its CNode (cnode-bits)", IC_NOT_ENOUGH_MEMORY);
+        ic_word_t client_rights = IC_RIGHT_WRITE | (e->grant ? IC_RIGHT_GRANT : 0);
         ic_check(e->server ? ic_cnode_copy(cnode, e->slot, bits, endpoints[e->index], 64, IC_RIGHT_READ, ROOT_CNODE)
-                           : ic_cnode_mint(cnode, e->slot, bits, endpoints[e->index], 64, IC_RIGHT_WRITE, e->badge,
+                           : ic_cnode_mint(cnode, e->slot, bits, endpoints[e->index], 64, client_rights, e->badge,
                                            ROOT_CNODE),
               "give an endpoint");
     }

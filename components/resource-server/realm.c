@@ -5,6 +5,7 @@
  * cleans it, and giving them back: nothing a realm held can reach the next
  * one. */
 #include <icecap/env.h>
+#include <icecap/protocols/console_stubs.h>
 #include <untyped/buddy.h>
 #include "block.h"
 #include "heap.h"
@@ -329,6 +330,92 @@ static bool load_chunk(struct realm *r, const struct realm_spec_view *v, const s
     return true;
 }
 
+/* ---- consoles (docs/resource-server.md, "Consoles"): the serial server's
+ * endpoint and the channel capability every realm VMM gets a copy of */
+static ic_cptr_t console_ep, console_channel;
+
+void realm_consoles_init(ic_cptr_t endpoint, ic_cptr_t channel)
+{
+    console_ep = endpoint;
+    console_channel = channel;
+}
+
+/* The serial server's calls for realm r's console (abi/protocols/
+ * console.tbl): open, each page of the region (a copy that may only be
+ * read and written), then start with a copy of its VMM's notification
+ * that may only signal it, badged REALM_CONSOLE_BADGE. The copies go
+ * through 'scratch' and are deleted there once sent: the serial server's
+ * own are children of the realm's objects all the same, which revoking
+ * them deletes. *opened: the serial server has the console (close it if
+ * a later step fails); *what: the step that failed. */
+static ic_err_t console_calls(const struct realm *r, const struct realm_object *region, uint64_t pages,
+                              ic_cptr_t ntfn, ic_cptr_t scratch, bool *opened, const char **what)
+{
+    *what = "open";
+    ic_err_t e = ic_console_open(console_ep, r->id, pages);
+    *opened = !e;
+    for (uint64_t i = 0; !e && i < pages; i++) {
+        *what = "frame";
+        e = ic_cnode_copy(ROOT, scratch, 64, region->cap + i, 64, IC_RIGHT_READ | IC_RIGHT_WRITE, ROOT);
+        if (!e) {
+            e = ic_console_frame(console_ep, r->id, i, scratch);
+            ic_cnode_delete(ROOT, scratch, 64);
+        }
+    }
+    if (e)
+        return e;
+    *what = "start";
+    e = ic_cnode_mint(ROOT, scratch, 64, ntfn, 64, IC_RIGHT_WRITE, REALM_CONSOLE_BADGE, ROOT);
+    if (!e) {
+        e = ic_console_start(console_ep, r->id, scratch, NULL);
+        ic_cnode_delete(ROOT, scratch, 64);
+    }
+    return e;
+}
+
+/* Connects the realm's console connection c (its region: objects[region])
+ * to the serial server and puts a copy of the channel capability, which
+ * may only signal, in its slot. Only one console a realm (the serial
+ * server knows it by the realm's id), its notification the realm's first.
+ * Nothing here fails the realm: a console the serial server does not take
+ * stays unconnected, its slot empty, and a log line says why. */
+static void connect_console(struct realm *r, const struct realm_spec_view *v, const struct rs_connection *c,
+                            uint32_t region)
+{
+    uint32_t nobj = v->count[RS_TAB_OBJECTS], n = 0;
+    while (n < nobj && r->objects[n].type != IC_OBJ_NOTIFICATION)
+        n++;
+    ic_cptr_t scratch = 0;
+    bool opened = false;
+    const char *what;
+    ic_err_t e = IC_FAILED_LOOKUP;
+    if (r->console)
+        what = "one console a realm: this is its second", e = IC_ILLEGAL_OPERATION;
+    else if (!console_ep || !console_channel)
+        what = "no endpoint or channel to the serial server";
+    else if (n == nobj)
+        what = "no notification for it in the realm";
+    else if (!(scratch = slots_alloc(1)))
+        what = "a free slot", e = IC_NOT_ENOUGH_MEMORY;
+    else
+        e = console_calls(r, &r->objects[region], c->size / PAGE, r->objects[n].cap, scratch, &opened, &what);
+    if (!e) {
+        struct rs_object cn;
+        realm_spec_object(v, c->cnode, &cn);
+        what = "its slot";
+        e = place(r->objects[c->cnode].cap, c->slot, cn.size_bits, console_channel, IC_RIGHT_WRITE, 0);
+    }
+    if (scratch)
+        slots_free(scratch, 1);
+    if (e && opened)
+        ic_console_close(console_ep, r->id);
+    if (e)
+        ic_printf("resource-server: realm %u: its console is not connected (%s: error %u)\n", (unsigned)r->id,
+                  what, (unsigned)e);
+    else
+        r->console = true;
+}
+
 /* The rank of a VCPU among the bound ones: vCPU i's fault badge. */
 #define VCPU_FAULT_BADGE(i) (1ull << 8 << (i))
 
@@ -483,6 +570,14 @@ int realm_build(struct realm *r, const struct realm_spec_view *v, uint64_t *need
         if (!ok(ic_tcb_write_registers(tcb, false, IC_REG_COUNT, &regs)))
             goto internal;
     }
+
+    /* the console, once nothing else can fail */
+    for (uint32_t i = 0; i < nconn; i++) {
+        struct rs_connection c;
+        realm_spec_connection(v, i, &c);
+        if (c.type == RS_CONN_CONSOLE)
+            connect_console(r, v, &c, nobj + i);
+    }
     return 0;
 
 internal:
@@ -496,6 +591,17 @@ fail:
 
 void realm_destroy(struct realm *r)
 {
+    /* the serial server first: it must no longer touch the console's
+     * region when the region goes (revoking would take its mapping away
+     * under it); it answers once it has unmapped the region and deleted
+     * its capabilities */
+    if (r->console) {
+        ic_err_t e = ic_console_close(console_ep, r->id);
+        if (e)
+            ic_printf("resource-server: realm %u: closing its console failed (error %u)\n", (unsigned)r->id,
+                      (unsigned)e);
+        r->console = false;
+    }
     /* stop every thread first: revoking deletes them too, but a thread
      * stopped before its memory goes can no longer be running anywhere */
     for (uint32_t i = 0; i < r->num_objects; i++)

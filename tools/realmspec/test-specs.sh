@@ -5,7 +5,8 @@
 # the build: they are built and destroyed, never run), one too large for
 # the resource server's pool, and broken copies of the first, each breaking
 # one rule: truncated, a changed byte of content, an unknown version, a
-# count that overflows, garbage. measurements.txt lists the good specs'
+# count that overflows, garbage; and tools/realmspec/hostile-requests.sh,
+# which the test runs in the host VM. measurements.txt lists the good specs'
 # measurements ("NAME HEX"), which the resource server must report.
 #   tools/realmspec/test-specs.sh OUT.tar REALMSPEC VMM.elf
 set -eu
@@ -44,6 +45,8 @@ cp "$dir/small.spec" "$dir/count.spec"
 patch "$dir/count.spec" 68 '\377\377\377\377'
 head -c 8192 /dev/zero | tr '\0' 'x' >"$dir/garbage.spec"
 rm -f "$dir"/*.realm "$dir/Image" "$dir/initramfs" "$dir/vmm.elf"
+# requests written by hand into the device, run in the host VM
+cp tools/realmspec/hostile-requests.sh "$dir/"
 mkdir -p "$(dirname "$out")"
 cp "$dir/measurements.txt" "${out%.tar}.measurements"
 tar -cf "$out.tmp" -C "$dir" .

@@ -236,22 +236,87 @@ TEST(example_request_without_arguments)
     CHECK_EQ(ic_example_reset_unpack(ic_msginfo_new(0x32, 0, 0, 0), NULL), IC_ILLEGAL_OPERATION);
 }
 
+/* A capability argument: the packer puts it into caps[0] and counts it in
+ * the message info; the unpacker wants exactly one that arrived (the
+ * kernel moves one a message into the receive slot; one to the endpoint
+ * itself arrives unwrapped, as its badge, and is no capability). */
+TEST(example_capability_round_trips)
+{
+    ic_word_t mr[IC_MSG_MAX_LENGTH], caps[IC_MSG_MAX_EXTRA_CAPS] = { SENTINEL, SENTINEL };
+    ic_msginfo_t info;
+    CHECK_EQ(IC_EXAMPLE_GIVE_CAPS, 1);
+    CHECK_EQ(IC_EXAMPLE_ADD_CAPS, 0);
+    CHECK_EQ(ic_example_give_pack(mr, caps, 9, 0x123, "slot", 4, &info), IC_OK);
+    CHECK_EQ(info, ic_msginfo_new(0x34, 0, 1, 3));
+    CHECK_EQ(caps[0], 0x123);
+    CHECK_EQ(caps[1], SENTINEL);
+    CHECK_EQ(mr[0], 9);
+    CHECK_EQ(mr[1], 4);
+    ic_word_t *m = message(mr, 3);
+    struct ic_example_give_args args;
+    CHECK_EQ(ic_example_give_unpack(info, m, &args), IC_OK);
+    CHECK_EQ(args.slot, 9);
+    CHECK_EQ(args.note_len, 4);
+    CHECK(!memcmp(args.note, "slot", 4));
+    /* nothing written when the packer refuses */
+    caps[0] = SENTINEL;
+    CHECK_EQ(ic_example_give_pack(mr, caps, 9, 0x123, "nine byte", 9, &info), IC_RANGE_ERROR);
+    CHECK_EQ(caps[0], SENTINEL);
+    free(m);
+    /* a capability and no words */
+    CHECK_EQ(ic_example_hand_pack(NULL, caps, 0x77, &info), IC_OK);
+    CHECK_EQ(info, ic_msginfo_new(0x35, 0, 1, 0));
+    CHECK_EQ(caps[0], 0x77);
+    CHECK_EQ(ic_example_hand_unpack(info, NULL), IC_OK);
+}
+
+TEST(example_capability_must_arrive_once_and_not_unwrapped)
+{
+    const ic_word_t w[2] = { 9, 0 };
+    ic_word_t *m = message(w, 2);
+    struct ic_example_give_args args;
+    memset(&args, 0x5a, sizeof(args));
+    CHECK_EQ(ic_example_give_unpack(ic_msginfo_new(0x34, 0, 1, 2), m, &args), IC_OK);
+    CHECK_EQ(args.note_len, 0);
+    memset(&args, 0x5a, sizeof(args));
+    /* none arrived (a sender without the grant right: the kernel drops it) */
+    CHECK_EQ(ic_example_give_unpack(ic_msginfo_new(0x34, 0, 0, 2), m, &args), IC_INVALID_CAPABILITY);
+    /* unwrapped into its badge, alone or before another */
+    CHECK_EQ(ic_example_give_unpack(ic_msginfo_new(0x34, 1, 1, 2), m, &args), IC_INVALID_CAPABILITY);
+    CHECK_EQ(ic_example_give_unpack(ic_msginfo_new(0x34, 1, 2, 2), m, &args), IC_INVALID_CAPABILITY);
+    CHECK_EQ(ic_example_give_unpack(ic_msginfo_new(0x34, 2, 2, 2), m, &args), IC_INVALID_CAPABILITY);
+    /* more than one */
+    CHECK_EQ(ic_example_give_unpack(ic_msginfo_new(0x34, 0, 2, 2), m, &args), IC_INVALID_CAPABILITY);
+    CHECK_EQ(ic_example_give_unpack(ic_msginfo_new(0x34, 0, 7, 2), m, &args), IC_INVALID_CAPABILITY);
+    /* the words are checked as for any request */
+    CHECK_EQ(ic_example_give_unpack(ic_msginfo_new(0x34, 0, 1, 1), m, &args), IC_TRUNCATED_MESSAGE);
+    CHECK_EQ(args.slot, SENTINEL);
+    CHECK_EQ(ic_example_hand_unpack(ic_msginfo_new(0x35, 0, 1, 1), m), IC_INVALID_ARGUMENT);
+    CHECK_EQ(ic_example_hand_unpack(ic_msginfo_new(0x35, 0, 0, 0), m), IC_INVALID_CAPABILITY);
+    /* a request without a capability argument still refuses one */
+    CHECK_EQ(ic_example_reset_unpack(ic_msginfo_new(0x33, 0, 1, 0), m), IC_INVALID_ARGUMENT);
+    CHECK_EQ(ic_example_reset_unpack(ic_msginfo_new(0x33, 1, 1, 0), m), IC_INVALID_ARGUMENT);
+    free(m);
+}
+
 /* Random messages, labels mostly the example's, into every unpacker: each
  * refuses or accepts without reading past the message, and what it accepts
  * has the length its fields need. */
 TEST(example_unpackers_take_random_messages)
 {
-    static const ic_word_t labels[] = { 1, 2, 0x30, 0x31, 0x32, 0x33 };
+    static const ic_word_t labels[] = { 1, 2, 0x30, 0x31, 0x32, 0x33, 0x34, 0x35 };
     for (unsigned round = 0; round < 200000; round++) {
         ic_word_t r = next_random();
-        ic_word_t label = r % 8 ? labels[r % 6] : next_random() >> 14;
-        ic_word_t length = (r >> 8) % 128, caps = (r >> 16) % 8 ? 0 : (r >> 20) % 8;
+        ic_word_t label = r % 8 ? labels[(r >> 3) % 8] : next_random() >> 14;
+        ic_word_t length = (r >> 8) % 128, caps = (r >> 16) % 4 ? (r >> 16) % 4 == 1 : (r >> 20) % 8;
+        ic_word_t unwrapped = (r >> 24) % 4 ? 0 : (r >> 26) % 16;
         ic_word_t w[128];
         for (ic_word_t i = 0; i < 128; i++)
             w[i] = next_random() % 4 ? next_random() % 600 : next_random();
         ic_word_t *m = message(w, length);
-        ic_msginfo_t info = ic_msginfo_new(label, 0, caps, length);
+        ic_msginfo_t info = ic_msginfo_new(label, unwrapped, caps, length);
         struct ic_example_add_args add;
+        struct ic_example_give_args give;
         struct ic_example_name_args name;
         struct ic_example_lookup_args lookup;
         struct ic_example_fill_args fill;
@@ -266,7 +331,12 @@ TEST(example_unpackers_take_random_messages)
         if (ic_example_fill_unpack(info, m, &fill) == IC_OK)
             CHECK(fill.data_len <= 496 && length == 2 + (fill.data_len + 7) / 8);
         if (ic_example_reset_unpack(info, m) == IC_OK)
-            CHECK(label == 0x33 && length == 0);
+            CHECK(label == 0x33 && length == 0 && caps == 0);
+        if (ic_example_give_unpack(info, m, &give) == IC_OK)
+            CHECK(label == 0x34 && caps == 1 && unwrapped == 0 && give.note_len <= 8 &&
+                  length == 2 + (give.note_len + 7) / 8);
+        if (ic_example_hand_unpack(info, m) == IC_OK)
+            CHECK(label == 0x35 && caps == 1 && unwrapped == 0 && length == 0);
         struct ic_example_add_results res;
         if (ic_example_add_unpack_reply(info, m, &res) == IC_OK)
             CHECK(label == 0 && length == 2);
