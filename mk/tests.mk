@@ -135,6 +135,8 @@ bench: setup $(BUILD)/kernel-bench-root.elf
 	@$(MAKE) --no-print-directory bench-boot
 	@echo "Console throughput (wall clock, without -icount):"
 	@$(MAKE) --no-print-directory bench-console
+	@echo "Realm spec loading (instructions under -icount shift=0):"
+	@$(MAKE) --no-print-directory bench-realm
 
 # The TCB part by part (docs/tcb.md): the kernel with the ABI headers it is
 # built from, the loader, the resource server, and the libraries they use,
