@@ -141,30 +141,35 @@ static unsigned log2_up(uint64_t v)
     return b;
 }
 
+/* The first kernel error of a build (realm_build answers it). */
+static ic_err_t kernel_err;
+
+static bool ok(ic_err_t e)
+{
+    if (e && !kernel_err)
+        kernel_err = e;
+    return !e;
+}
+
 /* A piece of 2^bits bytes made into 'count' objects of 'type'. 0, or
- * -RB_NO_MEMORY, -RB_INTERNAL (*err). */
-static int take_object(struct realm_object *o, unsigned bits, uint8_t type, uint8_t size_bits, unsigned count,
-                       uint64_t *err)
+ * -RB_NO_MEMORY, -RB_INTERNAL (the kernel's error in kernel_err). */
+static int take_object(struct realm_object *o, unsigned bits, uint8_t type, uint8_t size_bits, unsigned count)
 {
     if (bits < BUDDY_MIN_BITS)
         bits = BUDDY_MIN_BITS;
     int b = buddy_take(&pool, BUDDY_ANY_ADDRESS, bits, false, &o->piece);
     if (b == BUDDY_ERR_NO_MEMORY)
         return -RB_NO_MEMORY;
-    if (b) {
-        *err = (uint64_t)-b;
+    if (b)
         return -RB_INTERNAL;
-    }
     ic_cptr_t s = slots_alloc(count);
     if (!s) {
         buddy_give_back(&pool, o->piece);
         return -RB_NO_MEMORY;
     }
-    ic_err_t e = ic_untyped_retype(pool.pieces[o->piece].cap, type, size_bits, ROOT, 64, s, count, ROOT);
-    if (e) {
+    if (!ok(ic_untyped_retype(pool.pieces[o->piece].cap, type, size_bits, ROOT, 64, s, count, ROOT))) {
         slots_free(s, count);
         buddy_give_back(&pool, o->piece);
-        *err = e;
         return -RB_INTERNAL;
     }
     o->type = type;
@@ -207,9 +212,8 @@ int realm_alloc_spec(struct realm *r, uint64_t size, uint64_t *needed)
     r->spec_va = SPEC_VA_BASE + va * SPEC_VA_STRIDE;
     r->spec_size = size;
     for (r->spec_pieces = 0; r->spec_pieces < n; r->spec_pieces++) {
-        uint64_t err;
         struct realm_object *o = &r->spec_frames[r->spec_pieces];
-        if (take_object(o, 21, IC_OBJ_FRAME_2M, 0, 1, &err)) {
+        if (take_object(o, 21, IC_OBJ_FRAME_2M, 0, 1)) {
             *needed = (uint64_t)n * LARGE;
             realm_free_spec(r);
             return -RB_NO_MEMORY;
@@ -265,15 +269,6 @@ void realm_limits(struct realm_spec_limits *lim)
         .max_conn_bytes = 1u << 20,
         .pool_bytes = pool_free(),
     };
-}
-
-static ic_err_t kernel_err;
-
-static bool ok(ic_err_t e)
-{
-    if (e && !kernel_err)
-        kernel_err = e;
-    return !e;
 }
 
 /* A copy of capability 'src' (in the server's CSpace) in slot 'slot' of
@@ -416,6 +411,18 @@ static void connect_console(struct realm *r, const struct realm_spec_view *v, co
         r->console = true;
 }
 
+/* The realm's next piece (objects[num_objects]), counted in what it holds. */
+static int hold(struct realm *r, unsigned bits, uint8_t type, uint8_t size_bits, unsigned count)
+{
+    struct realm_object *o = &r->objects[r->num_objects];
+    int t = take_object(o, bits, type, size_bits, count);
+    if (!t) {
+        r->num_objects++;
+        r->held += 1ull << pool.pieces[o->piece].bits;
+    }
+    return t;
+}
+
 /* The rank of a VCPU among the bound ones: vCPU i's fault badge. */
 #define VCPU_FAULT_BADGE(i) (1ull << 8 << (i))
 
@@ -431,40 +438,29 @@ int realm_build(struct realm *r, const struct realm_spec_view *v, uint64_t *need
     if (!r->objects || !r->copies)
         goto fail;
 
-    /* objects, in spec order */
+    /* objects, in spec order, then connection regions */
     for (uint32_t i = 0; i < nobj; i++) {
         struct rs_object o;
         realm_spec_object(v, i, &o);
-        uint64_t bytes = realm_spec_object_bytes(o.type, o.size_bits), e = 0;
-        int t = take_object(&r->objects[i], log2_up(bytes), o.type, o.size_bits, 1, &e);
+        unsigned bits = log2_up(realm_spec_object_bytes(o.type, o.size_bits));
+        int t = hold(r, bits, o.type, o.size_bits, 1);
         if (t) {
             status = t;
-            if (t == -RB_INTERNAL)
-                kernel_err = (ic_err_t)e;
             goto fail;
         }
-        r->num_objects++;
-        r->held += 1ull << (log2_up(bytes) < BUDDY_MIN_BITS ? BUDDY_MIN_BITS : log2_up(bytes));
         if (o.type == IC_OBJ_VSPACE && !ok(ic_vmid_pool_assign(IC_SLOT_VMIDS, r->objects[i].cap)))
             goto internal;
         if (o.type == IC_OBJ_VCPU)
             r->vcpus++;
     }
-    /* connection regions, after the objects */
     for (uint32_t i = 0; i < nconn; i++) {
         struct rs_connection c;
         realm_spec_connection(v, i, &c);
-        unsigned bits = log2_up(c.size);
-        uint64_t e = 0;
-        int t = take_object(&r->objects[nobj + i], bits, IC_OBJ_FRAME_4K, 0, (unsigned)(c.size / PAGE), &e);
+        int t = hold(r, log2_up(c.size), IC_OBJ_FRAME_4K, 0, (unsigned)(c.size / PAGE));
         if (t) {
             status = t;
-            if (t == -RB_INTERNAL)
-                kernel_err = (ic_err_t)e;
             goto fail;
         }
-        r->num_objects++;
-        r->held += 1ull << bits;
     }
 
     /* capabilities */
