@@ -523,19 +523,25 @@ static unsigned endpoint_slot(int owner, unsigned endpoint)
     return SLOT_FIRST_CHANNEL + channels_of(owner) + k;
 }
 
+/* The two components a connection names, as owner indexes (left -1 for
+ * a name no component has, which is an error). */
+static void resolve_ends(int line, const char *what, const char names[2][NAME_MAX_LEN + 1], int *first, int *second)
+{
+    int *ends[2] = { first, second };
+    for (int end = 0; end < 2; end++) {
+        const struct owner *o = find_owner(names[end], false);
+        if (!o)
+            desc_error(line, "%s: no component '%s'", what, names[end]);
+        else
+            *ends[end] = (int)(o - owners);
+    }
+}
+
 static void check_endpoints(void)
 {
     for (unsigned i = 0; i < num_endpoints; i++) {
         struct endpoint *e = &endpoints[i];
-        for (int end = 0; end < 2; end++) {
-            const struct owner *o = find_owner(endpoint_names[i][end], false);
-            if (!o)
-                desc_error(e->line, "endpoint: no component '%s'", endpoint_names[i][end]);
-            else if (end == 0)
-                e->client = (int)(o - owners);
-            else
-                e->server = (int)(o - owners);
-        }
+        resolve_ends(e->line, "endpoint", endpoint_names[i], &e->client, &e->server);
         if (e->client >= 0 && e->client == e->server)
             desc_error(e->line, "endpoint: a component cannot call itself");
         for (unsigned j = 0; j < i; j++)
@@ -550,15 +556,7 @@ static void check_connections(void)
 {
     for (unsigned i = 0; i < num_channels; i++) {
         struct channel *c = &channels[i];
-        for (int end = 0; end < 2; end++) {
-            const struct owner *o = find_owner(pending_names[i][end], false);
-            if (!o)
-                desc_error(c->line, "channel: no component '%s'", pending_names[i][end]);
-            else if (end == 0)
-                c->a = (int)(o - owners);
-            else
-                c->b = (int)(o - owners);
-        }
+        resolve_ends(c->line, "channel", pending_names[i], &c->a, &c->b);
         if (c->a >= 0 && c->a == c->b)
             desc_error(c->line, "channel: a component cannot have a channel to itself");
         for (unsigned j = 0; j < i; j++)
